@@ -1,0 +1,1 @@
+"""Text → records: read policy documents and extract policies, measures, agencies, instruments, targets."""

@@ -1,0 +1,107 @@
+"""The document object every extractor component reads and annotates (after spaCy's Doc).
+
+It carries the original text, the normalised working text, the offset map between them,
+a `body` view with web boilerplate blanked out, and the spans the components add.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .normalise import normalise
+from .reader import read_text
+
+# Lines a mirror site or portal wraps around a policy: navigation, sharing, paywalls, spam.
+_SPAM_WORDS = re.compile(r"无码|人妻|国产精品|AV|天堂|欧美|亚洲|制服|一区二区|成人|色情|博彩|娱乐城|福利")
+# a spam line stacks several of these; one alone (欧美, 成人) is ordinary policy prose
+_SPAM_MIN_HITS = 3
+_CHROME = re.compile(
+    r"VIP|会员|客户端|下载|复制|分享|微信|QQ|微博|贴吧|登录|注册|验证码|留言|首页|更多>|热门|"
+    r"访问量|浏览次数|批注|书签|版权所有|主办单位|Produced By|政策解读|申报入口|相关服务|相关政策|"
+    r"政策评价|提交|打印|关闭窗口|收藏"
+)
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、])")
+_SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A labelled span of the normalised text."""
+
+    label: str
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    name: str
+    original: str
+    text: str
+    offsets: list[int]
+    scrambled: bool = False
+    encoding: str = "utf-8"
+    body: str = ""
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, original: str, name: str, encoding: str = "utf-8") -> Document:
+        text, offsets, scrambled = normalise(original)
+        doc = cls(name=name, original=original, text=text, offsets=offsets, scrambled=scrambled, encoding=encoding)
+        doc.body = blank_boilerplate(text)
+        return doc
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Document:
+        original, encoding = read_text(path)
+        return cls.from_text(original, Path(path).name, encoding)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.original.encode("utf-8")).hexdigest()
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised [start, end) to the original text."""
+        if start >= end:
+            pos = self.offsets[start] if start < len(self.offsets) else len(self.original)
+            return pos, pos
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+        """The original text behind a normalised span, with its original offsets."""
+        o_start, o_end = self.original_span(start, end)
+        return self.original[o_start:o_end], o_start, o_end
+
+    def add_span(self, label: str, start: int, end: int) -> None:
+        self.spans.setdefault(label, []).append(Span(label, start, end))
+
+
+def is_boilerplate_line(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if len(_SPAM_WORDS.findall(stripped)) >= _SPAM_MIN_HITS:
+        return True
+    if _HEADING_START.match(stripped):
+        return False
+    chrome_hits = len(set(_CHROME.findall(stripped)))
+    if (
+        chrome_hits
+        and len(stripped) < 200
+        and (chrome_hits >= 2 or (len(stripped) < 80 and not stripped.endswith("。")))
+    ):
+        return True
+    # portal navigation: short lines with no sentence punctuation ("政策信息", "招商信息")
+    return len(stripped) <= 8 and not _SENTENCE_PUNCT.search(stripped)
+
+
+def blank_boilerplate(text: str) -> str:
+    """Replace boilerplate lines by spaces: same length, so offsets stay valid."""
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        out.append(" " * len(body) + line[len(body) :] if is_boilerplate_line(body) else line)
+    return "".join(out)

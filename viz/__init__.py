@@ -1,0 +1,1 @@
+"""Browsing pages over the graph (pyvis); see issue 4."""
