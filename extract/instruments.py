@@ -1,10 +1,325 @@
-"""Instruments (placeholder until the component lands)."""
+"""Support instruments: every promise of money or an in-kind benefit, typed with the taxonomy.
+
+Two passes over each sentence. Amounts first: every sum of money that the text gives (one
+instrument per amount, so a 分别 sentence yields one per level or recipient). Then promises
+with no figure (科技创新券, 贴息, 一事一议, a fund, a tax rule) in segments no amount covers.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
+
+from .amounts import MATCHING, PERCENT, Money, find_money
+from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .records import Instrument, Measure
+from .segments import Segment, Sentence, split
+
+SUPPORT = re.compile(r"给予|予以|奖励|补助|资助|补贴|支持|配套|奖补|安排|贴息|扶持|资金|补偿")
+# words before a sum that make it a goal or a threshold, not an award
+_NOT_AWARD_BEFORE = re.compile(
+    r"(达到|突破|(?<![不最])超过|不少于|不低于|完成|实现|增长|(?<![不最])超|逾|(?<!超)过|约|累计)$"
+)
+_NOT_AWARD_CONTEXT = re.compile(r"产值|收入|销售|成交额|交易额|总额|规模|信贷|融资|营业|投资额|贷款额")
+_THRESHOLD_AFTER = re.compile(r"^(以上|以下|及以上)")
+_MAX = re.compile(r"最高|不超过|最多|上限|封顶")
+_PER_YEAR = re.compile(r"每年|/年|年度|每家每年")
+_PER_ITEM = re.compile(r"每家|每个|每项|每所|每人|单个|单项|单家|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)")
+_LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
+_LEVEL_OF = dict(_LEVEL)
+_RECIPIENT_START = re.compile(r"(?:对于|对|凡|为)(?!外|接|标|话)")
+
+# Words that make a segment a promise even without a figure.
+_STRONG = re.compile(
+    "|".join(
+        [
+            *map(re.escape, form_cues()),
+            r"创新券|贴息|加计扣除|税前扣除|所得税(?:政策|优惠)|税费减免|专利奖|免费提供\S{0,8}(?:场地|厂房|用房|办公)",
+            r"专项资金|科技创新基金|科技计划|重点研发计划|重大专项|支持计划|后补助|一事一议|税收增长奖励",
+        ]
+    )
+)
+_AWARD = re.compile(
+    r"奖励|补助|补贴|资助|奖补|配套(?:奖励|支持|资金|补助)|(?:给予|予以|1:1|两级|三级)配套|资金支持|资金扶持|经费支持|财政支持"
+)
+# Running an instrument that another sentence promises: its rules, its call for applications.
+_ADMINISTRATION = re.compile(r"资金管理|管理办法|管理细则|实施细则|办法细则|申报工作|推荐及|组织开展|组织实施|修订完善")
+_GIVING = re.compile(r"给予|予以|设立")
+# Promises the city does not make itself: seeking upper-level money, reforms of award systems.
+_NOT_PROMISE = re.compile(
+    r"争取|申请|承接|承担|参与国家|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
+)
+_COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
+
+
+@dataclass
+class _Draft:
+    type: str
+    amount_yuan: int | None
+    start: int  # normalised offsets of the quote
+    end: int
+    zone: str  # the text that fixes max/per/ratio/level/recipient
+    recipient: str | None
+    level_text: str
+
+
+def _award_amounts(sentence: Sentence) -> list[Money]:
+    kept = []
+    for money in find_money(sentence.text, sentence.start):
+        before = sentence.text[: money.start - sentence.start]
+        clause = re.split(r"[,;:]", before)[-1]
+        after = sentence.text[money.end - sentence.start :]
+        if _NOT_AWARD_BEFORE.search(clause) or _THRESHOLD_AFTER.match(after):
+            continue
+        if _NOT_AWARD_CONTEXT.search(clause) and not SUPPORT.search(clause):
+            continue
+        window = before[-24:] + after[:12]
+        # 标准为:A 15万元/年,B 10万元/年 — a list of sums continues the award that opened it
+        continues_list = bool(kept) and len(before) - (kept[-1].end - sentence.start) <= 20
+        if SUPPORT.search(window) or continues_list:
+            kept.append(money)
+    return kept
+
+
+def _recipient(zone: str) -> str | None:
+    starts = list(_RECIPIENT_START.finditer(zone))
+    if not starts:
+        return None
+    rest = zone[starts[-1].end() :]
+    head = re.split(r"(?:的)?[,]|(?:由市财政)?(?:分别|一次性|择优|按照|按)?(?:给予|予以)", rest)[0]
+    return head.strip(" ,、") or None
+
+
+def _split_items(recipient: str, count: int) -> list[str] | None:
+    """国家级、省级技术创新中心 → [国家级技术创新中心, 省级技术创新中心] for a 分别 over two amounts."""
+    items = [p for p in re.split(r"、|和|及|与", recipient) if p]
+    if len(items) != count:
+        return None
+    last = items[-1]
+    for level_word, _ in _LEVEL:
+        if last.startswith(level_word):
+            tail = last[len(level_word) :].lstrip("级")
+            return [p if len(p) > 3 else p + tail for p in items]
+    return items
+
+
+def _level(text: str) -> str | None:
+    m = re.search(r"国际级|国家|中国|省|市级", text)
+    return _LEVEL_OF[m.group()] if m else None
+
+
+def _amount_drafts(sentence: Sentence, measure_text: str) -> list[_Draft]:
+    amounts = _award_amounts(sentence)
+    drafts: list[_Draft] = []
+    text = sentence.text
+    prev_end = 0
+    for i, money in enumerate(amounts):
+        local_start = money.start - sentence.start
+        local_end = money.end - sentence.start
+        starts = [m.start() for m in _RECIPIENT_START.finditer(text, prev_end, local_start)]
+        if starts:
+            zone_start = starts[-1]
+        else:
+            zone_start = max(prev_end, text.rfind(",", 0, max(text.rfind(",", 0, local_start), 0)) + 1)
+        if i and amounts[i - 1].end - sentence.start > zone_start:
+            zone_start = prev_end
+        segment_end = re.search(r"[,;]|$", text[local_end:])
+        zone_end = local_end + (segment_end.start() if segment_end else 0)
+        zone = text[zone_start:zone_end]
+        type_id = form_type(text[zone_start:local_end]) or classify([(zone, 4), (text, 2), (measure_text, 0.3)])
+        drafts.append(
+            _Draft(
+                type=type_id or "rd_project_grant",
+                amount_yuan=money.yuan,
+                start=sentence.start + zone_start,
+                end=sentence.start + zone_end,
+                zone=text[max(zone_start, local_start - 16) : zone_end] + ("/年" if money.per_year else ""),
+                recipient=_recipient(zone),
+                level_text=zone,
+            )
+        )
+        prev_end = local_end if "分别" not in text[zone_start:local_start] else prev_end
+    _assign_respectively(drafts, text, sentence.start)
+    return drafts
+
+
+def _assign_respectively(drafts: list[_Draft], text: str, offset: int) -> None:
+    """Give each amount of a 分别 sentence its own recipient and level."""
+    groups: dict[str, list[_Draft]] = {}
+    for d in drafts:
+        if d.recipient and "分别" in text:
+            groups.setdefault(d.recipient, []).append(d)
+    for recipient, group in groups.items():
+        items = _split_items(recipient, len(group)) if len(group) > 1 else None
+        if items:
+            for d, item in zip(group, items, strict=True):
+                d.recipient, d.level_text = item, item
+
+
+def _promise_segments(segments: list[Segment], covered: list[tuple[int, int]]) -> list[Segment]:
+    found = []
+    for seg in segments:
+        if any(s <= seg.start < e or s < seg.end <= e for s, e in covered):
+            continue
+        if _NOT_PROMISE.search(seg.text):
+            continue
+        if _ADMINISTRATION.search(seg.text) and not _GIVING.search(seg.text):
+            continue
+        if _STRONG.search(seg.text) or _AWARD.search(seg.text):
+            found.append(seg)
+    return found
+
+
+def _null_drafts(sentence: Sentence, segments: list[Segment], measure_text: str) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    last_seg: Segment | None = None
+    for seg in segments:
+        # the 对… phrase that governs this segment may stand in the segments before it
+        context_start = drafts[-1].end if drafts else sentence.start
+        lead = sentence.text[context_start - sentence.start : seg.end - sentence.start]
+        own_type = form_type(seg.text) or classify([(seg.text, 1)], weak=False)
+        previous = drafts[-1] if drafts else None
+        if own_type is None and previous is not None and last_seg is not None and seg.start - last_seg.end <= 2:
+            # an uncued award right after a promise ("…创新券政策,对供需双方给予奖补") continues it
+            type_id = previous.type
+        else:
+            type_id = own_type or classify([(lead, 4), (sentence.text, 2), (measure_text, 0.3)])
+        if not type_id:
+            continue
+        both_complete = (
+            last_seg is not None and _COMPLETE_ITEM.search(last_seg.text) and _COMPLETE_ITEM.search(seg.text)
+        )
+        new_recipient = _RECIPIENT_START.match(seg.text) is not None
+        if previous and previous.type == type_id and not both_complete and not new_recipient:
+            previous.end = seg.end
+            previous.zone += "," + seg.text
+        else:
+            for form in _other_forms(seg.text, type_id):
+                drafts.append(_Draft(form, None, seg.start, seg.end, seg.text, None, seg.text))
+            drafts.append(_Draft(type_id, None, seg.start, seg.end, seg.text, _recipient(lead), lead))
+        last_seg = seg
+    return [split for d in drafts for split in _respectively_without_figures(d)]
+
+
+def _other_forms(text: str, main_type: str) -> list[str]:
+    """风险补偿+担保+贴息: a package of several forms is one instrument per form."""
+    forms = dict.fromkeys(t for t, cue, _ in cue_hits(text) if t in FORM_TYPES and cue not in ("担保", "质押"))
+    return [t for t in forms if t != main_type]
+
+
+def _respectively_without_figures(draft: _Draft) -> list[_Draft]:
+    """对A和B分别给予一定额度的补助: one promise per recipient even without figures."""
+    if "分别" not in draft.zone or not draft.recipient:
+        return [draft]
+    items = [p for p in re.split(r"、|和|及|与", draft.recipient) if p]
+    if len(items) < 2:
+        return [draft]
+    return [replace(draft, recipient=item, level_text=item) for item in items]
+
+
+def _ratio(zone: str) -> float | None:
+    if MATCHING.search(zone):
+        return 1.0
+    for m in PERCENT.finditer(zone):
+        before = zone[: m.start()]
+        if re.search(r"增长|达到|提高|以上$", before[-4:]):
+            continue
+        return round(float(m.group("num")) / 100, 4)
+    return None
+
+
+def _per(zone: str) -> str | None:
+    if _PER_YEAR.search(zone):
+        return "year"
+    if _PER_ITEM.search(zone):
+        return "item"
+    return None
+
+
+def _measure_at(measures: list[Measure], orig_pos: int) -> Measure | None:
+    for m in measures:
+        if m.start <= orig_pos < m.end:
+            return m
+    return None
 
 
 def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrument]:
-    return []
+    sentences, segments = split(doc)
+    by_sentence: dict[int, list[Segment]] = {}
+    for seg in segments:
+        by_sentence.setdefault(seg.sentence, []).append(seg)
+    instruments: list[Instrument] = []
+    for index, sentence in enumerate(sentences):
+        orig_start, _ = doc.original_span(sentence.start, sentence.end)
+        measure = _measure_at(measures, orig_start)
+        measure_text = measure.heading if measure else ""
+        amount_drafts = _amount_drafts(sentence, measure_text)
+        covered = [(d.start, d.end) for d in amount_drafts]
+        promises = _promise_segments(by_sentence.get(index, []), covered)
+        figure_types = {d.type for d in amount_drafts}
+        null_drafts = [
+            d for d in _null_drafts(sentence, promises, measure_text) if d.recipient or d.type not in figure_types
+        ]
+        for draft in amount_drafts + null_drafts:
+            quote, q_start, q_end = doc.quote(draft.start, draft.end)
+            instruments.append(
+                Instrument(
+                    type=draft.type,
+                    amount_yuan=draft.amount_yuan,
+                    max=bool(_MAX.search(draft.zone)),
+                    per=_per(draft.zone),
+                    ratio=_ratio(draft.zone),
+                    level=_level(draft.level_text),
+                    recipient=draft.recipient,
+                    measure=measure.id if measure else None,
+                    quote=quote,
+                    start=q_start,
+                    end=q_end,
+                )
+            )
+    instruments.sort(key=lambda i: (i.start, i.end))
+    return _drop_repeated_mentions(instruments)
+
+
+def _bigrams(text: str) -> set[str]:
+    core = re.sub(r"^[(（]?[一二三四五六七八九十0-9]+[)）.、]?|[^\u3400-\u9fff]", "", text)
+    return {core[i : i + 2] for i in range(len(core) - 1)}
+
+
+def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
+    """A promise without a figure restated later (in a heading, then its item) is one instrument."""
+    kept: list[Instrument] = []
+    seen: list[tuple[str, str | None, set[str]]] = []
+    with_figure = [i for i in instruments if i.amount_yuan is not None]
+    for inst in instruments:
+        if inst.amount_yuan is None and _restates_a_figure(inst, with_figure):
+            continue
+        if inst.amount_yuan is None:
+            grams = _bigrams(inst.quote)
+            if any(
+                t == inst.type
+                and r == inst.recipient
+                and grams
+                and len(grams & g) / len(grams | g) >= REPEAT_SIMILARITY
+                for t, r, g in seen
+            ):
+                continue
+            seen.append((inst.type, inst.recipient, grams))
+        kept.append(inst)
+    return kept
+
+
+def _restates_a_figure(inst: Instrument, with_figure: list[Instrument]) -> bool:
+    """A heading or a recipient-less aside next to a promise with a figure restates that promise."""
+    if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
+        return False
+    return any(
+        other.type == inst.type and abs(other.start - inst.start) <= RESTATEMENT_DISTANCE for other in with_figure
+    )
+
+
+# how far (in characters) a restatement stands from the promise it restates
+RESTATEMENT_DISTANCE = 300
+# share of character bigrams two mentions must have in common to be the same promise
+REPEAT_SIMILARITY = 0.5

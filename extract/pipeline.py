@@ -20,6 +20,7 @@ def extract_document(doc: Document) -> ExtractionRecord:
     measures = extract_measures(doc)
     agencies, collective = build_agencies(doc, measures)
     targets, baselines = extract_targets(doc, measures)
+    citations = extract_citations(doc, policy)
     return ExtractionRecord(
         doc=doc.name,
         sha256=doc.sha256,
@@ -31,7 +32,7 @@ def extract_document(doc: Document) -> ExtractionRecord:
         instruments=extract_instruments(doc, measures),
         targets=targets,
         baselines=baselines,
-        cited_policies=[c.title for c in (citations := extract_citations(doc, policy))],
+        cited_policies=list(dict.fromkeys(c.title for c in citations)),
         citations=citations,
     )
 

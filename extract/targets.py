@@ -1,10 +1,161 @@
-"""Targets and baselines (placeholder until the component lands)."""
+"""Quantitative targets (到2020年…达到500家) and baselines (截至目前…473家).
+
+A quantity is a number with a counter or unit. Quantities that describe the present go to
+baselines; thresholds of eligibility (年产值20亿元以上的企业), durations, ranks and the sums
+of support instruments are not goals; the rest of the quantities a policy states are targets.
+"""
 
 from __future__ import annotations
 
+import re
+
+from .amounts import CN_NUMBER, as_number, parse_number
 from .document import Document
+from .instruments import SUPPORT
 from .records import Measure, Target
+from .segments import Sentence, split
+
+_UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
+_NUM = rf"(?:\d+(?:\.\d+)?|{CN_NUMBER})"
+QUANTITY = re.compile(rf"(?:(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
+# 比重达到3.5、 — a share whose % sign the page lost
+_BARE_SHARE = re.compile(
+    r"(?:比重|占比|比例|增速|强度|贡献率|转化率)(?:达到|提高到|超过|为)(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
+)
+_BASELINE_MARK = re.compile(r"截至目前|截止目前|截至\d{4}年|截止\d{4}年|目前,|现有|已有|已建成|近年")
+_FUTURE_MARK = re.compile(r"到\d{4}年|力争|预计|计划")
+_YEAR = re.compile(r"(?:到|至|截至|截止)?(?P<year>20\d{2})年(?![度份]|\d)")
+_CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
+
+
+_MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|完成|实现产值|增长到|提高到|总额|总量|规模)$")
+
+
+def _is_threshold(before: str, after: str, unit: str) -> bool:
+    """对年获发明专利授权20件以上的单位: a number that qualifies who is eligible."""
+    if not re.match(r"(?:以上|以下|及以上|以内)?的(?!比重)", after):
+        return False
+    clause = re.split(r"[,;:]", before)[-1]
+    return bool(re.match(r"对|凡", clause)) or unit in ("亿元", "万元", "亿")
+
+
+def _skip_quantity(text: str, m: re.Match[str]) -> bool:
+    before, after = text[: m.start()], text[m.end() :]
+    num, unit = m.group("num"), m.group("unit")
+    if re.search(r"第$|每$|排名$|位次$|[A-Za-z]$|\d$", before) and unit != "%":
+        return True
+    if before.count("“") > before.count("”"):
+        return True  # inside a quoted name: “千人服务千企”
+    if re.match(r"[年月日号位届期级]", after) and unit in ("个", "项", "亿"):
+        return True
+    if unit == "亿" and re.match(r"[\u3400-\u9fff]", after):
+        return True  # 百亿企业, 千亿级: a size class, not a sum
+    if not num[0].isdigit() and (_CN_SMALL.match(num) or re.search(r"数$", before)):
+        return True  # 三个主要方向 enumerates; 百名 / 千人 / 两家 count
+    clause = re.split(r"[,;:]", before)[-1]
+    if not num[0].isdigit() and re.match(r"对|凡", clause):
+        return True
+    if _is_threshold(before, after, unit):
+        return True
+    if unit in ("亿元", "万元", "亿") and (SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)):
+        return True  # the sum of an award or a threshold (年收入超5000万元), not a goal
+    # 按实际费用的50%给予补助, 奖金的50%用于…: the share of an award
+    return unit == "%" and bool(
+        re.match(r"(?:以上)?(?:给予|予以|用于|可用于|的风险|的比例)", after) or "按" in before[-8:]
+    )
+
+
+def _indicator(text: str, start: int, end: int) -> str:
+    before = re.split(r"[,;:。、]", text[:start])[-1]
+    after = re.split(r"[,;:。、(]", text[end:])[0]
+    before = re.sub(r"^(?:力争|其中|同时|并|到\d{4}年|\d{4}年|至\d{4}年)+", "", before)
+    before = re.sub(r"(?:达到|突破|超过|实现|不少于|不低于|增长到|提高到|增加|达|为|约|均)+$", "", before)
+    after = re.sub(r"^(?:以上|左右|以内|规模)+", "", after)
+    return (before + after).strip()[:40]
+
+
+def _year(paragraph_before: str, plan_year: int | None) -> int | None:
+    years = [int(m.group("year")) for m in _YEAR.finditer(paragraph_before)]
+    return years[-1] if years else plan_year
+
+
+def _plan_year(doc: Document) -> int | None:
+    """A one-year work plan's quantities are that year's goals."""
+    m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", doc.text[:3000])
+    return int(m.group(1)) if m else None
+
+
+def _paragraph_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
-    return [], []
+    sentences, _ = split(doc)
+    plan_year = _plan_year(doc)
+    targets: list[Target] = []
+    baselines: list[Target] = []
+    for sentence in sentences:
+        for value, low, unit, start, end in _quantities(sentence):
+            paragraph = doc.body[_paragraph_start(doc.body, sentence.start) : start]
+            clause_start = max(sentence.text.rfind(ch, 0, start - sentence.start) for ch in ",;") + 1
+            quote, q_start, q_end = doc.quote(sentence.start + clause_start, end)
+            indicator = _indicator(sentence.text, start - sentence.start, end - sentence.start)
+            is_baseline = bool(_BASELINE_MARK.search(paragraph)) and not _FUTURE_MARK.search(paragraph)
+            own_year = re.match(r"\((20\d{2})年\)", doc.body[end : end + 8])
+            fact = Target(
+                indicator=indicator,
+                value=value,
+                value_min=low,
+                unit=unit,
+                year=int(own_year.group(1)) if own_year else _year(paragraph, None if is_baseline else plan_year),
+                quote=quote,
+                start=q_start,
+                end=q_end,
+            )
+            (baselines if is_baseline else targets).append(fact)
+    return _drop_restated(targets), _drop_restated(baselines)
+
+
+def _quantities(sentence: Sentence) -> list[tuple[float | int, float | int | None, str, int, int]]:
+    found = []
+    text = sentence.text
+    for m in QUANTITY.finditer(text):
+        if _skip_quantity(text, m):
+            continue
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        unit = "亿元" if m.group("unit") == "亿" else m.group("unit")
+        low = as_number(float(m.group("low"))) if m.group("low") else None
+        found.append((as_number(value), low, unit, sentence.start + m.start(), sentence.start + m.end()))
+    for m in _BARE_SHARE.finditer(text):
+        end = m.end()
+        found.append(
+            (as_number(float(m.group("num"))), None, "%", sentence.start + m.start("num"), sentence.start + end)
+        )
+    return found
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _drop_restated(facts: list[Target]) -> list[Target]:
+    """Plans restate their headline goals inside the measures; keep the first statement."""
+    kept: list[Target] = []
+    for fact in facts:
+        grams = _bigrams(fact.indicator)
+        if any(
+            k.value == fact.value
+            and k.unit == fact.unit
+            and grams
+            and len(grams & _bigrams(k.indicator)) / len(grams | _bigrams(k.indicator)) >= RESTATED_SIMILARITY
+            for k in kept
+        ):
+            continue
+        kept.append(fact)
+    return kept
+
+
+# share of indicator bigrams two statements of one goal have in common
+RESTATED_SIMILARITY = 0.4

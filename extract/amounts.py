@@ -1,0 +1,76 @@
+"""Numbers, money and ratios as the genre writes them (200万元, 2亿元, 3.6万元/年, 1:1, 30%)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
+NUMBER = rf"(?:\d+(?:\.\d+)?|{CN_NUMBER})"
+
+# yuan per unit word; 千万 and 百万 before 万 so the longest unit wins
+_MONEY_UNITS = {"亿元": 10**8, "亿": 10**8, "千万元": 10**7, "百万元": 10**6, "万元": 10**4, "元": 1}
+MONEY = re.compile(rf"(?P<num>{NUMBER})(?P<unit>亿元|千万元|百万元|万元|元)(?P<per>/年|/人|/项|/家)?")
+PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)%")
+MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
+
+
+def parse_number(text: str) -> float | None:
+    """'200' → 200, '3.6' → 3.6, '十' → 10, '二十五' → 25, '百' → 100."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    if not re.fullmatch(CN_NUMBER, text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return float(total + (digit or 0))
+
+
+@dataclass(frozen=True)
+class Money:
+    yuan: int
+    start: int
+    end: int
+    per_year: bool
+
+
+def find_money(text: str, offset: int = 0) -> list[Money]:
+    found = []
+    for m in MONEY.finditer(text):
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        found.append(
+            Money(
+                yuan=round(value * _MONEY_UNITS[m.group("unit")]),
+                start=offset + m.start(),
+                end=offset + m.end(),
+                per_year=m.group("per") == "/年",
+            )
+        )
+    return found
+
+
+def as_number(value: float) -> float | int:
+    """Integers stay integers in the record (500, not 500.0)."""
+    return int(value) if float(value).is_integer() else value

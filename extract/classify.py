@@ -1,0 +1,72 @@
+"""Type an instrument with the taxonomy's cue words, reading the closest text first.
+
+A support promise names its form (贴息, 风险补偿, 创新券, a fund, a tax rule) or, where the form
+is a plain grant, its beneficiary (孵化器, 高新技术企业, 人才). A specific form in the promise's
+own words decides the type; otherwise cue words are weighed by how close they stand.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .taxonomy import load_taxonomy
+
+# Types that name the form of support rather than who receives it.
+FORM_TYPES = (
+    "innovation_voucher",
+    "loan_interest_subsidy",
+    "risk_compensation",
+    "insurance_subsidy",
+    "guidance_fund",
+    "tax_incentive",
+    "free_premises",
+)
+# Cue words too generic to outweigh a specific beneficiary (配套 matches any matching award).
+_WEAK_CUES = {"配套", "场地", "担保", "研究院", "专家"}
+
+
+@cache
+def _cue_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    owner: dict[str, str] = {}
+    for t in load_taxonomy():
+        for cue in t.cue_words:
+            owner.setdefault(cue, t.id)
+    alternatives = sorted(owner, key=len, reverse=True)  # longest cue wins at each position
+    return re.compile("|".join(map(re.escape, alternatives))), owner
+
+
+def cue_hits(text: str) -> list[tuple[str, str, int]]:
+    """(type id, cue, position) for every non-overlapping cue word in `text`."""
+    pattern, owner = _cue_pattern()
+    return [(owner[m.group()], m.group(), m.start()) for m in pattern.finditer(text)]
+
+
+def form_cues() -> list[str]:
+    """Cue words that name a form of support; each marks a promise on its own."""
+    return [
+        c for t in load_taxonomy() if t.id in FORM_TYPES for c in t.cue_words if len(c) >= 3 and c not in _WEAK_CUES
+    ]
+
+
+def form_type(text: str) -> str | None:
+    """The support form named in `text`, if any (the longest such cue)."""
+    forms = [(len(cue), t) for t, cue, _ in cue_hits(text) if t in FORM_TYPES]
+    return max(forms)[1] if forms else None
+
+
+def classify(zones: list[tuple[str, float]], weak: bool = True) -> str | None:
+    """Weigh cue words over (text, weight) zones, closest zone first; None if no cue anywhere.
+
+    With `weak=False` generic cues (配套, 场地…) alone do not type a text."""
+    scores: dict[str, float] = {}
+    for text, weight in zones:
+        for type_id, cue, _ in cue_hits(text):
+            if cue in _WEAK_CUES and not weak:
+                continue
+            strength = 0.3 if cue in _WEAK_CUES else 1.0
+            # mostly how often a type is cued, a little how specific the cue is
+            scores[type_id] = scores.get(type_id, 0.0) + weight * strength * (1 + 0.25 * len(cue))
+    if not scores:
+        return None
+    return max(sorted(scores), key=lambda t: scores[t])
