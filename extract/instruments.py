@@ -28,7 +28,7 @@ _PER_YEAR = re.compile(r"每年|/年|年度|每家每年")
 _PER_ITEM = re.compile(r"每家|每个|每项|每所|每人|单个|单项|单家|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)")
 _LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
 _LEVEL_OF = dict(_LEVEL)
-_RECIPIENT_START = re.compile(r"(?:对于|对|凡|为)(?!外|接|标|话)")
+_RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?<![定成作级评])为)(?!外|接|标|话)")
 
 # Words that make a segment a promise even without a figure.
 _STRONG = re.compile(
@@ -278,7 +278,6 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
                     end=q_end,
                 )
             )
-    instruments.sort(key=lambda i: (i.start, i.end))
     return _drop_repeated_mentions(instruments)
 
 

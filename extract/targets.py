@@ -107,7 +107,8 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
                 value=value,
                 value_min=low,
                 unit=unit,
-                year=int(own_year.group(1)) if own_year else _year(paragraph, None if is_baseline else plan_year),
+                # a baseline is dated only by its own bracket: 15.98亿元(2022年)
+                year=int(own_year.group(1)) if own_year else None if is_baseline else _year(paragraph, plan_year),
                 quote=quote,
                 start=q_start,
                 end=q_end,

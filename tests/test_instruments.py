@@ -1,0 +1,89 @@
+"""Instruments from small policy fixtures: amounts, 分别, max/per/ratio, promises without figures."""
+
+from __future__ import annotations
+
+from extract.amounts import find_money, parse_number
+from extract.document import Document
+from extract.instruments import extract_instruments
+from extract.records import Instrument
+
+_PAD = "\n为加快科技创新,推动高质量发展,结合我市实际,制定本政策措施。\n"
+
+
+def _instruments(body: str) -> list[Instrument]:
+    doc = Document.from_text(_PAD + body + _PAD, "fixture.txt")
+    found = extract_instruments(doc, [])
+    for inst in found:
+        assert doc.original[inst.start : inst.end] == inst.quote
+    return found
+
+
+def test_money_units_parse_to_integer_yuan() -> None:
+    assert [m.yuan for m in find_money("200万元、2亿元、1.5亿元、3.6万元/年、5千万元")] == [
+        2_000_000,
+        200_000_000,
+        150_000_000,
+        36_000,
+        50_000_000,
+    ]
+    assert find_money("3.6万元/年")[0].per_year
+    assert parse_number("二十五") == 25 and parse_number("百") == 100
+
+
+def test_respectively_yields_one_instrument_per_amount_with_its_level() -> None:
+    found = _instruments("对认定为国家级、省级技术创新中心的,市级分别给予 1000 万元、500 万元支持。")
+    assert [(i.type, i.amount_yuan, i.level) for i in found] == [
+        ("rd_platform_award", 10_000_000, "国家级"),
+        ("rd_platform_award", 5_000_000, "省级"),
+    ]
+
+
+def test_max_per_and_ratio() -> None:
+    found = _instruments(
+        "对企业绘制专利地图,按照实际发生费用的 50%给予企业补助,最高不超过 50 万元。"
+        "实施好企业研究开发财政补助政策,单个企业每年给予最高 1000 万元补助。"
+        "对新认定的高新技术企业每家奖励 20 万元。"
+    )
+    by_amount = {i.amount_yuan: i for i in found}
+    patent = by_amount[500_000]
+    assert (patent.type, patent.max, patent.ratio) == ("ip_award", True, 0.5)
+    rd = by_amount[10_000_000]
+    assert (rd.type, rd.max, rd.per) == ("rd_expense_subsidy", True, "year")
+    hte = by_amount[200_000]
+    assert (hte.type, hte.max, hte.per) == ("high_tech_enterprise_award", False, "item")
+
+
+def test_matching_ratio_and_promises_without_figures_still_count() -> None:
+    found = _instruments(
+        "对获批为国家火炬特色产业基地的,按上级支持资金 1:1 给予配套。"
+        "对于中小微企业一般性研发项目,重点通过科技创新券予以支持。"
+    )
+    assert ("cluster_base_matching", None, 1.0) in [(i.type, i.amount_yuan, i.ratio) for i in found]
+    assert ("innovation_voucher", None) in [(i.type, i.amount_yuan) for i in found]
+
+
+def test_goals_thresholds_and_seeking_upper_level_money_are_not_instruments() -> None:
+    found = _instruments(
+        "到2020年,技术交易额达到 35 亿元。培育一批年产值 20 亿元以上的科技领军企业。"
+        "积极争取国家、省自然科学基金支持。完善科技奖励制度,优化奖项结构。"
+    )
+    assert found == []
+
+
+def test_a_package_of_forms_is_one_instrument_per_form() -> None:
+    found = _instruments("创新科技信贷方式,打造“风险补偿+担保+贴息”的“鞍科贷”品牌。")
+    assert sorted(i.type for i in found) == ["loan_interest_subsidy", "risk_compensation"]
+
+
+def test_a_list_of_sums_after_its_award_noun() -> None:
+    found = _instruments("薪酬补贴标准为:国际级顶尖人才15万元/年,国家级领军人才10万元/年。")
+    assert [(i.type, i.amount_yuan, i.per) for i in found] == [
+        ("talent_subsidy", 150_000, "year"),
+        ("talent_subsidy", 100_000, "year"),
+    ]
+
+
+def test_traditional_source_quotes_stay_traditional() -> None:
+    found = _instruments("對新列入的國家級孵化器、眾創空間,一次性予以20萬元獎勵。")
+    assert [(i.type, i.amount_yuan, i.level) for i in found] == [("incubator_award", 200_000, "国家级")]
+    assert "獎勵" in found[0].quote or "萬元" in found[0].quote
