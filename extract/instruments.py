@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from .amounts import MATCHING, PERCENT, Money, find_money
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
+from .normalise import normalise
 from .records import Instrument, Measure
 from .segments import Segment, Sentence, split
 
@@ -48,7 +49,7 @@ _ADMINISTRATION = re.compile(r"资金管理|管理办法|管理细则|实施细�
 _GIVING = re.compile(r"给予|予以|设立")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
 _NOT_PROMISE = re.compile(
-    r"争取|申请|承接|承担|参与国家|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
+    r"争取|申请|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
 )
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
 
@@ -190,7 +191,7 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], measure_text: str)
         both_complete = (
             last_seg is not None and _COMPLETE_ITEM.search(last_seg.text) and _COMPLETE_ITEM.search(seg.text)
         )
-        new_recipient = _RECIPIENT_START.match(seg.text) is not None
+        new_recipient = seg.text.startswith("对")  # 对A给予…,对B给予…: two promises
         if previous and previous.type == type_id and not both_complete and not new_recipient:
             previous.end = seg.end
             previous.zone += "," + seg.text
@@ -282,6 +283,7 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
 
 
 def _bigrams(text: str) -> set[str]:
+    text = normalise(text)[0]
     core = re.sub(r"^[(（]?[一二三四五六七八九十0-9]+[)）.、]?|[^\u3400-\u9fff]", "", text)
     return {core[i : i + 2] for i in range(len(core) - 1)}
 
@@ -291,9 +293,16 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     kept: list[Instrument] = []
     seen: list[tuple[str, str | None, set[str]]] = []
     with_figure = [i for i in instruments if i.amount_yuan is not None]
+    programmes: list[tuple[str, str]] = []
     for inst in instruments:
         if inst.amount_yuan is None and _restates_a_figure(inst, with_figure):
             continue
+        name = _programme_name(inst) if inst.amount_yuan is None else None
+        if name:
+            # one named fund or scheme is one instrument however often the text returns to it
+            if any(t == inst.type and _same_programme(n, name) for t, n in programmes):
+                continue
+            programmes.append((inst.type, name))
         if inst.amount_yuan is None:
             grams = _bigrams(inst.quote)
             if any(
@@ -310,7 +319,11 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
 
 
 def _restates_a_figure(inst: Instrument, with_figure: list[Instrument]) -> bool:
-    """A heading or a recipient-less aside next to a promise with a figure restates that promise."""
+    """A promise without a figure that a figure of the same type follows at once (…予以薪酬补贴。
+    薪酬补贴标准为…15万元/年), or a heading next to such a promise, restates it."""
+    follows = (o for o in with_figure if o.type == inst.type and 0 <= o.start - inst.end <= FOLLOW_DISTANCE)
+    if inst.ratio is None and any(follows):
+        return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
         return False
     return any(
@@ -318,6 +331,28 @@ def _restates_a_figure(inst: Instrument, with_figure: list[Instrument]) -> bool:
     )
 
 
+_NAMING_VERBS = re.compile(r".*(?:设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入)")
+
+
+def _programme_name(inst: Instrument) -> str | None:
+    """科技成果转化天使投资基金: the named fund or scheme a form-type promise runs through."""
+    if inst.type not in FORM_TYPES:
+        return None
+    text = normalise(inst.quote)[0]  # quotes keep traditional characters; cue words are simplified
+    hits = [(cue, pos) for t, cue, pos in cue_hits(text) if t == inst.type]
+    if not hits:
+        return None
+    cue, pos = max(hits, key=lambda h: len(h[0]))
+    qualifier = _NAMING_VERBS.sub("", text[:pos])
+    return re.sub(r"[^\u3400-\u9fff]", "", qualifier) + cue
+
+
+def _same_programme(a: str, b: str) -> bool:
+    return a.endswith(b) or b.endswith(a)
+
+
+# how close (in characters) a figure follows the promise it quantifies
+FOLLOW_DISTANCE = 40
 # how far (in characters) a restatement stands from the promise it restates
 RESTATEMENT_DISTANCE = 300
 # share of character bigrams two mentions must have in common to be the same promise
