@@ -61,12 +61,18 @@ def classify(zones: list[tuple[str, float]], weak: bool = True) -> str | None:
     With `weak=False` generic cues (配套, 场地…) alone do not type a text."""
     scores: dict[str, float] = {}
     for text, weight in zones:
-        for type_id, cue, _ in cue_hits(text):
+        for rank, (type_id, cue, _) in enumerate(cue_hits(text)):
             if cue in _WEAK_CUES and not weak:
                 continue
             strength = 0.3 if cue in _WEAK_CUES else 1.0
+            if rank == 0:
+                strength *= TOPIC_BONUS  # the first thing a sentence names is usually its topic
             # mostly how often a type is cued, a little how specific the cue is
             scores[type_id] = scores.get(type_id, 0.0) + weight * strength * (1 + 0.25 * len(cue))
     if not scores:
         return None
     return max(sorted(scores), key=lambda t: scores[t])
+
+
+# extra weight of the first cue word in a zone
+TOPIC_BONUS = 1.5
