@@ -71,7 +71,9 @@ def _indicator(text: str, start: int, end: int) -> str:
     before = re.sub(r"^(?:力争|其中|同时|并|到\d{4}年|\d{4}年|至\d{4}年)+", "", before)
     before = re.sub(r"(?:达到|突破|超过|实现|不少于|不低于|增长到|提高到|增加|达|为|约|均)+$", "", before)
     after = re.sub(r"^(?:以上|左右|以内|规模)+", "", after)
-    return (before + after).strip()[:40]
+    indicator = (before + after).strip()[:40]
+    # a bare "达到30个" still needs a name: fall back to the words around the number
+    return indicator or re.sub(r"[\d.%]+", "", text[max(0, start - 12) : end + 8]).strip(" ,;:。、") or "未命名指标"
 
 
 def _year(paragraph_before: str, plan_year: int | None) -> int | None:
