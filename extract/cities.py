@@ -1,10 +1,45 @@
-"""City detection (placeholder until the component lands)."""
+"""City detection: the short name of the city whose government issued the policy (大连, 沈阳 …).
+
+Evidence, strongest first: the issuer (`大连市人民政府办公厅`), the title, then the most frequent
+`XX市` that prefixes a government body in the text. No list of cities: the name is whatever stands
+between a boundary (line start, punctuation, 省, 中共) and 市 + a body.
+"""
 
 from __future__ import annotations
+
+import re
+from collections import Counter
 
 from .document import Document
 from .records import PolicyMeta
 
+_HAN = r"\u4e00-\u9fff"
+_BODY = r"(?:人民政府|政府|委员会|委|人大|政协|科学技术局|科技局|财政局|发展和改革委员会|发展改革委|人力资源和社会保障局|工业和信息化局)"
+# a city name is 2-4 characters after a boundary; lazy so 大连市 is not read as 连市
+_CITY_BODY = re.compile(rf"(?:^|(?<=[^{_HAN}])|(?<=省)|(?<=中共))((?!中共)[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE)
+# words that end in 市 but are not places (城市, 都市) or that precede 市 in prose
+_NOT_CITY = re.compile(r"城$|都$|全$|本$|我$|该$|超$|门$|上$|股$|夜$|[各由在对是的和与及将把向为从按等或到]")
+
+
+def city_in(text: str) -> str | None:
+    """The most frequent `XX市<body>` prefix in `text` (ties: the first seen)."""
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for m in _CITY_BODY.finditer(text):
+        name = m.group(1)
+        if _NOT_CITY.search(name):
+            continue
+        counts[name] += 1
+        first.setdefault(name, m.start())
+    if not counts:
+        return None
+    return max(counts, key=lambda n: (counts[n], -first[n]))
+
 
 def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
-    return None
+    for evidence in (policy.issuer, policy.notice_title, policy.title):
+        if evidence:
+            m = _CITY_BODY.search(evidence)
+            if m and not _NOT_CITY.search(m.group(1)):
+                return m.group(1)
+    return city_in(doc.body) or city_in(doc.text)

@@ -1,10 +1,181 @@
-"""Measures (placeholder until the component lands)."""
+"""Measures: the lowest-level numbered items of a policy that state actions.
+
+Rules (one set for every layout):
+- a measure is a leaf of the numbered outline (an item with no numbered children); a heading with
+  no numbered children counts once, with the paragraphs under it;
+- leaves under a general-requirement heading (总体要求, 指导思想, 基本原则, 主要目标 …) are not
+  measures, unless the leaf carries its own responsibility list (then it assigns work);
+- on a scrambled page (and on a page with lists but no numbering) the outline is unreliable, so
+  each responsibility list closes one measure: the text since the previous list.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from .agencies import canonical_names, document_lists
+from .agency_names import ResponsibilityList
 from .document import Document
+from .headings import Item, heading_of, line_marker, parse_outline
+from .metadata import wrapped_policy_start
 from .records import Measure
+
+_TERMS = (
+    "总体要求|指导思想|基本原则|主要原则|工作原则|主要目标|总体目标|发展目标|工作目标|目标任务|预期目标|基础现状|发展现状|"
+    "现状|发展基础|基本情况|工作思路|发展思路|总体思路|基本思路|总体考虑|总体部署|目标|重要意义|适用范围|总则|附则|背景|其他|其它"
+)
+# the short heading is made only of such terms: 指导思想, 总体思路和发展目标, 指导思想、基本原则与主要目标
+_GENERAL = re.compile(rf"^(?:{_TERMS})(?:[和与及、](?:{_TERMS}))*$|重要意义$")
+_SHORT_HEADING = re.compile(r"[。,;:!?\n]")
+# scrambled pages: a Chinese numeral between separators opens a section (`、四,进一步聚集…`)
+_SCRAMBLED_MARKER = re.compile(r"(?:^|(?<=[\s,、。.;:]))([一二三四五六七八九十]{1,2})[、,。.](?=[\u4e00-\u9fff])")
+_CLAUSE_END = re.compile(r"[\s,、。.;:]")
+
+
+@dataclass
+class _Span:
+    start: int  # normalised offsets
+    end: int
+    path: str
+    heading: str
+    level: int
 
 
 def extract_measures(doc: Document) -> list[Measure]:
-    return []
+    lists, city = document_lists(doc)
+    spans: list[_Span] = []
+    if not doc.scrambled or not lists:
+        spans = _outline_spans(doc, lists)
+    if not spans and lists:
+        spans = _list_spans(doc, lists)
+    canon = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
+    measures: list[Measure] = []
+    for i, span in enumerate(spans, 1):
+        own = [lst for lst in lists if span.start <= lst.start < span.end]
+        lead = _unique(canon[n] for lst in own for n in lst.lead)
+        others = _unique(canon[n] for lst in own for n in lst.others)
+        start, end = doc.original_span(span.start, span.end)
+        measures.append(Measure(f"m{i}", span.path, span.heading, lead, others, start, end, span.level))
+    return measures
+
+
+def is_general(heading: str) -> bool:
+    short = _SHORT_HEADING.split(heading, 1)[0].strip()
+    return bool(_GENERAL.search(short))
+
+
+def outline_text(doc: Document) -> str:
+    """`doc.body`, with the short numbered lines it blanked as navigation restored (第一章 总则, ①…)."""
+    out: list[str] = []
+    pos = 0
+    for line in doc.body.splitlines(keepends=True):
+        original = doc.text[pos : pos + len(line)]
+        at = pos + len(original) - len(original.lstrip())
+        blanked = not line.strip() and original.strip()
+        out.append(original if blanked and line_marker(doc.text, at, _orig_char(doc, at)) else line)
+        pos += len(line)
+    return "".join(out)
+
+
+def _orig_char(doc: Document, pos: int) -> str:
+    return doc.original[doc.offsets[pos]] if pos < len(doc.offsets) else ""
+
+
+def _outline_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span]:
+    items = parse_outline(outline_text(doc), doc.original, doc.offsets)
+    begin = wrapped_policy_start(doc)
+    if any(it.start >= begin for it in items):
+        items = [it for it in items if it.start >= begin]
+    text = doc.text
+    headings = {id(it): heading_of(text, it.body_start, it.end) for it in items}
+    folding = {id(it) for it in items if it.children and _folds_children(text, it)}
+    spans: list[_Span] = []
+    for item in items:
+        if _ancestors(item) & folding or (item.children and id(item) not in folding):
+            continue
+        end = item.subtree_end
+        has_list = any(item.start <= lst.start < end for lst in lists)
+        if (_under_general(item, headings) or _bare_heading(text, item)) and not has_list:
+            continue
+        spans.append(_Span(item.start, end, item.path, headings[id(item)], item.depth + 1))
+    return spans
+
+
+def _folds_children(text: str, item: Item) -> bool:
+    """Children that only enumerate the parent's clause belong to its measure: the parent's own
+    text ends with a colon (给予补助:(1)…(2)…), or a 1.-item carries (1)/① sub-clauses."""
+    own = text[item.body_start : item.end].rstrip()
+    return own.endswith(":") or (item.kind == "num" and all(c.kind in ("pnum", "rnum", "circ") for c in item.children))
+
+
+def _ancestors(item: Item) -> set[int]:
+    out: set[int] = set()
+    node = item.parent
+    while node is not None:
+        out.add(id(node))
+        node = node.parent
+    return out
+
+
+def _bare_heading(text: str, item: Item) -> bool:
+    """A leaf that is only a short heading (`二、其他` before a closing formula) states no action."""
+    own = text[item.body_start : item.subtree_end].strip()
+    return len(own) <= 8 and not re.search(r"[,。;:!?]", own)
+
+
+def _under_general(item: Item, headings: dict[int, str]) -> bool:
+    node: Item | None = item
+    while node is not None:
+        if is_general(headings[id(node)]):
+            return True
+        node = node.parent
+    return False
+
+
+def _list_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span]:
+    """Each list closes a measure that began where the previous one ended (or at a section marker)."""
+    text = doc.body
+    markers = list(_SCRAMBLED_MARKER.finditer(text)) if doc.scrambled else []
+    first = markers[0].start() if markers else _first_content(text)
+    spans: list[_Span] = []
+    begin, section, count = first, "", 0
+    for lst in lists:
+        if lst.start < begin:
+            continue
+        inside = [m for m in markers if begin <= m.start() < lst.start]
+        # a clean page keeps its lines: the measure is the paragraph the list closes
+        start = begin if doc.scrambled else _paragraph_start(text, lst.start, begin)
+        if inside:
+            section, count, start = inside[-1].group(1), 0, inside[-1].start()
+        count += 1
+        while start < lst.start and not _is_word(text[start]):
+            start += 1
+        head_from = inside[-1].end() if inside else start
+        clause = _CLAUSE_END.search(text, head_from, lst.start)
+        heading = text[head_from : clause.start() if clause else lst.start].strip()
+        path = f"{section}/{count}" if section else str(count)
+        spans.append(_Span(start, lst.end, path, heading, 2 if section else 1))
+        begin = lst.end
+    return spans
+
+
+def _paragraph_start(text: str, pos: int, floor: int) -> int:
+    start = text.rfind("\n", 0, pos) + 1
+    if not text[start:pos].strip():  # the list stands on its own line: take the line above too
+        above = text[:start].rstrip()
+        start = above.rfind("\n") + 1 if above else start
+    return max(start, floor)
+
+
+def _first_content(text: str) -> int:
+    m = re.search(r"\S", text)
+    return m.start() if m else 0
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or "\u4e00" <= ch <= "\u9fff"
+
+
+def _unique(names) -> list[str]:
+    return list(dict.fromkeys(names))

@@ -1,10 +1,363 @@
-"""Policy metadata (placeholder until the metadata component lands)."""
+"""Policy metadata: title, notice title, 发文字号, issuer, 成文日期, publication date, 效力状态.
+
+The genre's layout: a web page header (发布日期 / 发文字号 / 效力状态 fields), the title line, the
+doc number on its own line, the addressees, the text, and a signature (issuer line, date line).
+A 通知 that 印发/转发 a plan wraps it: the plan's own title is the policy title and the notice's is
+`notice_title`. Web copies garble the genre's punctuation; a value is repaired only where the
+evidence is unambiguous (see `_repair_title`, `_standalone_doc_number`, `dates.parse_compact`).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
 from .records import PolicyMeta
 
+_HAN = r"\u4e00-\u9fff"
+GENRE = (
+    r"(?:实施意见|指导意见|若干意见|意见|实施方案|工作方案|行动方案|方案|行动计划|工作计划|推进计划|计划|规划|纲要|"
+    r"实施细则|细则|管理办法|暂行办法|办法|规定|决定|决议|政策措施|若干措施|措施|若干政策|政策|通知|通告|公告|批复|报告|指南|"
+    r"条例|要点|指引|目录|清单|行动)"
+)
+# the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
+# period or 试行), and is followed by the line end, an addressee (各…) or a separator
+_TITLE_AT_LINE = re.compile(
+    rf"^[ \t\u3000]*(?:[(\[【](?:此文件|本文件)?已?(?:失效|废止|有效)[)\]】])?[ \t\u3000]*"
+    rf"(?P<t>[^\s,。;:!?\n](?:[^,。;:!?\n]{{2,118}}?){GENRE}(?:[ \t]*[(][^()\n]{{1,20}}[)])?)"
+    rf"(?=[ \t\u3000]*$|各|[,.。:])",
+    re.MULTILINE,
+)
+_MARKER_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十0-9]+[)]|\d+[.、]|第[一二三四五六七八九十]+[章条])"
+)
+_NOTICE = re.compile(r"(?:印发|转发|颁发|发布)")
+_INNER_BOOK = re.compile(r"《([^《》]+)》")
+_INNER_PLAIN = re.compile(r"(?:印发|转发|颁发|发布)(?P<t>.+?)的?(?:通知|通告)$")
+_ORG_SUFFIX = r"(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|政府|局|厅|委|办|部|院|署|管委会|中心|市委|县委|区委)"
+_ORG = re.compile(rf"^[{_HAN}()〔〕]{{2,40}}?{_ORG_SUFFIX}$")
+_TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX})(?:关于|印发|转发)")
+_LABEL_VALUE = r"[ \t\u3000]*[:][ \t\u3000]*"
+_HEADER = {
+    "title": re.compile(rf"(?:^|(?<=\s))(?:文件标题|标题|文件名称){_LABEL_VALUE}(?P<v>[^\n]+)", re.MULTILINE),
+    "doc_number": re.compile(rf"(?:^|(?<=\s))(?:发文字号|文号){_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
+    "issuer": re.compile(
+        rf"(?:^|(?<=\s))(?:发布机构|发文机关|发文机构|发文单位|发布单位|制发机关){_LABEL_VALUE}(?P<v>[^\s]+)",
+        re.MULTILINE,
+    ),
+    "status": re.compile(rf"(?:^|(?<=\s))(?:效力状态|时效性|有效性|时效状态){_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
+}
+_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s))成文日期{_LABEL_VALUE}", re.MULTILINE)
+_PUBLISHED_LABEL = re.compile(
+    rf"(?:^|(?<=[\s>|]))(?:发布日期|发布时间|发文日期|公布日期|公开日期|发表日期|发表时间|发布于|时间|日期){_LABEL_VALUE}",
+    re.MULTILINE,
+)
+_STATUS_MARK = re.compile(
+    r"(?:此|该|本)(?:文件|政策|规定|办法|通知)?已(?:经)?(?:失效|废止)|[(\[【](?:已)?(?:失效|废止)[)\]】]"
+)
+DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,12}}\s*[〔\[【(]\s*\d{{4}}\s*[〕\]】)]\s*\d{{1,5}}\s*号")
+# a doc number alone on its line, possibly missing its 〕 and 号 (盘政办发〔201929)
+_STANDALONE_NUMBER = re.compile(
+    rf"^[ \t\u3000]*(?P<p>[{_HAN}]{{1,12}}[发办函字令复通])[ \t]*[〔\[【(]?[ \t]*(?P<y>(?:19|20)\d{{2}})[ \t]*[〕\]】)]?[ \t]*(?P<n>\d{{1,5}})[ \t]*号?[ \t\u3000]*$",
+    re.MULTILINE,
+)
+_BRACKETED_DATE = re.compile(rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})[ \t]*[)][ \t\u3000]*$")
+_YEAR_RANGE = re.compile(r"(?P<o>[(]?)(?P<a>(?:19|20)\d{2})(?P<d>[—\-–~至]?)(?P<b>(?:19|20)\d{2})(?P<y>年?)(?P<c>[)]?)")
+_WELL_FORMED_RANGE = re.compile(r"[(](?P<a>(?:19|20)\d{2})[—\-–~至](?P<b>(?:19|20)\d{2})年?[)]")
+
+
+@dataclass
+class _Found:
+    value: str
+    start: int  # normalised span of the evidence
+    end: int
+
 
 def extract_metadata(doc: Document) -> PolicyMeta:
-    return PolicyMeta()
+    text = doc.text
+    meta = PolicyMeta()
+    found: dict[str, _Found] = {}
+
+    header = {key: m for key, pattern in _HEADER.items() if (m := pattern.search(text))}
+    notice, title = _titles(doc, header.get("title"))
+    if notice:
+        found["notice_title"] = notice
+    if title:
+        found["title"] = title
+
+    number = _doc_number(text, header.get("doc_number"))
+    if number:
+        found["doc_number"] = number
+
+    years = _years(text, number)
+    signature = _signature(doc, years)
+    issuer = signature[0] if signature else None
+    if not issuer:
+        own = found.get("notice_title") or found.get("title")
+        m = _TITLE_ISSUER.match(own.value) if own else None
+        if m and own:
+            issuer = _Found(m.group("o").strip(), own.start, own.start + m.end("o"))
+        elif "issuer" in header:
+            h = header["issuer"]
+            issuer = _Found(h.group("v"), h.start("v"), h.end("v"))
+    if issuer:
+        issuer.value = re.sub(r"\s+", " ", issuer.value)
+        found["issuer"] = issuer
+
+    issued = signature[1] if signature else None
+    if not issued and (m := _ISSUED_LABEL.search(text)):
+        issued = _date_after(text, m.end())
+    if issued:
+        found["issued_date"] = issued
+    published = _published(text)
+    if published:
+        found["published_date"] = published
+
+    status = _status(text, header.get("status"))
+    if status:
+        found["status"] = status
+
+    for key, value in found.items():
+        setattr(meta, key, value.value)
+        meta.spans[key] = list(doc.original_span(value.start, value.end))
+    return meta
+
+
+# ---------------------------------------------------------------- titles
+
+
+def _title_lines(doc: Document) -> list[_Found]:
+    """Title-shaped heads of lines, in order (web chrome is blank in `doc.body`)."""
+    out: list[_Found] = []
+    for m in _TITLE_AT_LINE.finditer(doc.body):
+        line_start = doc.body.rfind("\n", 0, m.start()) + 1
+        if _MARKER_START.match(doc.body, line_start):
+            continue
+        out.append(_Found(m.group("t").strip(), m.start("t"), m.end("t")))
+    # the first half of a broken title is often short enough to look like navigation: use the text
+    out.extend(_broken_titles(doc.text))
+    return sorted(out, key=lambda f: f.start)
+
+
+def _broken_titles(body: str) -> list[_Found]:
+    """A long title broken over two lines (`…关于印发` / `《…》的通知`): the first half holds
+    关于 but ends in no genre word, the two halves together read as a title."""
+    out: list[_Found] = []
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]*\S[^\n]*", body)]
+    for (start, first), (_, second) in zip(lines, lines[1:], strict=False):
+        head = first.strip()
+        opens = head.endswith(("关于", "印发", "转发", "颁发")) or ("关于" in head and len(head) >= 10)
+        if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or re.search(f"{GENRE}$", head):
+            continue
+        joined = _TITLE_AT_LINE.match(head + second.strip())
+        if joined and joined.end("t") - joined.start("t") > len(head):
+            begin = start + first.index(head)
+            end = body.index(second.strip(), begin + len(head)) + len(second.strip())
+            out.append(_Found(joined.group("t"), begin, end))
+    return out
+
+
+def wrapped_policy_start(doc: Document) -> int:
+    """Where the policy a notice wraps begins: the end of its own title line (0 when the notice
+    carries no separate copy of it), so the notice's own 一、二、 requirements are not measures."""
+    notice, title = _titles(doc, _HEADER["title"].search(doc.text))
+    if notice and title and title.start >= notice.end and title.value != notice.value:
+        line_start = doc.text.rfind("\n", 0, title.start) + 1
+        if not doc.text[line_start : title.start].strip():  # a title line, not a 《》 in a sentence
+            return title.end
+    return 0
+
+
+def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
+    """(notice title, policy title)."""
+    lines = _title_lines(doc)
+    first = lines[0] if lines else None
+    if first is None and header:
+        value = re.sub(rf"(?<=[^{_HAN}A-Za-z0-9])\s+|\s+(?=[^{_HAN}A-Za-z0-9])", "", header.group("v")).strip()
+        first = _Found(value, header.start("v"), header.end("v"))
+    if first is None:
+        return None, None
+    if not (first.value.endswith(("通知", "通告")) and _NOTICE.search(first.value)):
+        return None, _repair_title(first, doc.text)
+    inner = _inner_title(first)
+    if inner is None:
+        return None, _repair_title(first, doc.text)
+    # the wrapped plan usually repeats its own title on a line of its own: prefer that copy
+    for line in lines:
+        if line.start >= first.end and _similar(line.value, inner.value) and not _similar(line.value, first.value):
+            return first, _repair_title(line, doc.text)
+    for m in _INNER_BOOK.finditer(doc.text, first.end, min(len(doc.text), first.end + 2000)):
+        if _similar(m.group(1), inner.value):
+            return first, _repair_title(_Found(m.group(1), m.start(1), m.end(1)), doc.text)
+    return first, _repair_title(inner, doc.text)
+
+
+def _inner_title(notice: _Found) -> _Found | None:
+    m = _INNER_BOOK.search(notice.value)
+    if m:
+        return _Found(m.group(1), notice.start + m.start(1), notice.start + m.end(1))
+    m = _INNER_PLAIN.search(notice.value)
+    if m:
+        value = re.sub(r"^关于(?=关于)", "", m.group("t"))
+        return _Found(value, notice.start + m.start("t"), notice.start + m.end("t"))
+    return None
+
+
+def skeleton(title: str) -> str:
+    """Characters that survive a web copy: Han, digits, letters (punctuation is often lost)."""
+    return "".join(ch for ch in title if ch.isalnum())
+
+
+def _similar(a: str, b: str) -> bool:
+    sa, sb = skeleton(a), skeleton(b)
+    if not sa or not sb:
+        return False
+    return sa == sb or SequenceMatcher(None, sa, sb).ratio() >= 0.9
+
+
+def _repair_title(title: _Found, text: str) -> _Found:
+    """`…发展20192021)的实施意见` lost `(` and `—`: complete the year range from a well-formed
+    copy of the same range elsewhere in the document."""
+    m = _YEAR_RANGE.search(title.value)
+    if not m or (m.group("o") and m.group("d") and m.group("c")):
+        return title
+    for good in _WELL_FORMED_RANGE.finditer(text):
+        if good.group("a") == m.group("a") and good.group("b") == m.group("b"):
+            value = title.value[: m.start()] + good.group(0) + title.value[m.end() :]
+            return _Found(value, title.start, title.end)
+    return title
+
+
+# ---------------------------------------------------------------- doc number
+
+
+def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
+    if header:
+        m = DOC_NUMBER.search(header.group("v"))
+        if m:
+            return _Found(re.sub(r"\s+", "", m.group(0)), header.start("v") + m.start(), header.start("v") + m.end())
+    return _standalone_doc_number(text)
+
+
+def _standalone_doc_number(text: str) -> _Found | None:
+    """The number printed on a line of its own under the title (cited numbers sit in sentences)."""
+    m = _STANDALONE_NUMBER.search(text)
+    if not m:
+        return None
+    value = f"{m.group('p')}〔{m.group('y')}〕{int(m.group('n'))}号"
+    return _Found(value, m.start("p"), m.end() - (len(m.group(0)) - len(m.group(0).rstrip())))
+
+
+# ---------------------------------------------------------------- signature and dates
+
+
+def _years(text: str, number: _Found | None) -> list[int]:
+    years = [int(h.iso[:4]) for h in find_dates(text)]
+    if number:
+        years += [int(y) for y in re.findall(r"(?:19|20)\d{2}", number.value)]
+    return years
+
+
+def _signature(doc: Document, years: list[int]) -> tuple[_Found | None, _Found] | None:
+    """(issuer, date) of the first signature block: an organisation line, then a date line (or
+    both at the end of one line, as on pages that lost their line breaks)."""
+    text = doc.text
+    for m in re.finditer(r"[^\n]+", text):
+        bracketed = _BRACKETED_DATE.match(m.group(0))
+        if bracketed:  # (2021年3月15日) under a title: the date the text was adopted
+            hit = find_dates(m.group(0))[0]
+            return None, _Found(hit.iso, m.start() + hit.start, m.start() + hit.end)
+        date = _line_end_date(m.group(0), years)
+        if not date:
+            continue
+        d_start, d_end, iso = date
+        when = _Found(iso, m.start() + d_start, m.start() + d_end)
+        before = m.group(0)[:d_start].rstrip(" \t\u3000.,。、")
+        if not before.strip():
+            org = _org_above(text, m.start())
+            if org or _alone_is_signature(text, m.start()):
+                return org, when
+            continue
+        token = re.split(r"[\s,。.、;:]+", before.strip())[-1]
+        if _ORG.match(token):
+            begin = m.start() + before.rfind(token)
+            return _Found(token, begin, begin + len(token)), when
+    return None
+
+
+def _line_end_date(line: str, years: list[int]) -> tuple[int, int, str] | None:
+    stripped = line.rstrip()
+    hits = [h for h in find_dates(stripped) if h.end == len(stripped)]
+    if hits:
+        return hits[-1].start, hits[-1].end, hits[-1].iso
+    m = COMPACT_RE.fullmatch(stripped.strip())
+    if m:
+        value = parse_compact(m.group(1), years)
+        if value:
+            offset = len(stripped) - len(stripped.lstrip())
+            return offset, offset + len(m.group(1)), value
+    return None
+
+
+def _org_above(text: str, line_start: int) -> _Found | None:
+    """The organisation line(s) right above a date line (blank lines between are common; joint
+    issuers stack one line each)."""
+    orgs: list[tuple[int, str]] = []
+    pos, blanks = line_start, 0
+    while blanks <= 3 and len(orgs) < 4:
+        prev_end = text.rfind("\n", 0, pos)
+        if prev_end < 0:
+            break
+        prev_start = text.rfind("\n", 0, prev_end) + 1
+        line = text[prev_start:prev_end]
+        value = line.strip()
+        if not value:
+            blanks += 1
+        elif _ORG.match(value.replace(" ", "")):
+            orgs.append((prev_start + line.find(value), value))
+            blanks = 0
+        else:
+            break
+        pos = prev_start
+    if not orgs:
+        return None
+    orgs.reverse()
+    return _Found(" ".join(v for _, v in orgs), orgs[0][0], orgs[-1][0] + len(orgs[-1][1]))
+
+
+def _alone_is_signature(text: str, line_start: int) -> bool:
+    """A date alone on its line right after the last sentence of a text: a signature whose
+    issuer line was lost (a page's footer date follows chrome, not a sentence)."""
+    return bool(re.search(r"[。)!]\s*$", text[:line_start]))
+
+
+def _date_after(text: str, pos: int) -> _Found | None:
+    hits = find_dates(text, pos, min(len(text), pos + 30))
+    if hits and hits[0].start - pos <= 2:
+        return _Found(hits[0].iso, hits[0].start, hits[0].end)
+    return None
+
+
+def _published(text: str) -> _Found | None:
+    for m in _PUBLISHED_LABEL.finditer(text):
+        value = _date_after(text, m.end())
+        if value:
+            return value
+    return None
+
+
+def _status(text: str, header: re.Match[str] | None) -> _Found | None:
+    if header:
+        value = header.group("v")
+        if "部分" not in value and re.search(r"失效|废止", value):
+            return _Found("失效", header.start("v"), header.end("v"))
+        if re.search(r"有效", value):
+            return _Found("有效", header.start("v"), header.end("v"))
+    m = _STATUS_MARK.search(text)
+    return _Found("失效", m.start(), m.end()) if m else None
+
+
+__all__ = ["DATE_RE", "DOC_NUMBER", "GENRE", "extract_metadata", "skeleton"]

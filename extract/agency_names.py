@@ -1,0 +1,276 @@
+"""Responsibility lists (牵头单位 / 责任单位 …) and the government bodies they name.
+
+A list is a label, a colon and names split by 、 , ; and sometimes 和/与/及. Lists drop the
+city prefix after the first name (`市发展改革委、经济和信息化委`), so the prefix the list opened
+with is restored on bare names; names of districts, zones and vertical bodies keep their form.
+On scrambled pages the brackets and separators are noise, so a list there ends at the first
+token that is not shaped like a body's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+_HAN = r"\u4e00-\u9fff"
+LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主办单位")
+OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "协办单位", "协同单位")
+_LABEL = re.compile("|".join(LEAD_LABELS + OTHER_LABELS))
+# what may follow a label: a colon (clean pages) or any punctuation/space (scrambled pages)
+_AFTER_LABEL_CLEAN = re.compile(r"\s*[:】\]]\s*")
+_AFTER_LABEL_SCRAMBLED = re.compile(r"[\s:,、。.;】\]]+")
+_OPEN, _CLOSE = "(〔[【", ")〕]】"
+_SEPARATORS_CLEAN = set("、,;/ \t\u3000")
+_SEPARATORS_SCRAMBLED = _SEPARATORS_CLEAN | set("。.:")
+# 和/与/及 split two names only where the left part is already a whole name (市委宣传部和市科协),
+# never inside one (市经济和信息化委, 市海洋与渔业局)
+_CONJUNCTION = re.compile(r"(?:以及|和|与|及)")
+_SUFFIXES = "管委会|管委|委员会|人民政府|政府|办公室|办公厅|领导小组|成员单位|单位|工委|科协|工会|妇联|团委|中支|分局|局|委|办|部|厅|院|署|处|联"
+_BODY_SUFFIX = re.compile(rf"(?:{_SUFFIXES})$")
+_LOOSE_SUFFIX = re.compile(
+    rf"(?:{_SUFFIXES}|区|市|县|旗|中心|银行|行|协会|会|集团|公司|大学|学院|校|所|站|队|馆|社|台|团)$"
+)
+# a clause that starts like this is prose, not a name (scrambled pages run lists into prose)
+_PROSE_START = re.compile(
+    r"^(?:在|由|将|把|按|请|要|积极|加快|加强|加大|支持|推动|推进|建设|建立|打造|设立|探索|完善|实施|构建|"
+    r"鼓励|引导|发挥|依托|围绕|开展|组织|提升|提高|争取|落实|做好|深化|创新|培育|促进|强化|编制|制定|改革|定期|充分|进一步)"
+)
+_TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
+# a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
+_ROLE = re.compile(r"(?:牵头|负责|配合|参与|协助|协同|落实)$")
+# an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
+_ROLE_BRACKET = re.compile(r"[(]([^()\n]{3,200}?(?:牵头|负责|配合|参与|协助|协同|落实))[)]")
+# 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
+_NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
+# a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
+_PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
+_LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
+_COLLECTIVE = re.compile(r"各|成员单位|(?:有关|相关)(?:部门|单位|县|区|市)|直属单位|所属单位")
+# zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
+_GENERIC_ZONE = re.compile(
+    r"^(?:经济区|先导区|开发区|功能区|园区|产业园区|县区|区县|乡镇|街道)(?:管委会|管委|政府|办事处)?$"
+)
+_DATE_AHEAD = re.compile(r"^[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
+
+
+@dataclass
+class ResponsibilityList:
+    """One 牵头单位/责任单位 parenthetical (or its scrambled remains), in normalised offsets."""
+
+    start: int
+    end: int
+    lead: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    shared: set[str] = field(default_factory=set)  # names collective only in this list's context
+
+    @property
+    def names(self) -> list[str]:
+        return self.lead + [n for n in self.others if n not in self.lead]
+
+
+def is_collective(name: str) -> bool:
+    return bool(_COLLECTIVE.search(name))
+
+
+def clean_name(token: str) -> str:
+    token = _NOTE.sub("", token.strip(" \t\u3000,、;:。."))
+    token = _TRAILING_ETC.sub("", token)
+    return token.strip()
+
+
+def _split_top(text: str, separators: set[str]) -> list[tuple[int, str]]:
+    """Split on separators outside brackets; return (offset, token) pairs."""
+    parts: list[tuple[int, str]] = []
+    depth, begin = 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in separators:
+            parts.append((begin, text[begin:i]))
+            begin = i + 1
+    parts.append((begin, text[begin:]))
+    return [(o, t) for o, t in parts if t.strip()]
+
+
+def _split_conjunctions(token: str) -> list[str]:
+    for m in _CONJUNCTION.finditer(token):
+        left, right = token[: m.start()], token[m.end() :]
+        if _BODY_SUFFIX.search(left) and len(right) >= 2 and len(left) >= 2:
+            return [left, *_split_conjunctions(right)]
+    return [token]
+
+
+_GLUE = re.compile(rf"(?:管委会|人民政府|[区县市]政府)(?!办)(?=[{_HAN}]{{2}})")
+
+
+def _split_glued(token: str) -> list[str]:
+    """金普新区管委会高新区管委会 → two names: 管委会 and 政府 end a name."""
+    parts, begin = [], 0
+    for m in _GLUE.finditer(token):
+        parts.append(token[begin : m.end()])
+        begin = m.end()
+    parts.append(token[begin:])
+    return [p for p in parts if p]
+
+
+def restore_prefix(names: list[str], city: str | None = None, prefix: str = "") -> list[str]:
+    """Give bare names the level prefix the list opened with (市发展改革委、财政局 → 市财政局);
+    `prefix` is the one in force before the list (the 牵头单位 part, or the document's usual one)."""
+    out: list[str] = []
+    for name in names:
+        m = _LEVEL_PREFIX.match(name)
+        if m:
+            prefix = m.group(0)
+        elif prefix and _needs_prefix(name, city):
+            name = prefix + name
+        out.append(name)
+    return out
+
+
+def _needs_prefix(name: str, city: str | None) -> bool:
+    if is_collective(name) or _PLACE_START.match(name) or name.endswith(("管委会", "管委", "政府")):
+        return False
+    if city and city in name:
+        return False
+    head = name[:4].replace("城市", "").replace("市场", "")
+    return "市" not in head and not name.startswith(("中共", "省", "国家"))
+
+
+def _looks_like_body(name: str, scrambled: bool) -> bool:
+    if not 2 <= len(name) <= 30 or _PROSE_START.match(name):
+        return False
+    if not re.fullmatch(rf"[{_HAN}0-9A-Za-z()〔〕]+", name):
+        return False
+    bare = re.sub(r"[(〔][^()〔〕]*[)〕]$", "", name)  # 各区市政府〔管委〕
+    return bool((_BODY_SUFFIX if scrambled else _LOOSE_SUFFIX).search(bare))
+
+
+@dataclass
+class ParsedNames:
+    names: list[str]
+    used: int  # characters of the text the list took
+    shared: set[str] = field(default_factory=set)  # generic zones sharing a preceding 各
+    lead: set[str] = field(default_factory=set)  # names a clause marks 牵头 (市科技局牵头,…配合)
+
+
+def parse_names(
+    text: str, scrambled: bool = False, city: str | None = None, prefix: str = "", strict: bool | None = None
+) -> ParsedNames:
+    """The names of one list body. `strict` (scrambled pages, unlabelled brackets) stops the list
+    at the first token that is not shaped like a body's name."""
+    strict = scrambled if strict is None else strict
+    separators = _SEPARATORS_SCRAMBLED if scrambled else _SEPARATORS_CLEAN
+    names: list[str] = []
+    lead: list[int] = []  # indexes into names
+    clause: list[int] = []  # names since the last , or ; (a role word ends a clause: 甲、乙牵头)
+    used = 0
+    for offset, raw in _split_top(text, separators):
+        piece = raw.strip()
+        role = _ROLE.search(piece)
+        if role:
+            piece = piece[: role.start()]
+        token_names: list[str] = []
+        for part in _split_conjunctions(piece):
+            token_names.extend(_split_glued(part))
+        cleaned = [clean_name(t) for t in token_names]
+        ahead = text[offset + len(raw) :]
+        if strict and (not cleaned or not all(_looks_like_body(c, True) for c in cleaned) or _DATE_AHEAD.match(ahead)):
+            break  # the list ran into prose or into the signature
+        for name in cleaned:
+            if name and _looks_like_body(name, strict):
+                clause.append(len(names))
+                names.append(name)
+        if role and role.group(0) == "牵头":
+            lead.extend(clause)
+        if role or ahead[:1] in (",", ";"):
+            clause = []
+        used = offset + len(raw)
+    # 各县区政府、经济区管委会: a generic zone right after a 各 name shares its 各
+    shared = {b for a, b in zip(names, names[1:], strict=False) if a.startswith("各") and _GENERIC_ZONE.match(b)}
+    restored = restore_prefix(names, city, prefix)
+    return ParsedNames(restored, used, shared, {restored[i] for i in lead})
+
+
+def level_prefix(names: list[str]) -> str:
+    m = _LEVEL_PREFIX.match(names[-1]) if names else None
+    return m.group(0) if m else ""
+
+
+def _clean_extent(text: str, start: int) -> int:
+    """End of a clean list: its closing bracket, the line end or a full stop."""
+    depth = 0
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch in "(〔[【":
+            depth += 1
+        elif ch in ")〕]】":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch in "\n。" and depth == 0:
+            return i
+    return len(text)
+
+
+def find_lists(text: str, scrambled: bool = False, city: str | None = None) -> list[ResponsibilityList]:
+    """Every responsibility list in `text` (normalised body), in order."""
+    found = _find(text, scrambled, city, "")
+    # a list that opens with a district or 各… name still drops the document's usual prefix
+    prefixes = Counter(m.group(0) for lst in found for n in lst.names if (m := _LEVEL_PREFIX.match(n)))
+    usual = prefixes.most_common(1)[0][0] if prefixes else ""
+    return _find(text, scrambled, city, usual) if usual else found
+
+
+def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[ResponsibilityList]:
+    lists: list[ResponsibilityList] = []
+    labels = list(_LABEL.finditer(text))
+    current: ResponsibilityList | None = None
+    for i, m in enumerate(labels):
+        after = (_AFTER_LABEL_SCRAMBLED if scrambled else _AFTER_LABEL_CLEAN).match(text, m.end())
+        if not after:
+            continue
+        begin = after.end()
+        stop = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        if not scrambled:
+            stop = min(stop, _clean_extent(text, begin))
+        # 牵头单位:…;责任单位:… in one parenthetical is one list with two parts
+        joined = current is not None and text[current.end : m.start()].strip(" ,;、。.") == ""
+        prefix = level_prefix(current.names) or usual if joined and current else usual
+        parsed = parse_names(text[begin:stop], scrambled, city, prefix)
+        if not parsed.names:
+            continue
+        end = begin + parsed.used
+        if not scrambled and stop < len(text) and text[stop] in ")】]〕":
+            end = stop + 1  # the list's closing bracket
+        if not joined or current is None:
+            opening = (
+                m.start() - 1 if not scrambled and text[m.start() - 1 : m.start()] in ("(", "【", "[") else m.start()
+            )
+            current = ResponsibilityList(opening, end)
+            lists.append(current)
+        current.end = end
+        current.shared |= parsed.shared
+        is_lead = m.group(0) in LEAD_LABELS
+        current.lead.extend(n for n in parsed.names if is_lead or n in parsed.lead)
+        current.others.extend(n for n in parsed.names if not (is_lead or n in parsed.lead))
+    if not scrambled:
+        lists.extend(_role_brackets(text, city, usual))
+        lists.sort(key=lambda lst: lst.start)
+    return lists
+
+
+def _role_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
+    """Lists printed without a label: (市科技局牵头,市财政局配合), (市人社局负责)."""
+    out: list[ResponsibilityList] = []
+    for m in _ROLE_BRACKET.finditer(text):
+        content = m.group(1)
+        if _LABEL.search(content):
+            continue
+        parsed = parse_names(content, False, city, usual, strict=True)
+        if parsed.names and parsed.used >= len(content.rstrip()):
+            lead = [n for n in parsed.names if n in parsed.lead]
+            out.append(ResponsibilityList(m.start(), m.end(), lead, [n for n in parsed.names if n not in parsed.lead]))
+    return out

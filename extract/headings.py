@@ -1,0 +1,208 @@
+"""The numbered hierarchy of a policy: 一、 / (一) / 1. or 1、 / (1) or 1) / ① / 第一章 / 第一条.
+
+Levels are not fixed by marker kind: a document may go 一、→1. or 一、→(一)→1., so the outline
+keeps a stack of kinds (a kind already on the stack starts a sibling, a new kind a child), the way
+a reader does. Markers are taken at line starts, and inline (`…主力军6.加大…`, `…税务局)17.加大…`)
+only where they continue a sequence, because a web copy often glues an item to the line before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, cn_number
+
+_CN = "一二三四五六七八九十"
+_HAN = r"\u4e00-\u9fff"
+
+# kind → pattern matched at a line start; group 1 is the number
+_LINE_MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("chap", re.compile(r"第([一二三四五六七八九十百零〇]+)章")),
+    ("art", re.compile(r"第([一二三四五六七八九十百零〇]+)条")),
+    ("pcn", re.compile(rf"[(〔]\s*([{_CN}]{{1,3}})\s*[)〕]")),
+    ("cn", re.compile(rf"([{_CN}]{{1,3}})\s*[、.](?!\d)")),
+    ("pnum", re.compile(r"[(〔]\s*(\d{1,2})\s*[)〕]")),
+    ("num", re.compile(r"(\d{1,2})\s*[、.](?!\d)")),
+    ("rnum", re.compile(r"(\d{1,2})[)](?!\d)")),
+]
+# inline candidates: an arabic marker after any non-digit, a Chinese one only after a sentence end
+_INLINE = re.compile(
+    rf"(?:(?<=[。;!?)”])(?:[(]([{_CN}]{{1,3}})[)]|([{_CN}]{{1,3}})、)|(?<![0-9A-Za-z.\s])(?:(\d{{1,2}})[.、]|[(](\d{{1,2}})[)]))(?=[{_HAN}“\"(])"
+)
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# web chrome that happens to be numbered ("1、选择少量文本,重新进行复制操作")
+_CHROME = re.compile(r"VIP|会员|下载|复制|登录|注册|客户端|点击|扫一扫|二维码")
+# lines after which an item's text cannot continue: attachments, cc lists, closing formulas
+_DATE_LINE = re.compile(rf"^\s*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern}|{COMPACT_RE.pattern})\s*$")
+_TERMINATOR = re.compile(
+    r"^\s*(?:附件|附:|抄送|主送|特此通知|特此函告|[(【]?此件|本(?:实施)?(?:意见|方案|办法|计划|措施|规定|细则|通知|政策|决定|规划)"
+    r"(?:自|从|由|出台|印发|所称|有效期|施行|执行|未尽))"
+)
+_ATTACHMENT = re.compile(r"^\s*附件")
+_ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|中心)\s*$")
+
+
+@dataclass(eq=False)
+class Item:
+    kind: str
+    number: int
+    label: str  # the marker as printed, normalised: 一 / (一) / 1 / (1)
+    start: int  # normalised offset of the marker
+    body_start: int  # first character after the marker
+    end: int = 0  # end of the item's own text (before the next marker)
+    subtree_end: int = 0  # end of the item with its descendants
+    depth: int = 0
+    parent: Item | None = None
+    children: list[Item] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        labels: list[str] = []
+        node: Item | None = self
+        while node is not None:
+            labels.append(node.label)
+            node = node.parent
+        return "/".join(reversed(labels))
+
+
+def _label(kind: str, number: str) -> str:
+    labels = {
+        "pcn": f"({number})",
+        "pnum": f"({number})",
+        "rnum": f"{number})",
+        "chap": f"第{number}章",
+        "art": f"第{number}条",
+    }
+    return labels.get(kind, number)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else cn_number(text) or 0
+
+
+def line_marker(text: str, pos: int, original_char: str = "") -> tuple[str, str, int] | None:
+    """(kind, number text, end) of a marker at `pos`, or None."""
+    if original_char and original_char in _CIRCLED:
+        return "circ", str(_CIRCLED.index(original_char) + 1), pos + 1
+    for kind, pattern in _LINE_MARKERS:
+        m = pattern.match(text, pos)
+        if m:
+            return kind, m.group(1), m.end()
+    return None
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        yield pos, line.rstrip("\r\n")
+        pos += len(line)
+
+
+def terminator_starts(text: str) -> list[int]:
+    """Offsets of lines that end any item: signature blocks, dates, 附件, closing formulas."""
+    starts: list[int] = []
+    previous: tuple[int, str] | None = None
+    for pos, line in _lines(text):
+        if not line.strip():
+            continue
+        if _DATE_LINE.match(line):
+            # a signature line directly above a date belongs to the signature block
+            if previous and _ORG_LINE.match(previous[1]):
+                starts.append(previous[0])
+            starts.append(pos)
+        elif _TERMINATOR.match(line):
+            starts.append(pos)
+        previous = (pos, line)
+    return starts
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.stack: list[Item] = []
+        self.last: dict[str, Item] = {}
+
+    def continues(self, kind: str, number: int) -> bool:
+        previous = self.last.get(kind)
+        return previous is not None and number == previous.number + 1
+
+    def place(self, item: Item) -> None:
+        kinds = [it.kind for it in self.stack]
+        if item.kind in kinds:
+            del self.stack[kinds.index(item.kind) :]
+        item.parent = self.stack[-1] if self.stack else None
+        item.depth = len(self.stack)
+        if item.parent:
+            item.parent.children.append(item)
+        self.stack.append(item)
+        self.items.append(item)
+        self.last[item.kind] = item
+
+
+def parse_outline(text: str, original: str = "", offsets: list[int] | None = None) -> list[Item]:
+    """All numbered items of `text` (the document body) in order, linked into a tree."""
+    builder = _Builder()
+    attachments = False  # inside an 附件 list: 1.XX办法 / 2.XX细则 name documents, not items
+    for pos, line in _lines(text):
+        stripped = len(line) - len(line.lstrip())
+        at = pos + stripped
+        if at >= pos + len(line):
+            continue
+        cursor = at
+        orig = original[offsets[at]] if original and offsets else ""
+        found = line_marker(text, at, orig)
+        short = len(line.strip()) < 60 and "。" not in line
+        attachments = bool(_ATTACHMENT.match(line)) or (attachments and bool(found) and short)
+        if attachments:
+            continue
+        if found and not _is_chrome(line):
+            kind, number, end = found
+            item = Item(kind, _number(number), _label(kind, number), at, end)
+            builder.place(item)
+            cursor = end
+        for m in _INLINE.finditer(text, cursor, pos + len(line)):
+            kind = "pcn" if m.group(1) else "cn" if m.group(2) else "num" if m.group(3) else "pnum"
+            raw = next(g for g in m.groups() if g)
+            number = _number(raw)
+            if builder.continues(kind, number):
+                builder.place(Item(kind, number, _label(kind, raw), m.start(), m.end()))
+    _close(builder.items, text)
+    return builder.items
+
+
+def _is_chrome(line: str) -> bool:
+    """A short numbered line of site chrome; real items are long or end in a sentence."""
+    return len(line.strip()) < 60 and "。" not in line and bool(_CHROME.search(line))
+
+
+def _close(items: list[Item], text: str) -> None:
+    """Set each item's own end (next marker, or a terminator line) and its subtree end."""
+    stops = terminator_starts(text)
+    for i, item in enumerate(items):
+        nxt = items[i + 1].start if i + 1 < len(items) else len(text)
+        stop = next((s for s in stops if s > item.body_start), len(text))
+        item.end = _rstrip(text, item.body_start, min(nxt, stop))
+    for item in reversed(items):
+        item.subtree_end = item.children[-1].subtree_end if item.children else item.end
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+_HEADING_END = re.compile(r"[。;:!?\n]")
+
+
+def heading_of(text: str, start: int, end: int) -> str:
+    """The item's heading: its first sentence, or first clause where the sentence runs long."""
+    chunk = text[start:end]
+    m = _HEADING_END.search(chunk)
+    sentence = (chunk[: m.start()] if m else chunk).strip()
+    if len(sentence) > 40:
+        comma = sentence.find(",", 6)
+        if comma > 0:
+            sentence = sentence[:comma]
+    return sentence[:80].strip(" ,、.")

@@ -1,0 +1,135 @@
+"""Agency lists, prefix restoration, aliases and collective placeholders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract.agencies import agency_key, build_agencies, canonical_names
+from extract.agency_names import find_lists, is_collective, parse_names
+from extract.document import Document
+from extract.measures import extract_measures
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def names(text: str, city: str | None = None) -> list[str]:
+    return [n for lst in find_lists(text, city=city) for n in lst.names]
+
+
+def test_city_prefix_restored_on_bare_names_only() -> None:
+    assert names("(责任单位:市发展改革委、经济和信息化委、农业局、海洋与渔业局、银监分局、人民银行)") == [
+        "市发展改革委",
+        "市经济和信息化委",
+        "市农业局",
+        "市海洋与渔业局",
+        "市银监分局",
+        "市人民银行",
+    ]
+    # districts, zones, county-level cities and vertical bodies keep their own form
+    assert names(
+        "(责任单位:市科技局、高区管委、南海新区管委、环翠区政府、荣成市政府、海城市、台安县、高新区、人民银行大连中支、大连银监局)",
+        city="大连",
+    ) == [
+        "市科技局",
+        "高区管委",
+        "南海新区管委",
+        "环翠区政府",
+        "荣成市政府",
+        "海城市",
+        "台安县",
+        "高新区",
+        "人民银行大连中支",
+        "大连银监局",
+    ]
+    assert names("(责任单位:市科技局、市场监管局、城市管理局)") == ["市科技局", "市市场监管局", "市城市管理局"]
+    assert names("(责任单位:县科技局、财政局)") == ["县科技局", "县财政局"]
+
+
+def test_clean_lists_keep_only_body_names() -> None:
+    assert names("(责任单位:市科技局,2021年底前完成)") == ["市科技局"]
+    assert names("(责任单位:市科技局;完成时限:年底前)") == ["市科技局"]
+    assert names("【牵头单位】市工商联、团市委") == ["市工商联", "团市委"]
+
+
+def test_conjunctions_split_only_between_whole_names() -> None:
+    assert names("(牵头单位:市委宣传部和市科协、科技局)") == ["市委宣传部", "市科协", "市科技局"]
+    assert names("(责任单位:市人力资源和社会保障局、市住房和城乡建设局与市财政局)") == [
+        "市人力资源和社会保障局",
+        "市住房和城乡建设局",
+        "市财政局",
+    ]
+
+
+def test_lead_and_responsible_parts() -> None:
+    [lst] = find_lists("(牵头单位:市科技局,各区市政府〔管委〕,责任单位:市财政局)")
+    assert lst.lead == ["市科技局", "各区市政府〔管委〕"] and lst.others == ["市财政局"]
+    # one parenthetical; the lead part's prefix carries into the second part
+    [lst] = find_lists("(牵头单位:市科技局、人力资源社会保障局;责任单位:各区市政府、人民银行)")
+    assert lst.lead == ["市科技局", "市人力资源社会保障局"] and lst.others == ["各区市政府", "市人民银行"]
+    [lst] = find_lists("(市科技局牵头,市财政局、教育局配合)")
+    assert lst.lead == ["市科技局"] and lst.others == ["市财政局", "市教育局"]
+    assert find_lists("按照(国家有关规定落实)执行") == []
+
+
+def test_notes_etc_and_collectives() -> None:
+    assert names("(责任单位:各区市〔含国家级开发区、综保区,下同〕政府〔管委〕、市国资委等)") == [
+        "各区市政府〔管委〕",
+        "市国资委",
+    ]
+    [lst] = find_lists("(责任单位:各县区政府、经济区管委会、高新区管委会)")
+    assert lst.shared == {"经济区管委会"}  # shares the 各 of the name before it
+    assert is_collective("市人才工作领导小组成员单位") and is_collective("各区市县政府")
+    assert not is_collective("市科技局")
+
+
+def test_scrambled_lists_stop_at_prose_and_signature() -> None:
+    parsed = parse_names(",市科技局 市发展改革委、市经信委 金普新区管委会高新区管委会,积极推动原始创新", scrambled=True)
+    assert parsed.names == ["市科技局", "市发展改革委", "市经信委", "金普新区管委会", "高新区管委会"]
+    parsed = parse_names("。市科技局,高新区管委会 大连市人民政府.2016年11月2日", scrambled=True)
+    assert parsed.names == ["市科技局", "高新区管委会"]
+    parsed = parse_names("。大连银监局.在自创区建设一站式科技金融服务中心.探索", scrambled=True)
+    assert parsed.names == ["大连银监局"]
+
+
+def test_alias_keys_meet() -> None:
+    assert agency_key("市发改委") == agency_key("市发展改革委") == agency_key("市发展和改革委员会")
+    assert agency_key("市经信委") == agency_key("市经济和信息化委员会") == agency_key("市经济和信息化委")
+    assert agency_key("市人社局") == agency_key("市人力资源和社会保障局") == agency_key("市人力资源社会保障局")
+    assert agency_key("鞍山市科学技术局", "鞍山") == agency_key("市科技局")
+    assert agency_key("高区管委") == agency_key("高区管委会")
+    assert agency_key("市金融发展局") != agency_key("市金融局")
+    canon = canonical_names(["市发改委", "市发展改革委", "市发展改革委", "市财政局"])
+    assert canon["市发改委"] == "市发展改革委" and canon["市财政局"] == "市财政局"
+
+
+def test_build_agencies_merges_aliases_and_keeps_collectives_apart() -> None:
+    text = (
+        "一、任务\n1.甲。(牵头单位:市发展改革委;责任单位:市财政局、各县区政府、经济区管委会)\n"
+        "2.乙。(责任单位:市发改委、市人力资源社会保障局)\n3.丙。(责任单位:市发展和改革委员会、市人社局)\n"
+        "4.丁。(责任单位:市发展改革委、领导小组各成员单位)\n"
+    )
+    doc = Document.from_text(text, "t")
+    measures = extract_measures(doc)
+    assert [m.agencies for m in measures][1] == ["市发展改革委", "市人力资源社会保障局"]  # canonical names
+    agencies, collective = build_agencies(doc, measures)
+    by_name = {a.name: a for a in agencies}
+    assert set(by_name) == {"市发展改革委", "市财政局", "市人力资源社会保障局"}
+    ndrc = by_name["市发展改革委"]
+    assert set(ndrc.aliases) == {"市发展改革委", "市发改委", "市发展和改革委员会"}
+    assert ndrc.measures == ["m1", "m2", "m3", "m4"] and ndrc.lead_measures == ["m1"]
+    assert set(by_name["市人力资源社会保障局"].aliases) == {"市人力资源社会保障局", "市人社局"}
+    assert collective == ["各县区政府", "经济区管委会", "领导小组各成员单位"]
+    assert not any(a.collective for a in agencies)
+
+
+def test_seed_agencies() -> None:
+    doc = Document.from_path(SEEDS / "001_44c0e93a09a44987.txt")
+    agencies, collective = build_agencies(doc, extract_measures(doc))
+    found = {n for a in agencies for n in [a.name, *a.aliases]}
+    assert {"市经济和信息化委", "市农业局", "市教育工委", "高区管委", "荣成市政府", "市委宣传部", "市科协"} <= found
+    assert "各区市政府〔管委〕" in collective and "各区市政府〔管委〕" not in found
+    doc = Document.from_path(SEEDS / "004_7f80bdea92671ae8.txt")
+    agencies, collective = build_agencies(doc, extract_measures(doc))
+    found = {a.name for a in agencies}
+    assert {"人民银行大连中支", "大连证监局", "市编委办", "市检察院"} <= found
+    assert "大连市人民政府" not in found and len(found) == 29
