@@ -1,0 +1,343 @@
+"""The `policykg` command line: a thin layer over extract/, graph/ and api/query.py.
+
+Only the requested data goes to stdout (JSON, CSV or tables); progress bars, warnings and
+`error: FILE: problem` lines go to stderr, so the output can be piped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from extract.records import ExtractionRecord
+from extract.taxonomy import load_taxonomy
+
+from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files
+from .query import (
+    SUMMARY_COLUMNS,
+    CompareResult,
+    UnknownTermError,
+    city_summaries,
+    compare,
+    describe_terms,
+    format_wan,
+    format_yuan,
+    resolve_term,
+    rows_to_csv,
+)
+
+app = typer.Typer(
+    name="policykg",
+    help="Chinese cities' science-and-technology policies → a knowledge graph of cities, policies, "
+    "measures, agencies, subsidy instruments and targets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Exit codes shared by the commands.
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_NOTHING_USABLE = 2
+
+# Piped output has no terminal width; wide enough that Chinese rows do not wrap into slivers.
+PIPED_WIDTH = 160
+
+
+def stdout_console() -> Console:
+    """Console for the data itself. Created per call so test runners that swap sys.stdout see it."""
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else PIPED_WIDTH
+    return Console(width=width, highlight=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def report_failures(failures: list[FileFailure]) -> None:
+    console = stderr_console()
+    for failure in failures:
+        console.print(escape(failure.message()), style="red", soft_wrap=True)
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def extraction_table(records: list[ExtractionRecord]) -> Table:
+    table = Table(title="Extracted documents", title_justify="left")
+    for column in ("doc", "city", "title", "measures", "agencies", "instruments", "targets"):
+        justify = "right" if column in {"measures", "agencies", "instruments", "targets"} else "left"
+        table.add_column(column, justify=justify, overflow="fold")
+    for r in records:
+        table.add_row(
+            r.doc,
+            r.city or "",
+            r.policy.title or "",
+            str(len(r.measures)),
+            str(len(r.agencies)),
+            str(len(r.instruments)),
+            str(len(r.targets)),
+        )
+    return table
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Policy text files (UTF-8 or GB18030).", show_default=False)],
+    output_format: Annotated[
+        ExtractFormat, typer.Option("--format", "-f", help="json: the extraction records; table: a summary.")
+    ] = ExtractFormat.json,
+) -> None:
+    """Extract each FILE into an extraction record; print them as one JSON array (or a table).
+
+    A file that cannot be read is reported on stderr as `error: FILE: problem`; the others are still
+    extracted and printed. Exit code 1 if any file failed.
+    """
+    corpus = extract_files(files)
+    report_failures(corpus.failures)
+    if output_format is ExtractFormat.json:
+        print_json([r.to_dict() for r in corpus.records])
+    elif corpus.records:
+        stdout_console().print(extraction_table(corpus.records))
+    raise typer.Exit(EXIT_SOME_FAILED if corpus.failures else EXIT_OK)
+
+
+def extract_with_progress(paths: list[Path]) -> Corpus:
+    """Extract files with a progress bar on stderr, naming each broken file as it is met."""
+    console = stderr_console()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=console.is_terminal,
+    ) as progress:
+        task = progress.add_task("extracting", total=len(paths))
+
+        def on_file_done(path: Path, outcome: object) -> None:
+            if isinstance(outcome, FileFailure):
+                progress.console.print(escape(outcome.message()), style="red", soft_wrap=True)
+            progress.update(task, advance=1, description=f"extracted {path.name}")
+
+        corpus = extract_files(paths, on_file_done)
+        progress.update(task, description=f"extracted {len(paths)} documents")
+        return corpus
+
+
+def summary_table(records: list[ExtractionRecord]) -> Table:
+    table = Table(title="Per city", title_justify="left")
+    for column in SUMMARY_COLUMNS:
+        table.add_column(column, justify="left" if column == "city" else "right")
+    summaries = city_summaries(records)
+    for s in summaries:
+        table.add_row(s.city, *(str(getattr(s, c)) for c in SUMMARY_COLUMNS[1:]))
+    if len(summaries) > 1:
+        table.add_section()
+        table.add_row("total", *(str(sum(getattr(s, c) for s in summaries)) for c in SUMMARY_COLUMNS[1:]))
+    return table
+
+
+@app.command()
+def build(
+    directory: Annotated[Path, typer.Argument(help="Directory of *.txt policy documents.")] = Path("seeds"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the graph and table exports.")] = Path("out"),
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Also check the graph against the SHACL shapes (takes seconds).")
+    ] = False,
+) -> None:
+    """Extract every *.txt in DIRECTORY, build the graph and write its exports to OUT.
+
+    Broken files are skipped and named with their problem on stderr; the rest are still built.
+    Exit code 1 if any file failed (or, with --validate, the graph breaks a shape), 2 if none could be read.
+    """
+    errors = stderr_console()
+    if not directory.is_dir():
+        errors.print(escape(f"error: {directory}: not a directory"), style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    paths = policy_files(directory)
+    if not paths:
+        errors.print(escape(f"error: {directory}: no *.txt documents in it"), style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+
+    corpus = extract_with_progress(paths)
+    if not corpus.records:
+        errors.print(escape(f"error: {directory}: none of the {len(paths)} documents could be read"), style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+
+    from graph.export import write_exports  # rdflib loads slowly: only when building
+
+    written = write_exports(corpus.records, out)
+
+    console = stdout_console()
+    console.print(summary_table(corpus.records))
+    paths_table = Table(title=f"Written to {out}", title_justify="left")
+    paths_table.add_column("export")
+    paths_table.add_column("path")
+    for name, path in written.items():
+        paths_table.add_row(name, str(path))
+    console.print(paths_table)
+    conforms = validate_graph(corpus.records) if validate else True
+    if corpus.failures:
+        errors.print(
+            f"{len(corpus.failures)} of {len(paths)} documents failed and were left out:",
+            style="red",
+        )
+        report_failures(corpus.failures)
+    if corpus.failures or not conforms:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def validate_graph(records: list[ExtractionRecord]) -> bool:
+    """SHACL-validate the graph of `records`; the verdict (and any report) goes to stderr."""
+    from graph.rdf import build_rdf
+    from graph.shacl import validate
+
+    errors = stderr_console()
+    conforms, report = validate(build_rdf(records))
+    if conforms:
+        errors.print("SHACL: the graph conforms to graph/shapes.ttl", style="green")
+    else:
+        errors.print("error: SHACL: the graph does not conform to graph/shapes.ttl:", style="red")
+        errors.print(escape(report), soft_wrap=True)
+    return conforms
+
+
+def compare_table(result: CompareResult) -> Table:
+    t = result.type
+    table = Table(
+        title=f"{t.label_zh} · {t.label_en} ({t.id})",
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column("city", no_wrap=True)
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("terms", max_width=10, overflow="fold")
+    table.add_column("level", no_wrap=True)
+    table.add_column("recipient", max_width=14, overflow="fold")
+    table.add_column("policy · quote (doc:start-end)", ratio=1, overflow="fold")
+    for funding in result.funding:
+        for m in funding.matches:
+            i = m.instrument
+            evidence = f"{escape(m.policy_title)}\n[dim]「{escape(i.quote)}」 {escape(m.evidence)}[/dim]"
+            table.add_row(
+                escape(m.city),
+                f"{format_wan(i.amount_yuan)}\n[dim]{format_yuan(i.amount_yuan)}[/dim]"
+                if i.amount_yuan is not None
+                else "[dim]no figure[/dim]",
+                escape(describe_terms(i, separator="\n")),
+                escape(i.level or ""),
+                escape(i.recipient or ""),
+                evidence,
+            )
+    for city in result.not_funding:
+        table.add_row(escape(city), "[dim]—[/dim]", "", "", "", "[italic]does not fund[/italic]")
+    return table
+
+
+def load_compare_records(data: Path, saved: Path | None) -> list[ExtractionRecord]:
+    errors = stderr_console()
+    if saved is not None:
+        records_json = saved / "records.json" if saved.is_dir() else saved
+        if not records_json.is_file():
+            errors.print(escape(f"error: {records_json}: no records.json (run `policykg build --out {saved}`)"))
+            raise typer.Exit(EXIT_NOTHING_USABLE)
+        return load_records_json(records_json)
+    if not data.is_dir():
+        errors.print(escape(f"error: {data}: not a directory"), style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    corpus = extract_files(policy_files(data))
+    report_failures(corpus.failures)
+    if not corpus.records:
+        errors.print(escape(f"error: {data}: no document could be read"), style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    return corpus.records
+
+
+@app.command(name="compare")
+def compare_command(
+    term: Annotated[
+        str,
+        typer.Argument(
+            help="Instrument type: id, Chinese or English label, or cue word (科技创新券, 孵化器, innovation voucher)."
+        ),
+    ],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Directory of *.txt policy documents.")] = Path("seeds"),
+    saved: Annotated[
+        Path | None,
+        typer.Option("--from", help="Use a build's records (OUT or OUT/records.json) instead of extracting --data."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the result as CSV.")] = False,
+) -> None:
+    """Compare cities on one instrument type: who funds it, how much, under which policy, with the quote."""
+    errors = stderr_console()
+    if as_json and as_csv:
+        errors.print("error: choose one of --json and --csv", style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    try:
+        resolve_term(term)  # before any extraction work: a typo should fail fast
+    except UnknownTermError as err:
+        errors.print(escape("error: " + err.message()), soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+    result = compare(load_compare_records(data, saved), term)
+    if as_json:
+        print_json(result.to_dict())
+    elif as_csv:
+        sys.stdout.write(result.to_csv())
+    else:
+        stdout_console().print(compare_table(result))
+
+
+@app.command(name="types")
+def types_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the taxonomy as CSV.")] = False,
+) -> None:
+    """List the instrument types `compare` accepts: id, labels and cue words."""
+    rows = [
+        {
+            "id": t.id,
+            "label_zh": t.label_zh,
+            "label_en": t.label_en,
+            "cue_words": ";".join(t.cue_words),
+            "stip_type": t.stip_type,
+        }
+        for t in load_taxonomy()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    if as_csv:
+        sys.stdout.write(rows_to_csv(rows, list(rows[0])))
+        return
+    table = Table(title="Instrument types", title_justify="left")
+    for column in ("id", "label_zh", "label_en", "cue_words"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["label_zh"], row["label_en"], row["cue_words"])
+    stdout_console().print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
