@@ -51,6 +51,8 @@ _GIVING = re.compile(r"给予|予以|设立")
 _NOT_PROMISE = re.compile(
     r"争取|申请|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
 )
+# 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
+_GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
 
 
@@ -63,6 +65,15 @@ class _Draft:
     zone: str  # the text that fixes max/per/ratio/level/recipient
     recipient: str | None
     level_text: str
+    ratio_zone: str = ""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the measure around a sentence says: its text and the support form its heading names."""
+
+    measure_text: str
+    heading_form: str | None
 
 
 def _award_amounts(sentence: Sentence) -> list[Money]:
@@ -86,7 +97,9 @@ def _award_amounts(sentence: Sentence) -> list[Money]:
 def _recipient(zone: str) -> str | None:
     starts = list(_RECIPIENT_START.finditer(zone))
     if not starts:
-        return None
+        # 认定为星创天地的,择优给予100万元: the qualifying clause names the recipient
+        qualifying = re.search(r"(?:认定为|获批为|获批|获得|入选|升级为)?([^,;]{2,30}?)的,", zone)
+        return qualifying.group(1) if qualifying else None
     rest = zone[starts[-1].end() :]
     head = re.split(r"(?:的)?[,]|(?:由市财政)?(?:分别|一次性|择优|按照|按)?(?:给予|予以)", rest)[0]
     return head.strip(" ,、") or None
@@ -97,12 +110,11 @@ def _split_items(recipient: str, count: int) -> list[str] | None:
     items = [p for p in re.split(r"、|和|及|与", recipient) if p]
     if len(items) != count:
         return None
-    last = items[-1]
-    for level_word, _ in _LEVEL:
-        if last.startswith(level_word):
-            tail = last[len(level_word) :].lstrip("级")
-            return [p if len(p) > 3 else p + tail for p in items]
-    return items
+    level = re.match(r"(.*?)(国家级|国家|省级|省|市级|市)(.*)", items[-1])
+    if not level:
+        return items
+    tail = level.group(3).lstrip("级")
+    return [p + tail if re.search(r"(国家级|国家|省级|省|市级|市)$", p) else p for p in items[:-1]] + [items[-1]]
 
 
 def _level(text: str) -> str | None:
@@ -110,52 +122,53 @@ def _level(text: str) -> str | None:
     return _LEVEL_OF[m.group()] if m else None
 
 
-def _amount_drafts(sentence: Sentence, measure_text: str) -> list[_Draft]:
-    amounts = _award_amounts(sentence)
-    drafts: list[_Draft] = []
-    text = sentence.text
-    prev_end = 0
-    for i, money in enumerate(amounts):
-        local_start = money.start - sentence.start
-        local_end = money.end - sentence.start
-        starts = [m.start() for m in _RECIPIENT_START.finditer(text, prev_end, local_start)]
-        if starts:
-            zone_start = starts[-1]
+def _amount_lists(text: str, amounts: list[Money], offset: int) -> list[list[Money]]:
+    """Group sums written as one list (分别给予 1000 万元、500 万元) so they share one recipient phrase."""
+    groups: list[list[Money]] = []
+    for money in amounts:
+        between = text[groups[-1][-1].end - offset : money.start - offset] if groups else ""
+        if groups and re.fullmatch(r"\s*[、,和及]\s*", between):
+            groups[-1].append(money)
         else:
-            zone_start = max(prev_end, text.rfind(",", 0, max(text.rfind(",", 0, local_start), 0)) + 1)
-        if i and amounts[i - 1].end - sentence.start > zone_start:
-            zone_start = prev_end
-        segment_end = re.search(r"[,;]|$", text[local_end:])
-        zone_end = local_end + (segment_end.start() if segment_end else 0)
-        zone = text[zone_start:zone_end]
-        type_id = form_type(text[zone_start:local_end]) or classify([(zone, 4), (text, 2), (measure_text, 0.3)])
-        drafts.append(
-            _Draft(
-                type=type_id or "rd_project_grant",
-                amount_yuan=money.yuan,
-                start=sentence.start + zone_start,
-                end=sentence.start + zone_end,
-                zone=text[max(zone_start, local_start - 16) : zone_end] + ("/年" if money.per_year else ""),
-                recipient=_recipient(zone),
-                level_text=zone,
+            groups.append([money])
+    return groups
+
+
+def _amount_drafts(sentence: Sentence, context: _Context) -> list[_Draft]:
+    text = sentence.text
+    drafts: list[_Draft] = []
+    prev_end = 0
+    for group in _amount_lists(text, _award_amounts(sentence), sentence.start):
+        first = group[0].start - sentence.start
+        starts = [m.start() for m in _RECIPIENT_START.finditer(text, prev_end, first)]
+        zone_start = starts[-1] if starts else max(prev_end, text.rfind(",", 0, max(text.rfind(",", 0, first), 0)) + 1)
+        recipient = _recipient(text[zone_start:first])
+        items = _split_items(recipient, len(group)) if recipient and len(group) > 1 else None
+        for i, money in enumerate(group):
+            local_start, local_end = money.start - sentence.start, money.end - sentence.start
+            segment_end = re.search(r"[,;]|$", text[local_end:])
+            zone_end = local_end + (segment_end.start() if segment_end else 0)
+            zone = text[zone_start:zone_end]
+            type_id = (
+                form_type(text[zone_start:local_end])
+                or context.heading_form
+                or classify([(zone, 4), (text, 2), (context.measure_text, 0.3)])
             )
-        )
-        prev_end = local_end if "分别" not in text[zone_start:local_start] else prev_end
-    _assign_respectively(drafts, text, sentence.start)
+            drafts.append(
+                _Draft(
+                    type=type_id or "rd_project_grant",
+                    amount_yuan=money.yuan,
+                    start=sentence.start + zone_start,
+                    end=sentence.start + zone_end,
+                    # max and per are read close to the sum; a ratio anywhere in the promise
+                    zone=text[max(zone_start, local_start - 16) : zone_end] + ("/年" if money.per_year else ""),
+                    recipient=items[i] if items else recipient,
+                    level_text=items[i] if items else zone,
+                    ratio_zone=zone,
+                )
+            )
+        prev_end = group[-1].end - sentence.start
     return drafts
-
-
-def _assign_respectively(drafts: list[_Draft], text: str, offset: int) -> None:
-    """Give each amount of a 分别 sentence its own recipient and level."""
-    groups: dict[str, list[_Draft]] = {}
-    for d in drafts:
-        if d.recipient and "分别" in text:
-            groups.setdefault(d.recipient, []).append(d)
-    for recipient, group in groups.items():
-        items = _split_items(recipient, len(group)) if len(group) > 1 else None
-        if items:
-            for d, item in zip(group, items, strict=True):
-                d.recipient, d.level_text = item, item
 
 
 def _promise_segments(segments: list[Segment], covered: list[tuple[int, int]]) -> list[Segment]:
@@ -172,7 +185,7 @@ def _promise_segments(segments: list[Segment], covered: list[tuple[int, int]]) -
     return found
 
 
-def _null_drafts(sentence: Sentence, segments: list[Segment], measure_text: str) -> list[_Draft]:
+def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context) -> list[_Draft]:
     drafts: list[_Draft] = []
     last_seg: Segment | None = None
     for seg in segments:
@@ -185,7 +198,11 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], measure_text: str)
             # an uncued award right after a promise ("…创新券政策,对供需双方给予奖补") continues it
             type_id = previous.type
         else:
-            type_id = own_type or classify([(lead, 4), (sentence.text, 2), (measure_text, 0.3)])
+            type_id = (
+                own_type
+                or context.heading_form
+                or classify([(lead, 4), (sentence.text, 2), (context.measure_text, 0.3)])
+            )
         if not type_id:
             continue
         both_complete = (
@@ -254,13 +271,15 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, orig_start)
-        measure_text = measure.heading if measure else ""
-        amount_drafts = _amount_drafts(sentence, measure_text)
+        heading = measure.heading if measure else ""
+        context = _Context(heading, form_type(heading))
+        amount_drafts = _amount_drafts(sentence, context)
         covered = [(d.start, d.end) for d in amount_drafts]
-        promises = _promise_segments(by_sentence.get(index, []), covered)
+        is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
+        promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
-            d for d in _null_drafts(sentence, promises, measure_text) if d.recipient or d.type not in figure_types
+            d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types
         ]
         for draft in amount_drafts + null_drafts:
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
@@ -270,8 +289,8 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
                     amount_yuan=draft.amount_yuan,
                     max=bool(_MAX.search(draft.zone)),
                     per=_per(draft.zone),
-                    ratio=_ratio(draft.zone),
-                    level=_level(draft.level_text),
+                    ratio=_ratio(draft.ratio_zone or draft.zone),
+                    level=_level(draft.recipient or draft.level_text),
                     recipient=draft.recipient,
                     measure=measure.id if measure else None,
                     quote=quote,

@@ -57,7 +57,10 @@ def _skip_quantity(text: str, m: re.Match[str]) -> bool:
         return True
     if _is_threshold(before, after, unit):
         return True
-    if unit in ("亿元", "万元", "亿") and (SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)):
+    capped = re.search(r"(?:最高|不超过|最多|上限)$", clause)
+    if unit in ("亿元", "万元", "亿") and (
+        capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)
+    ):
         return True  # the sum of an award or a threshold (年收入超5000万元), not a goal
     # 按实际费用的50%给予补助, 奖金的50%用于…: the share of an award
     return unit == "%" and bool(

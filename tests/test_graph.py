@@ -111,13 +111,34 @@ def dalian_voucher() -> ExtractionRecord:
         ),
         measures=[
             Measure("m1", "一", "支持措施", [], [], *span(text, "一、支持措施"), level=1),
-            Measure("m2", "一/1", "对科技型中小企业发放科技创新券", [], ["市科技局", "市财政局"],
-                    *span(text, "1.对科技型中小企业发放科技创新券，每家企业每年最高支持10万元。"), level=2),
-            Measure("m3", "一/2", "对新认定的国家级、省级孵化器给予奖励", ["大连市科学技术局"], ["各区市县人民政府"],
-                    *span(text, "2.对新认定的国家级、省级孵化器分别给予100万元、50万元奖励。"), level=2),
+            Measure(
+                "m2",
+                "一/1",
+                "对科技型中小企业发放科技创新券",
+                [],
+                ["市科技局", "市财政局"],
+                *span(text, "1.对科技型中小企业发放科技创新券，每家企业每年最高支持10万元。"),
+                level=2,
+            ),
+            Measure(
+                "m3",
+                "一/2",
+                "对新认定的国家级、省级孵化器给予奖励",
+                ["大连市科学技术局"],
+                ["各区市县人民政府"],
+                *span(text, "2.对新认定的国家级、省级孵化器分别给予100万元、50万元奖励。"),
+                level=2,
+            ),
             Measure("m4", "二", "发展目标", [], [], *span(text, "二、发展目标"), level=1),
-            Measure("m5", "二/3", "高新技术企业", [], [],
-                    *span(text, "3.到2020年，全市高新技术企业达到2000家，2017年全市高新技术企业1200家。"), level=2),
+            Measure(
+                "m5",
+                "二/3",
+                "高新技术企业",
+                [],
+                [],
+                *span(text, "3.到2020年，全市高新技术企业达到2000家，2017年全市高新技术企业1200家。"),
+                level=2,
+            ),
         ],
         agencies=[
             Agency("市科技局", ["大连市科学技术局"], ["m2", "m3"], lead_measures=["m3"]),
@@ -126,16 +147,29 @@ def dalian_voucher() -> ExtractionRecord:
         ],
         collective_agencies=["各区市县人民政府"],
         instruments=[
-            Instrument("innovation_voucher", 100_000, True, "year", None, None, "科技型中小企业", "m2",
-                       **quoted(text, "每家企业每年最高支持10万元")),
+            Instrument(
+                "innovation_voucher",
+                100_000,
+                True,
+                "year",
+                None,
+                None,
+                "科技型中小企业",
+                "m2",
+                **quoted(text, "每家企业每年最高支持10万元"),
+            ),
             # 分别: one sentence, two instruments with the same quote
             Instrument("incubator_award", 1_000_000, False, None, None, "国家级", "孵化器", "m3", **split_quote),
             Instrument("incubator_award", 500_000, False, None, None, "省级", "孵化器", "m3", **split_quote),
         ],
-        targets=[Target(high_tech, 2000, None, "家", 2020, **quoted(text, "到2020年，全市高新技术企业达到2000家"),
-                        measure="m5")],
-        baselines=[Target(high_tech, 1200, None, "家", 2017, **quoted(text, "2017年全市高新技术企业1200家"),
-                          measure="m5")],
+        targets=[
+            Target(
+                high_tech, 2000, None, "家", 2020, **quoted(text, "到2020年，全市高新技术企业达到2000家"), measure="m5"
+            )
+        ],
+        baselines=[
+            Target(high_tech, 1200, None, "家", 2017, **quoted(text, "2017年全市高新技术企业1200家"), measure="m5")
+        ],
         # The notice quotes its own policy's title: not a citation.
         cited_policies=[VOUCHER_TITLE, NATIONAL_TITLE],
         citations=[
@@ -152,13 +186,38 @@ def dalian_transfer() -> ExtractionRecord:
         doc="dalian_transfer_2019.txt",
         sha256=sha256(text),
         city=DALIAN,
-        policy=PolicyMeta(title="大连市促进科技成果转化若干措施", doc_number="大政发〔2019〕12号",
-                          issuer="大连市人民政府", issued_date="2019-03-01", status="有效"),
-        measures=[Measure("m1", "1", "对技术合同成交额给予补助", [], ["大连市科学技术局"],
-                          *span(text, "1.对技术合同成交额给予补助，按成交额的10%给予最高50万元补助。"), level=1)],
+        policy=PolicyMeta(
+            title="大连市促进科技成果转化若干措施",
+            doc_number="大政发〔2019〕12号",
+            issuer="大连市人民政府",
+            issued_date="2019-03-01",
+            status="有效",
+        ),
+        measures=[
+            Measure(
+                "m1",
+                "1",
+                "对技术合同成交额给予补助",
+                [],
+                ["大连市科学技术局"],
+                *span(text, "1.对技术合同成交额给予补助，按成交额的10%给予最高50万元补助。"),
+                level=1,
+            )
+        ],
         agencies=[Agency("大连市科学技术局", ["市科技局"], ["m1"])],
-        instruments=[Instrument("tech_transfer_award", 500_000, True, None, 0.1, None, None, "m1",
-                                **quoted(text, "按成交额的10%给予最高50万元补助"))],
+        instruments=[
+            Instrument(
+                "tech_transfer_award",
+                500_000,
+                True,
+                None,
+                0.1,
+                None,
+                None,
+                "m1",
+                **quoted(text, "按成交额的10%给予最高50万元补助"),
+            )
+        ],
         cited_policies=[cited],
         citations=[Citation(cited, None, **quoted(text, f"《{cited}》"))],
     )
@@ -170,13 +229,32 @@ def shenyang_finance() -> ExtractionRecord:
         doc="shenyang_finance_2019.txt",
         sha256=sha256(text),
         city=SHENYANG,
-        policy=PolicyMeta(title="沈阳市科技金融若干政策", doc_number="沈政发〔2019〕7号", issuer="沈阳市人民政府",
-                          issued_date="2019-06-10", status="失效"),
+        policy=PolicyMeta(
+            title="沈阳市科技金融若干政策",
+            doc_number="沈政发〔2019〕7号",
+            issuer="沈阳市人民政府",
+            issued_date="2019-06-10",
+            status="失效",
+        ),
         measures=[
-            Measure("m1", "一", "对购买科技服务的企业使用创新券", [], ["市科技局"],
-                    *span(text, "一、对购买科技服务的企业，按服务费用的50%使用创新券予以抵扣。"), level=1),
-            Measure("m2", "二", "对科技型企业贷款给予贴息", ["市科技局"], ["市金融局", "各有关单位"],
-                    *span(text, "二、对科技型企业贷款给予贴息，每家每年贴息最高不超过200万元。"), level=1),
+            Measure(
+                "m1",
+                "一",
+                "对购买科技服务的企业使用创新券",
+                [],
+                ["市科技局"],
+                *span(text, "一、对购买科技服务的企业，按服务费用的50%使用创新券予以抵扣。"),
+                level=1,
+            ),
+            Measure(
+                "m2",
+                "二",
+                "对科技型企业贷款给予贴息",
+                ["市科技局"],
+                ["市金融局", "各有关单位"],
+                *span(text, "二、对科技型企业贷款给予贴息，每家每年贴息最高不超过200万元。"),
+                level=1,
+            ),
         ],
         agencies=[
             Agency("市科技局", ["沈阳市科学技术局"], ["m1", "m2"], lead_measures=["m2"]),
@@ -185,10 +263,28 @@ def shenyang_finance() -> ExtractionRecord:
         ],
         collective_agencies=["各有关单位"],
         instruments=[
-            Instrument("innovation_voucher", None, False, None, 0.5, None, "企业", "m1",
-                       **quoted(text, "按服务费用的50%使用创新券予以抵扣")),
-            Instrument("loan_interest_subsidy", 2_000_000, True, "year", None, None, "科技型企业", "m2",
-                       **quoted(text, "每家每年贴息最高不超过200万元")),
+            Instrument(
+                "innovation_voucher",
+                None,
+                False,
+                None,
+                0.5,
+                None,
+                "企业",
+                "m1",
+                **quoted(text, "按服务费用的50%使用创新券予以抵扣"),
+            ),
+            Instrument(
+                "loan_interest_subsidy",
+                2_000_000,
+                True,
+                "year",
+                None,
+                None,
+                "科技型企业",
+                "m2",
+                **quoted(text, "每家每年贴息最高不超过200万元"),
+            ),
         ],
         cited_policies=[NATIONAL_TITLE],
         citations=[Citation(NATIONAL_TITLE, None, **quoted(text, f"《{NATIONAL_TITLE}》"))],
@@ -231,8 +327,16 @@ def test_two_builds_give_the_same_graph(records: list[ExtractionRecord]) -> None
 def test_exports_are_byte_identical(records: list[ExtractionRecord], tmp_path: Path) -> None:
     first = write_exports(records, tmp_path / "a")
     second = write_exports(records, tmp_path / "b")
-    assert set(first) == {"graph.ttl", "graph.jsonld", "graph.nt", "graph.graphml", "instruments.csv",
-                          "targets.csv", "measures.csv", "records.json"}
+    assert set(first) == {
+        "graph.ttl",
+        "graph.jsonld",
+        "graph.nt",
+        "graph.graphml",
+        "instruments.csv",
+        "targets.csv",
+        "measures.csv",
+        "records.json",
+    }
     for name, path in first.items():
         assert path.read_bytes() == second[name].read_bytes(), name
 
@@ -245,8 +349,12 @@ def test_exports_are_byte_identical_across_processes(records: list[ExtractionRec
         "records = load_records(Path(sys.argv[1])); write_exports(records[::-1], Path(sys.argv[2]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-c", script, str(reference["records.json"]), str(tmp_path / "other")],
-                   check=True, env=env, cwd=Path(__file__).resolve().parents[1])
+    subprocess.run(
+        [sys.executable, "-c", script, str(reference["records.json"]), str(tmp_path / "other")],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     for name, path in reference.items():
         assert (tmp_path / "other" / name).read_bytes() == path.read_bytes(), name
 
@@ -265,8 +373,10 @@ def test_split_instruments_stay_separate(rdf: Graph) -> None:
     doc = "dalian_voucher_2018.txt"
     national, provincial = fact_iri(doc, "instrument", 1), fact_iri(doc, "instrument", 2)
     assert national != provincial
-    amounts = {str(rdf.value(node, PKG.level)): rdf.value(rdf.value(node, SCHEMA.amount), SCHEMA.value).toPython()
-               for node in (national, provincial)}
+    amounts = {
+        str(rdf.value(node, PKG.level)): rdf.value(rdf.value(node, SCHEMA.amount), SCHEMA.value).toPython()
+        for node in (national, provincial)
+    }
     assert amounts == {"国家级": 1_000_000, "省级": 500_000}
     # same sentence, so the same span node
     assert rdf.value(national, PROV_DERIVED) == rdf.value(provincial, PROV_DERIVED)
@@ -334,9 +444,14 @@ def test_measures_nest_by_path(rdf: Graph) -> None:
 
 
 def test_every_span_quotes_the_document(records: list[ExtractionRecord], rdf: Graph) -> None:
-    texts = {r.sha256: t for r, t in zip(
-        (dalian_voucher(), dalian_transfer(), shenyang_finance()),
-        (DALIAN_VOUCHER_TEXT, DALIAN_TRANSFER_TEXT, SHENYANG_FINANCE_TEXT), strict=True)}
+    texts = {
+        r.sha256: t
+        for r, t in zip(
+            (dalian_voucher(), dalian_transfer(), shenyang_finance()),
+            (DALIAN_VOUCHER_TEXT, DALIAN_TRANSFER_TEXT, SHENYANG_FINANCE_TEXT),
+            strict=True,
+        )
+    }
     spans = list(rdf.subjects(NIF.anchorOf, None))
     assert len(spans) >= 10
     for node in spans:
@@ -456,8 +571,11 @@ def test_incomplete_record_builds_and_validation_names_the_gaps() -> None:
     record.instruments[0].type = "moon_landing_grant"
     conforms, report = validate(build_rdf([record]))
     assert not conforms
-    for message in ("A policy has exactly one eli:title", "A policy belongs to exactly one schema:City",
-                    "in the policykg instrument-type scheme"):
+    for message in (
+        "A policy has exactly one eli:title",
+        "A policy belongs to exactly one schema:City",
+        "in the policykg instrument-type scheme",
+    ):
         assert message in report
     graph = build_networkx([record])
     assert {data["kind"] for _, data in graph.nodes(data=True)} <= KINDS
@@ -529,7 +647,9 @@ def test_csv_tables(records: list[ExtractionRecord], tmp_path: Path) -> None:
 
     targets = _read_csv(paths["targets.csv"])
     assert [(row["kind"], row["value"], row["year"]) for row in targets] == [
-        ("target", "2000", "2020"), ("baseline", "1200", "2017")]
+        ("target", "2000", "2020"),
+        ("baseline", "1200", "2017"),
+    ]
 
     measures = _read_csv(paths["measures.csv"])
     assert len(measures) == 8

@@ -87,3 +87,29 @@ def test_traditional_source_quotes_stay_traditional() -> None:
     found = _instruments("對新列入的國家級孵化器、眾創空間,一次性予以20萬元獎勵。")
     assert [(i.type, i.amount_yuan, i.level) for i in found] == [("incubator_award", 200_000, "国家级")]
     assert "獎勵" in found[0].quote or "萬元" in found[0].quote
+
+
+def test_a_measure_headed_by_a_support_form_types_its_sums() -> None:
+    from extract.pipeline import extract_text
+
+    record = extract_text(
+        "某市科技创新券管理办法\n一、支持措施\n(一)实施科技创新券制度。对科技型中小企业购买检验检测等科技服务的,"
+        "按照服务合同金额的50%给予补助,每家企业每年最高不超过30万元。(责任单位:市科技局)\n"
+        "(二)目标。到2022年,科技型中小企业使用科技创新券的比例明显提高。\n"
+    )
+    assert [(i.type, i.amount_yuan, i.ratio, i.max, i.per) for i in record.instruments] == [
+        ("innovation_voucher", 300_000, 0.5, True, "year")
+    ]
+    # the cap of an award is not a goal
+    assert all(t.unit != "万元" for t in record.targets)
+
+
+def test_respectively_applies_only_within_its_own_list_of_sums() -> None:
+    found = _instruments(
+        "对认定为国家级科技企业孵化器、国家专业化众创空间的,一次性分别给予 200 万元奖励,"
+        "认定为星创天地的,择优给予 100 万元奖励。"
+    )
+    assert [(i.amount_yuan, i.recipient) for i in found] == [
+        (2_000_000, "认定为国家级科技企业孵化器、国家专业化众创空间"),
+        (1_000_000, "星创天地"),
+    ]
