@@ -335,6 +335,29 @@ def types_command(
     stdout_console().print(table)
 
 
+@app.command()
+def serve(
+    data: Annotated[Path, typer.Option(help="Folder of *.txt policy documents.")] = Path("seeds"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where builds are cached (default ~/.cache/policykg).")] = None,
+    sparql_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run.")] = 10.0,
+    max_rows: Annotated[int, typer.Option(help="Most result rows a SPARQL query returns.")] = 10_000,
+    workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,
+) -> None:
+    """Build (or load the cached build of) the graph of DATA and serve the API and SPARQL endpoint."""
+    from .server import run_server
+
+    if not data.is_dir():
+        stderr_console().print(f"error: {escape(str(data))}: no such directory")
+        raise typer.Exit(2)
+    try:
+        run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers)
+    except FileNotFoundError as err:
+        stderr_console().print(f"error: {escape(str(err))}")
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     app()
 

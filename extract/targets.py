@@ -94,6 +94,19 @@ def _paragraph_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
+_HEADING_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]|第[一二三四五六七八九十百]+[章条节])",
+    re.M,
+)
+
+
+def _section_start(text: str, pos: int) -> int:
+    """Start of the numbered section around `pos`: a year its heading paragraph sets (到2025年)
+    holds for the ——-items under it."""
+    starts = [m.start() for m in _HEADING_LINE.finditer(text, 0, pos)]
+    return starts[-1] if starts else _paragraph_start(text, pos)
+
+
 def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
     sentences, _ = split(doc)
     plan_year = _plan_year(doc)
@@ -113,7 +126,11 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
                 value_min=low,
                 unit=unit,
                 # a baseline is dated only by its own bracket: 15.98亿元(2022年)
-                year=int(own_year.group(1)) if own_year else None if is_baseline else _year(paragraph, plan_year),
+                year=int(own_year.group(1))
+                if own_year
+                else None
+                if is_baseline
+                else _year(paragraph, None) or _year(doc.body[_section_start(doc.body, start) : start], plan_year),
                 quote=quote,
                 start=q_start,
                 end=q_end,

@@ -1,0 +1,45 @@
+"""The HTTP app: the analyst API and (when given a SPARQL service) the public SPARQL endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from .routes import create_analyst_router
+from .serving import ServedGraph
+
+DESCRIPTION = """Compare Chinese cities' science-and-technology policies: which cities fund an
+instrument, how much, under which conditions, who is responsible, and the source sentence of
+every figure (`/source/{doc}?start=&end=`). Every list also answers CSV (`?format=csv`)."""
+
+
+def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
+    """`sparql` is an `api.sparql.SparqlService`; its router is mounted and its workers run
+    for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if sparql is not None:
+            sparql.start()
+        try:
+            yield
+        finally:
+            if sparql is not None:
+                sparql.close()
+
+    app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app.include_router(create_analyst_router(served))
+    if sparql is not None:
+        from .sparql import create_sparql_router
+
+        app.include_router(create_sparql_router(sparql))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app
