@@ -12,7 +12,7 @@ import bisect
 import re
 from collections import Counter
 
-from .agency_names import ResponsibilityList, find_lists, is_collective
+from .agency_names import ResponsibilityList, find_lists, find_prose_duties, is_collective
 from .cities import city_in
 from .document import Document
 from .records import Agency, Measure
@@ -92,7 +92,11 @@ def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, s
 
 def document_lists(doc: Document) -> tuple[list[ResponsibilityList], str | None]:
     city = city_in(doc.text)
-    return find_lists(doc.body, doc.scrambled, city), city
+    lists = find_lists(doc.body, doc.scrambled, city)
+    if not lists and not doc.scrambled:
+        # no 责任单位 lists at all (管理办法, short notices): the duties the sentences assign
+        lists = find_prose_duties(doc.body, city)
+    return lists, city
 
 
 def build_agencies(doc: Document, measures: list[Measure]) -> tuple[list[Agency], list[str]]:

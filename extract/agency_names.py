@@ -63,6 +63,7 @@ class ResponsibilityList:
     lead: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
     shared: set[str] = field(default_factory=set)  # names collective only in this list's context
+    prose: bool = False  # read from a sentence (市科技局负责…), not from a labelled list
 
     @property
     def names(self) -> list[str]:
@@ -93,6 +94,22 @@ def _split_top(text: str, separators: set[str]) -> list[tuple[int, str]]:
             begin = i + 1
     parts.append((begin, text[begin:]))
     return [(o, t) for o, t in parts if t.strip()]
+
+
+# 各区、市人民政府 / 各市、区科技局: the 各 and its level words share the body named after them
+_SHARED_LEVELS = re.compile(r"^\s*各(?:[区市县旗州]|县级|乡镇|街道|[(][市区县][)]){1,3}\s*$")
+
+
+def _join_shared_levels(text: str, parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for offset, token in parts:
+        if out and _SHARED_LEVELS.match(out[-1][1]):
+            prev_offset, prev = out[-1]
+            if text[prev_offset + len(prev) : offset] == "、":
+                out[-1] = (prev_offset, text[prev_offset : offset + len(token)])
+                continue
+        out.append((offset, token))
+    return out
 
 
 def _split_conjunctions(token: str) -> list[str]:
@@ -142,7 +159,8 @@ def _needs_prefix(name: str, city: str | None) -> bool:
 def _looks_like_body(name: str, scrambled: bool) -> bool:
     if not 2 <= len(name) <= 30 or _PROSE_START.match(name):
         return False
-    if not re.fullmatch(rf"[{_HAN}0-9A-Za-z()〔〕]+", name):
+    allowed = "、" if name.startswith("各") else ""  # 各区、市人民政府 is one (collective) name
+    if not re.fullmatch(rf"[{_HAN}0-9A-Za-z()〔〕{allowed}]+", name):
         return False
     bare = re.sub(r"[(〔][^()〔〕]*[)〕]$", "", name)  # 各区市政府〔管委〕
     return bool((_BODY_SUFFIX if scrambled else _LOOSE_SUFFIX).search(bare))
@@ -167,7 +185,7 @@ def parse_names(
     lead: list[int] = []  # indexes into names
     clause: list[int] = []  # names since the last , or ; (a role word ends a clause: 甲、乙牵头)
     used = 0
-    for offset, raw in _split_top(text, separators):
+    for offset, raw in _join_shared_levels(text, _split_top(text, separators)):
         piece = raw.strip()
         role = _ROLE.search(piece)
         if role:
@@ -273,4 +291,31 @@ def _role_brackets(text: str, city: str | None, usual: str) -> list[Responsibili
         if parsed.names and parsed.used >= len(content.rstrip()):
             lead = [n for n in parsed.names if n in parsed.lead]
             out.append(ResponsibilityList(m.start(), m.end(), lead, [n for n in parsed.names if n not in parsed.lead]))
+    return out
+
+
+# A duty stated in prose, the way 管理办法 and short notices assign work: 市科技局负责…;
+# 由市科技局会同市财政局负责解释; 市人社局牵头…. Only bodies with a level prefix, as subjects.
+_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?(?:管委会|委员会|办公室|办公厅|局|委|办|厅|部)"
+_PROSE_DUTY = re.compile(
+    rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:(?:会同|联合|和|与|及|、){_PROSE_BODY})*)"
+    rf"(?:共同|具体|统一)?(?P<role>负责|牵头)"
+)
+_PROSE_JOIN = re.compile(r"会同|联合|和|与|及|、")
+
+
+def find_prose_duties(text: str, city: str | None = None) -> list[ResponsibilityList]:
+    """Duties a text assigns in sentences, for documents without responsibility lists."""
+    out: list[ResponsibilityList] = []
+    for m in _PROSE_DUTY.finditer(text):
+        names: list[str] = []
+        for piece in _PROSE_JOIN.split(m.group("names")):
+            name = clean_name(piece)
+            if name and _looks_like_body(name, True) and not is_collective(name):
+                names.append(name)
+        if not names:
+            continue
+        lead = names if m.group("role") == "牵头" else []
+        others = [] if lead else names
+        out.append(ResponsibilityList(m.start("names"), m.end("names"), lead, others, prose=True))
     return out

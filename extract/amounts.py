@@ -21,19 +21,25 @@ _CN_DIGITS = {
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
-NUMBER = rf"(?:\d+(?:\.\d+)?|{CN_NUMBER})"
+# 1,000万元: thousands groups (exactly three digits after each comma) are one number
+ARABIC = r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?"
+NUMBER = rf"(?:{ARABIC}|{CN_NUMBER})"
 
 # yuan per unit word; 千万 and 百万 before 万 so the longest unit wins
-_MONEY_UNITS = {"亿元": 10**8, "亿": 10**8, "千万元": 10**7, "百万元": 10**6, "万元": 10**4, "元": 1}
-MONEY = re.compile(rf"(?P<num>{NUMBER})(?P<unit>亿元|千万元|百万元|万元|元)(?P<per>/年|/人|/项|/家)?")
+_MONEY_UNITS = {"亿元": 10**8, "亿": 10**8, "千万元": 10**7, "百万元": 10**6, "万元": 10**4, "万": 10**4, "元": 1}
+# 最高50万奖励: web copies often drop the 元 of 万元 before the award word
+MONEY = re.compile(
+    rf"(?P<num>{NUMBER})(?P<unit>亿元|千万元|百万元|万元|元|万(?=(?:的)?(?:一次性)?(?:奖励|补助|资助|补贴|奖补|经费|资金|奖金)))"
+    r"(?P<per>/年|/人|/项|/家)?"
+)
 PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
 
 
 def parse_number(text: str) -> float | None:
     """'200' → 200, '3.6' → 3.6, '十' → 10, '二十五' → 25, '百' → 100."""
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
     if not re.fullmatch(CN_NUMBER, text):
         return None
     total, digit = 0, None

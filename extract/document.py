@@ -25,6 +25,8 @@ _CHROME = re.compile(
 )
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、])")
 _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
+# a line that ends like a clause of prose (…在本市注册;  申请单位应当提交下列材料:) is text, not chrome
+_CLAUSE_END = ("。", ";", ":", "!", "?")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def is_boilerplate_line(line: str) -> bool:
     if (
         chrome_hits
         and len(stripped) < 200
-        and (chrome_hits >= 2 or (len(stripped) < 80 and not stripped.endswith("。")))
+        and (chrome_hits >= 2 or (len(stripped) < 80 and not stripped.endswith(_CLAUSE_END)))
     ):
         return True
     # portal navigation: short lines with no sentence punctuation ("政策信息", "招商信息")

@@ -172,8 +172,10 @@ def parse_outline(text: str, original: str = "", offsets: list[int] | None = Non
 
 
 def _is_chrome(line: str) -> bool:
-    """A short numbered line of site chrome; real items are long or end in a sentence."""
-    return len(line.strip()) < 60 and "。" not in line and bool(_CHROME.search(line))
+    """A short numbered line of site chrome; real items are long or end in a sentence or clause
+    (`(一)在本市注册,具有独立法人资格;` is a condition, not a site's 注册 link)."""
+    stripped = line.strip()
+    return len(stripped) < 60 and "。" not in line and not stripped.endswith((";", ":")) and bool(_CHROME.search(line))
 
 
 def _close(items: list[Item], text: str) -> None:

@@ -24,12 +24,22 @@ _NOT_AWARD_BEFORE = re.compile(
 )
 _NOT_AWARD_CONTEXT = re.compile(r"产值|收入|销售|成交额|交易额|总额|规模|信贷|融资|营业|投资额|贷款额")
 _THRESHOLD_AFTER = re.compile(r"^(以上|以下|及以上)")
-_MAX = re.compile(r"最高|不超过|最多|上限|封顶")
+# a sum that sizes a fund the government sets up or pays into
+_FUNDING_VERB = re.compile(r"设立|出资|组建|发起|筹集|安排")
+_FUND_AFTER = re.compile(r"^(?:左右)?(?:的)?[^,;。]{0,16}?(?:基金|资金池|风险补偿资金)")
+_MAX = re.compile(r"最高|不超过|不高于|最多|上限|封顶")
 _PER_YEAR = re.compile(r"每年|/年|年度|每家每年")
-_PER_ITEM = re.compile(r"每家|每个|每项|每所|每人|单个|单项|单家|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)")
+_PER_ITEM = re.compile(
+    r"每家|每个|每项|每所|每人|每位|每名|每件|每户|每台|每套|单个|单项|单家|单位企业|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)"
+)
+# what stands right before a sum and qualifies it
+_QUALIFIERS_BEFORE = re.compile(
+    r"(?:最高|不超过|不高于|最多|每年|每家|每人|每个|每项|每件|单个|单项|一次性|分别|给予|予以|奖励|补助|资助|补贴|可|\s)+$"
+)
 _LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
 _LEVEL_OF = dict(_LEVEL)
-_RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?<![定成作级评])为)(?!外|接|标|话)")
+_FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
+_RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?:(?<=[,;:\s])|^)为)(?!外|接|标|话)")
 
 # Words that make a segment a promise even without a figure.
 _STRONG = re.compile(
@@ -45,11 +55,13 @@ _AWARD = re.compile(
     r"奖励|补助|补贴|资助|奖补|配套(?:奖励|支持|资金|补助)|(?:给予|予以|1:1|两级|三级)配套|资金支持|资金扶持|经费支持|财政支持"
 )
 # Running an instrument that another sentence promises: its rules, its call for applications.
-_ADMINISTRATION = re.compile(r"资金管理|管理办法|管理细则|实施细则|办法细则|申报工作|推荐及|组织开展|组织实施|修订完善")
+_ADMINISTRATION = re.compile(
+    r"资金管理|管理办法|管理细则|实施细则|办法细则|申报工作|推荐及|组织开展|组织实施|修订完善|负责|监督管理|预算安排"
+)
 _GIVING = re.compile(r"给予|予以|设立")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
 _NOT_PROMISE = re.compile(
-    r"争取|申请|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
+    r"争取|申请|推荐申报|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
 )
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
@@ -84,12 +96,16 @@ def _award_amounts(sentence: Sentence) -> list[Money]:
         after = sentence.text[money.end - sentence.start :]
         if _NOT_AWARD_BEFORE.search(clause) or _THRESHOLD_AFTER.match(after):
             continue
+        if _FUNDING_VERB.search(clause) and _FUND_AFTER.match(after):
+            kept.append(money)  # 设立规模为20亿元的天使投资基金: the fund the city sets up
+            continue
         if _NOT_AWARD_CONTEXT.search(clause) and not SUPPORT.search(clause):
             continue
         window = before[-24:] + after[:12]
         # 标准为:A 15万元/年,B 10万元/年 — a list of sums continues the award that opened it
         continues_list = bool(kept) and len(before) - (kept[-1].end - sentence.start) <= 20
-        if SUPPORT.search(window) or continues_list:
+        # 科技创新券…使用额度为20万元: an instrument's own name marks its sum as support
+        if SUPPORT.search(window) or continues_list or _FORM_NAME.search(before[-24:]):
             kept.append(money)
     return kept
 
@@ -134,12 +150,32 @@ def _amount_lists(text: str, amounts: list[Money], offset: int) -> list[list[Mon
     return groups
 
 
+# 按其上年度研发投入的10%给予补助: the base a share is computed on
+_BASIS = re.compile(r"按(?:照)?(?:其)?(?P<b>[^,;。]{2,30}?)的?\s*\d+(?:\.\d+)?%")
+
+
+def _basis_type(zone: str) -> str | None:
+    """A subsidy computed as a share of something (R&D spending, a contract's value) is of the type
+    that something names, whoever receives it: 对科技型中小企业,按研发投入的10%给予补助."""
+    m = _BASIS.search(zone)
+    if not m:
+        return None
+    return classify([(m.group("b"), 1)], weak=False)
+
+
 def _amount_drafts(sentence: Sentence, context: _Context) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    for group in _amount_lists(text, _award_amounts(sentence), sentence.start):
+    groups = _amount_lists(text, _award_amounts(sentence), sentence.start)
+    for g, group in enumerate(groups):
         first = group[0].start - sentence.start
+        # the words that qualify a sum (最高, 每年) stop where the next sum's own qualifiers begin:
+        # 给予500万元安家补贴和最高1000万元资助 — 最高 is the second sum's
+        next_sum = groups[g + 1][0].start - sentence.start if g + 1 < len(groups) else len(text)
+        if g + 1 < len(groups):
+            lead_in = _QUALIFIERS_BEFORE.search(text, group[-1].end - sentence.start, next_sum)
+            next_sum = lead_in.start() if lead_in else next_sum
         starts = [m.start() for m in _RECIPIENT_START.finditer(text, prev_end, first)]
         zone_start = starts[-1] if starts else max(prev_end, text.rfind(",", 0, max(text.rfind(",", 0, first), 0)) + 1)
         recipient = _recipient(text[zone_start:first])
@@ -152,6 +188,7 @@ def _amount_drafts(sentence: Sentence, context: _Context) -> list[_Draft]:
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
+                or _basis_type(zone)
                 or classify([(zone, 4), (text, 2), (context.measure_text, 0.3)])
             )
             drafts.append(
@@ -161,7 +198,8 @@ def _amount_drafts(sentence: Sentence, context: _Context) -> list[_Draft]:
                     start=sentence.start + zone_start,
                     end=sentence.start + zone_end,
                     # max and per are read close to the sum; a ratio anywhere in the promise
-                    zone=text[max(zone_start, local_start - 16) : zone_end] + ("/年" if money.per_year else ""),
+                    zone=text[max(zone_start, local_start - 16) : min(zone_end, next_sum)]
+                    + ("/年" if money.per_year else ""),
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
                     ratio_zone=zone,
@@ -314,7 +352,7 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     with_figure = [i for i in instruments if i.amount_yuan is not None]
     programmes: list[tuple[str, str]] = []
     for inst in instruments:
-        if inst.amount_yuan is None and _restates_a_figure(inst, with_figure):
+        if inst.amount_yuan is None and _restates_a_figure(inst, with_figure, instruments):
             continue
         name = _programme_name(inst) if inst.amount_yuan is None else None
         if name:
@@ -337,10 +375,15 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     return kept
 
 
-def _restates_a_figure(inst: Instrument, with_figure: list[Instrument]) -> bool:
-    """A promise without a figure that a figure of the same type follows at once (…予以薪酬补贴。
-    薪酬补贴标准为…15万元/年), or a heading next to such a promise, restates it."""
-    follows = (o for o in with_figure if o.type == inst.type and 0 <= o.start - inst.end <= FOLLOW_DISTANCE)
+def _restates_a_figure(inst: Instrument, with_figure: list[Instrument], instruments: list[Instrument]) -> bool:
+    """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
+    same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
+    promise, restates it."""
+    follows = (
+        o
+        for o in with_figure + [o for o in instruments if o.amount_yuan is None and o.ratio is not None]
+        if o.type == inst.type and 0 <= o.start - inst.end <= FOLLOW_DISTANCE
+    )
     if inst.ratio is None and any(follows):
         return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:

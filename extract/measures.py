@@ -44,11 +44,13 @@ class _Span:
 
 def extract_measures(doc: Document) -> list[Measure]:
     lists, city = document_lists(doc)
+    # duties read from prose assign work to bodies but do not mark or cut measures
+    marking = [lst for lst in lists if not lst.prose]
     spans: list[_Span] = []
-    if not doc.scrambled or not lists:
-        spans = _outline_spans(doc, lists)
-    if not spans and lists:
-        spans = _list_spans(doc, lists)
+    if not doc.scrambled or not marking:
+        spans = _outline_spans(doc, marking)
+    if not spans and marking:
+        spans = _list_spans(doc, marking)
     canon = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
     measures: list[Measure] = []
     for i, span in enumerate(spans, 1):
@@ -62,7 +64,8 @@ def extract_measures(doc: Document) -> list[Measure]:
 
 def is_general(heading: str) -> bool:
     short = _SHORT_HEADING.split(heading, 1)[0].strip()
-    return bool(_GENERAL.search(short))
+    # 管理办法 space out short chapter names: 第一章 总  则
+    return bool(_GENERAL.search(re.sub(r"\s+", "", short)))
 
 
 def outline_text(doc: Document) -> str:

@@ -41,30 +41,49 @@ _ORG_SUFFIX = r"(?:人民政府办公厅|人民政府办公室|人民政府|办�
 _ORG = re.compile(rf"^[{_HAN}()〔〕]{{2,40}}?{_ORG_SUFFIX}$")
 _TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX})(?:关于|印发|转发)")
 _LABEL_VALUE = r"[ \t\u3000]*[:][ \t\u3000]*"
+
+
+def _labels(*names: str) -> str:
+    """Header labels as portals print them, often spaced out to align a table: 标  题, 有 效 性."""
+    return "(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, name)) for name in names) + ")"
+
+
+# a label's value ends at the line end, or where a table's next cell (2+ spaces, a label) begins
+_NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
 _HEADER = {
-    "title": re.compile(rf"(?:^|(?<=\s))(?:文件标题|标题|文件名称){_LABEL_VALUE}(?P<v>[^\n]+)", re.MULTILINE),
-    "doc_number": re.compile(rf"(?:^|(?<=\s))(?:发文字号|文号){_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
+    "title": re.compile(
+        rf"(?:^|(?<=\s)){_labels('文件标题', '标题', '文件名称')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE
+    ),
+    "doc_number": re.compile(rf"(?:^|(?<=\s)){_labels('发文字号', '文号')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
     "issuer": re.compile(
-        rf"(?:^|(?<=\s))(?:发布机构|发文机关|发文机构|发文单位|发布单位|制发机关){_LABEL_VALUE}(?P<v>[^\s]+)",
+        rf"(?:^|(?<=\s)){_labels('发布机构', '发文机关', '发文机构', '发文单位', '发布单位', '制发机关')}{_LABEL_VALUE}(?P<v>[^\s]+)",
         re.MULTILINE,
     ),
-    "status": re.compile(rf"(?:^|(?<=\s))(?:效力状态|时效性|有效性|时效状态){_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
+    "status": re.compile(
+        rf"(?:^|(?<=\s)){_labels('效力状态', '时效性', '有效性', '时效状态')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE
+    ),
 }
-_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s))成文日期{_LABEL_VALUE}", re.MULTILINE)
+_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('成文日期')}{_LABEL_VALUE}", re.MULTILINE)
 _PUBLISHED_LABEL = re.compile(
-    rf"(?:^|(?<=[\s>|]))(?:发布日期|发布时间|发文日期|公布日期|公开日期|发表日期|发表时间|发布于|时间|日期){_LABEL_VALUE}",
+    rf"(?:^|(?<=[\s>|])){_labels('发布日期', '发布时间', '发文日期', '公布日期', '公开日期', '发表日期', '发表时间', '发布于', '时间', '日期')}{_LABEL_VALUE}",
     re.MULTILINE,
 )
 _STATUS_MARK = re.compile(
     r"(?:此|该|本)(?:文件|政策|规定|办法|通知)?已(?:经)?(?:失效|废止)|[(\[【](?:已)?(?:失效|废止)[)\]】]"
 )
 DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,12}}\s*[〔\[【(]\s*\d{{4}}\s*[〕\]】)]\s*\d{{1,5}}\s*号")
-# a doc number alone on its line, possibly missing its 〕 and 号 (盘政办发〔201929)
+# a doc number alone on its line: whole (厦府〔2021〕286号, 苏科规〔2023〕2号), or missing its 〕 and 号
+# (盘政办发〔201929), which is read only after a prefix ending like a doc number's (…发, …办, …函)
 _STANDALONE_NUMBER = re.compile(
-    rf"^[ \t\u3000]*(?P<p>[{_HAN}]{{1,12}}[发办函字令复通])[ \t]*[〔\[【(]?[ \t]*(?P<y>(?:19|20)\d{{2}})[ \t]*[〕\]】)]?[ \t]*(?P<n>\d{{1,5}})[ \t]*号?[ \t\u3000]*$",
+    rf"^[ \t\u3000]*(?P<p>[{_HAN}]{{1,12}})[ \t]*[〔\[【(][ \t]*(?P<y>(?:19|20)\d{{2}})[ \t]*[〕\]】)][ \t]*(?P<n>\d{{1,5}})[ \t]*号[ \t\u3000]*$"
+    rf"|^[ \t\u3000]*(?P<gp>[{_HAN}]{{1,12}}[发办函字令复通规])[ \t]*[〔\[【(]?[ \t]*(?P<gy>(?:19|20)\d{{2}})[ \t]*[〕\]】)]?[ \t]*(?P<gn>\d{{1,5}})[ \t]*号?[ \t\u3000]*$",
     re.MULTILINE,
 )
-_BRACKETED_DATE = re.compile(rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})[ \t]*[)][ \t\u3000]*$")
+# (2021年3月15日) or (2021年3月15日市人民政府第32次常务会议通过) under a title: the adoption date
+_BRACKETED_DATE = re.compile(
+    rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})"
+    rf"(?:[^()\n]{{0,40}}(?:通过|公布|发布|印发|批准|修订|修正))?[ \t]*[)][ \t\u3000]*$"
+)
 _YEAR_RANGE = re.compile(r"(?P<o>[(]?)(?P<a>(?:19|20)\d{2})(?P<d>[—\-–~至]?)(?P<b>(?:19|20)\d{2})(?P<y>年?)(?P<c>[)]?)")
 _WELL_FORMED_RANGE = re.compile(r"[(](?P<a>(?:19|20)\d{2})[—\-–~至](?P<b>(?:19|20)\d{2})年?[)]")
 
@@ -180,6 +199,7 @@ def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None,
         first = _Found(value, header.start("v"), header.end("v"))
     if first is None:
         return None, None
+    first = _with_issuer_line(first, doc.text)
     if not (first.value.endswith(("通知", "通告")) and _NOTICE.search(first.value)):
         return None, _repair_title(first, doc.text)
     inner = _inner_title(first)
@@ -193,6 +213,21 @@ def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None,
         if _similar(m.group(1), inner.value):
             return first, _repair_title(_Found(m.group(1), m.start(1), m.end(1)), doc.text)
     return first, _repair_title(inner, doc.text)
+
+
+def _with_issuer_line(title: _Found, text: str) -> _Found:
+    """`长沙市人民政府办公厅` / `关于印发《…》的通知`: a title set in two lines, the issuer above."""
+    if not title.value.startswith("关于"):
+        return title
+    line_start = text.rfind("\n", 0, title.start) + 1
+    if text[line_start : title.start].strip():
+        return title
+    above = text[:line_start].rstrip()
+    prev = above[above.rfind("\n") + 1 :].strip()
+    if not prev or not _ORG.match(prev.replace(" ", "")):
+        return title
+    begin = above.rfind("\n") + 1 + above[above.rfind("\n") + 1 :].index(prev)
+    return _Found(prev + title.value, begin, title.end)
 
 
 def _inner_title(notice: _Found) -> _Found | None:
@@ -247,8 +282,12 @@ def _standalone_doc_number(text: str) -> _Found | None:
     m = _STANDALONE_NUMBER.search(text)
     if not m:
         return None
-    value = f"{m.group('p')}〔{m.group('y')}〕{int(m.group('n'))}号"
-    return _Found(value, m.start("p"), m.end() - (len(m.group(0)) - len(m.group(0).rstrip())))
+    p, y, n = (
+        (m.group("p"), m.group("y"), m.group("n")) if m.group("p") else (m.group("gp"), m.group("gy"), m.group("gn"))
+    )
+    value = f"{p}〔{y}〕{int(n)}号"
+    start = m.start("p") if m.group("p") else m.start("gp")
+    return _Found(value, start, m.end() - (len(m.group(0)) - len(m.group(0).rstrip())))
 
 
 # ---------------------------------------------------------------- signature and dates

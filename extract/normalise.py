@@ -63,7 +63,8 @@ def fold_width(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     return "".join(_width(ch) for ch in text), offsets
 
 
-_SPACE_NEAR_DIGIT = re.compile(rf"(?<=[0-9%{_HAN}])[ \t\u3000\xa0]+(?=[0-9])|(?<=[0-9%])[ \t\u3000\xa0]+(?=[{_HAN}%])")
+# never between two digits: `2022-07-08 10:23:45` is a date and a time, not one number
+_SPACE_NEAR_DIGIT = re.compile(rf"(?<=[%{_HAN}])[ \t\u3000\xa0]+(?=[0-9])|(?<=[0-9%])[ \t\u3000\xa0]+(?=[{_HAN}%])")
 
 
 def drop_spaces_near_digits(text: str, offsets: list[int]) -> tuple[str, list[int]]:

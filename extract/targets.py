@@ -9,22 +9,42 @@ from __future__ import annotations
 
 import re
 
-from .amounts import CN_NUMBER, as_number, parse_number
+from .amounts import ARABIC, CN_NUMBER, as_number, parse_number
 from .document import Document
 from .instruments import SUPPORT
+from .metadata import extract_metadata
 from .records import Measure, Target
 from .segments import Sentence, split
 
-_UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
-_NUM = rf"(?:\d+(?:\.\d+)?|{CN_NUMBER})"
+_UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|万家|万件|万个|万项|万户|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
+_NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
 QUANTITY = re.compile(rf"(?:(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
 # 比重达到3.5、 — a share whose % sign the page lost
 _BARE_SHARE = re.compile(
     r"(?:比重|占比|比例|增速|强度|贡献率|转化率)(?:达到|提高到|超过|为)(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
 )
 _BASELINE_MARK = re.compile(r"截至目前|截止目前|截至\d{4}年|截止\d{4}年|目前,|现有|已有|已建成|近年")
-_FUTURE_MARK = re.compile(r"到\d{4}年|力争|预计|计划")
-_YEAR = re.compile(r"(?:到|至|截至|截止)?(?P<year>20\d{2})年(?![度份]|\d)")
+_FUTURE_MARK = re.compile(r"到\d{4}年|到二[〇○零]|到“?十[一二三四五六七八九]五|力争|预计|计划")
+# 到2025年, 到二〇二五年, 到“十四五”末 (the last year of the five-year plan period)
+_YEAR = re.compile(
+    r"(?:到|至|截至|截止)?(?:(?P<year>20\d{2})|(?P<cn>二[〇○零][〇○零一二三四五六七八九]{2}))年(?![度份]|\d)"
+    r"|(?:到|至)“?十(?P<plan>[一二三四五六七八九])五”?(?:规划)?(?:期)?末"
+)
+_CN_YEAR_DIGITS = {
+    ch: str(i)
+    for i, chars in enumerate(["〇○零", "一", "二", "三", "四", "五", "六", "七", "八", "九"])
+    for ch in chars
+}
+
+
+def _year_value(m: re.Match[str]) -> int:
+    if m.group("year"):
+        return int(m.group("year"))
+    if m.group("cn"):
+        return int("".join(_CN_YEAR_DIGITS[ch] for ch in m.group("cn")))
+    return 2005 + 5 * "一二三四五六七八九".index(m.group("plan")) + 5
+
+
 _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
 
 
@@ -32,11 +52,42 @@ _MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|�
 
 
 def _is_threshold(before: str, after: str, unit: str) -> bool:
-    """对年获发明专利授权20件以上的单位: a number that qualifies who is eligible."""
-    if not re.match(r"(?:以上|以下|及以上|以内)?的(?!比重)", after):
+    """对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
+    them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)."""
+    further = rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*"
+    if not re.match(rf"{further}(?:以上|以下|及以上|以内)?的(?!比重)", after):
         return False
     clause = re.split(r"[,;:]", before)[-1]
     return bool(re.match(r"对|凡", clause)) or unit in ("亿元", "万元", "亿")
+
+
+def _list_head(before: str) -> str:
+    """The text before the first number of a list that ends right before this one (…1亿元、5亿元、)."""
+    return re.sub(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$", "", before)
+
+
+_MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[.、]|[一二三四五六七八九十]{1,3}、)")
+# 应当具备下列条件: / 申报条件如下: — what the numbered lines under it state are requirements
+_CONDITIONS_LEAD = re.compile(r"(?:条件|资格|要求|情形|标准)(?:如下)?\s*:\s*$")
+
+
+def _in_conditions_list(body: str, pos: int) -> bool:
+    """A number on a numbered line under a lead-in that announces conditions of eligibility."""
+    line_start = body.rfind("\n", 0, pos) + 1
+    if not _MARKER_LINE.match(body, line_start):
+        return False
+    end = line_start - 1
+    for _ in range(30):  # climb over the sibling lines of the list
+        if end <= 0:
+            return False
+        start = body.rfind("\n", 0, end) + 1
+        line = body[start:end]
+        if line.strip() and not _MARKER_LINE.match(line):
+            return bool(_CONDITIONS_LEAD.search(line))
+        if _CONDITIONS_LEAD.search(line):
+            return True
+        end = start - 1
+    return False
 
 
 def _skip_quantity(text: str, m: re.Match[str]) -> bool:
@@ -55,7 +106,7 @@ def _skip_quantity(text: str, m: re.Match[str]) -> bool:
     clause = re.split(r"[,;:]", before)[-1]
     if not num[0].isdigit() and re.match(r"对|凡", clause):
         return True
-    if _is_threshold(before, after, unit):
+    if _is_threshold(before, after, unit) or _is_threshold(_list_head(before), after, unit):
         return True
     capped = re.search(r"(?:最高|不超过|最多|上限)$", clause)
     if unit in ("亿元", "万元", "亿") and (
@@ -80,14 +131,19 @@ def _indicator(text: str, start: int, end: int) -> str:
 
 
 def _year(paragraph_before: str, plan_year: int | None) -> int | None:
-    years = [int(m.group("year")) for m in _YEAR.finditer(paragraph_before)]
+    years = [_year_value(m) for m in _YEAR.finditer(paragraph_before)]
     return years[-1] if years else plan_year
 
 
 def _plan_year(doc: Document) -> int | None:
-    """A one-year work plan's quantities are that year's goals."""
-    m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", doc.text[:3000])
-    return int(m.group(1)) if m else None
+    """A one-year work plan's quantities are that year's goals: the year its own title names
+    (…2018年工作推进计划), not the year of a plan it cites."""
+    policy = extract_metadata(doc)
+    for title in (policy.title, policy.notice_title):
+        m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", title or "")
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def _paragraph_start(text: str, pos: int) -> int:
@@ -114,6 +170,8 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
     baselines: list[Target] = []
     for sentence in sentences:
         for value, low, unit, start, end in _quantities(sentence):
+            if _in_conditions_list(doc.body, start):
+                continue
             paragraph = doc.body[_paragraph_start(doc.body, sentence.start) : start]
             clause_start = max(sentence.text.rfind(ch, 0, start - sentence.start) for ch in ",;") + 1
             quote, q_start, q_end = doc.quote(sentence.start + clause_start, end)
