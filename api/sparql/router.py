@@ -1,0 +1,164 @@
+"""The SPARQL 1.1 Protocol over HTTP: GET ?query=, POST application/sparql-query, POST form query=.
+
+Without a query, GET /sparql answers a browser (Accept: text/html) with the query page and anyone
+else with the Service Description.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from .errors import QueryRejected, QueryTooLarge, SparqlError
+from .examples import load_examples
+from .formats import FORMATS, parse_accept, quality
+from .service import SparqlResult, SparqlService
+
+QUERY_CONTENT_TYPE = "application/sparql-query"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+UPDATE_CONTENT_TYPE = "application/sparql-update"
+READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+COMMON_HEADERS = {
+    "Vary": "Accept",
+    "Access-Control-Allow-Origin": "*",  # a public endpoint: any web page may query it
+    "Access-Control-Expose-Headers": "X-Result-Truncated",
+}
+# The page runs no code from elsewhere and talks to nothing but this endpoint.
+PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'")
+
+
+def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRouter:
+    router = APIRouter(tags=["SPARQL"])
+    # A body may be percent-encoded (up to 12 bytes a character); the exact cap is on characters.
+    max_body = service.max_query_chars * 12 + 4096
+
+    @router.get(path, summary="SPARQL query (GET), query page, or service description", response_class=Response)
+    async def sparql_get(
+        request: Request,
+        query: Annotated[str | None, Query(description="A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).")] = None,
+        format: Annotated[str | None, Query(description="json, xml, csv, tsv; turtle, jsonld, ntriples, rdfxml. "
+                                                        "Overrides the Accept header.")] = None,
+    ) -> Response:
+        params = request.query_params
+        if "update" in params:
+            return _error(QueryRejected(READ_ONLY, 403))
+        queries = params.getlist("query")
+        if not queries:
+            return _without_query(service, request, format)
+        if len(queries) > 1:
+            return _error(QueryRejected("give one query parameter, not several"))
+        if len(queries[0]) > service.max_query_chars:  # 414: in a GET the query is part of the URI
+            message = f"query is {len(queries[0])} characters long; this endpoint accepts at most {service.max_query_chars}"
+            return _error(QueryTooLarge(message, 414))
+        return await _answer(service, queries[0], request, format, _dataset(params.getlist))
+
+    @router.post(path, summary="SPARQL query (POST: application/sparql-query or form-encoded query=)",
+                 response_class=Response)
+    async def sparql_post(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        params = request.query_params
+        try:
+            if content_type == UPDATE_CONTENT_TYPE:
+                raise QueryRejected(READ_ONLY, 403)
+            if content_type not in (QUERY_CONTENT_TYPE, FORM_CONTENT_TYPE):
+                raise QueryRejected(
+                    f"send the query as {QUERY_CONTENT_TYPE} or as {FORM_CONTENT_TYPE} query=, "
+                    f"not {content_type or 'a body without Content-Type'}", 415)
+            body = _text(await _read_body(request, max_body))
+        except SparqlError as error:
+            return _error(error)
+        if content_type == QUERY_CONTENT_TYPE:
+            return await _answer(service, body, request, params.get("format"), _dataset(params.getlist))
+        form = parse_qs(body, keep_blank_values=True)
+        if "update" in form:
+            return _error(QueryRejected(READ_ONLY, 403))
+        queries = form.get("query", [])
+        if len(queries) != 1:
+            return _error(QueryRejected("give exactly one query= field"))
+
+        def values(name: str) -> list[str]:
+            return form.get(name, []) + params.getlist(name)
+
+        format = (values("format") or [None])[0]
+        return await _answer(service, queries[0], request, format, _dataset(values))
+
+    return router
+
+
+async def _answer(service: SparqlService, query: str, request: Request, format: str | None,
+                  dataset: list[str]) -> Response:
+    try:
+        result = await service.run(query, request.headers.get("accept"), format=format, dataset=dataset)
+    except SparqlError as error:
+        return _error(error)
+    return _result(result)
+
+
+def _without_query(service: SparqlService, request: Request, format: str | None) -> Response:
+    """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
+    accept = parse_accept(request.headers.get("accept"))
+    html = quality(accept, "text/html")
+    rdf = max(quality(accept, f.accepts[0], f.accepts[1:]) for f in FORMATS if "triples" in f.kinds)
+    if format is None and html > rdf:
+        return HTMLResponse(query_page(service), headers={"Content-Security-Policy": PAGE_POLICY, "Vary": "Accept"})
+    endpoint = str(request.url).split("?")[0]
+    return _result(service.describe(endpoint, request.headers.get("accept"), format))
+
+
+def _dataset(values: Callable[[str], list[str]]) -> list[str]:
+    """The protocol's dataset parameters; `values` looks a parameter up in the URL or the form."""
+    return [*values("default-graph-uri"), *values("named-graph-uri")]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise QueryTooLarge(f"request body of {declared} bytes is too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise QueryTooLarge(f"request body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryRejected(f"the query is not UTF-8: {error}") from None
+
+
+def _result(result: SparqlResult) -> Response:
+    headers = dict(COMMON_HEADERS)
+    if result.truncated:
+        headers["X-Result-Truncated"] = "true"
+    return Response(result.body, media_type=result.media_type, headers=headers)
+
+
+def _error(error: SparqlError) -> Response:
+    headers = dict(COMMON_HEADERS)
+    if error.status == 503:
+        headers["Retry-After"] = "2"
+    return PlainTextResponse(error.message + "\n", status_code=error.status, headers=headers)
+
+
+@cache
+def _page_template() -> str:
+    return resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
+
+
+def query_page(service: SparqlService) -> str:
+    examples = [{"name": e.name, "title": e.title, "question": e.question, "query": e.query} for e in load_examples()]
+    settings = {"examples": examples, "timeout_s": service.timeout_s, "max_rows": service.max_rows}
+    # "<" escaped so that no query text can close the <script> element it is embedded in.
+    data = json.dumps(settings, ensure_ascii=False).replace("<", "\\u003c")
+    return _page_template().replace("/*SETTINGS*/{}", data)

@@ -1,0 +1,146 @@
+"""SparqlService: check a query, pick its result format, run it on the worker pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
+
+from . import worker
+from .errors import NotAcceptable, QueryFailed, QueryRejected
+from .formats import FORMATS, QUERY_FORM_KINDS, negotiate
+from .guard import check_dataset_parameters, check_query
+from .pool import WorkerPool
+
+# The store is loaded from N-Triples, which has no named graphs: every FROM / FROM NAMED (and
+# default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
+LOCAL_GRAPHS: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SparqlResult:
+    body: bytes
+    media_type: str
+    truncated: bool = False
+
+
+class SparqlService:
+    """The graph, served read-only to SPARQL queries by `workers` processes.
+
+    Use `start()` / `close()` (or `with`); `run()` answers one query, in the format its Accept
+    header (or `format`) asks for, and raises an `errors.SparqlError` when it cannot.
+    """
+
+    def __init__(
+        self,
+        ntriples: bytes,
+        *,
+        timeout_s: float = 10.0,
+        max_rows: int = 10_000,
+        max_query_chars: int = 20_000,
+        workers: int = 2,
+        queue_timeout_s: float | None = None,
+        memory_mb: int = 2048,
+    ) -> None:
+        """`memory_mb` caps each worker process (0: no cap); `queue_timeout_s` is how long a request
+        may wait for a free worker (default: the time limit plus 1 s)."""
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+        self.max_query_chars = max_query_chars
+        self.triples = 0
+        self.pool = WorkerPool(
+            ntriples,
+            size=max(1, workers),
+            timeout_s=timeout_s,
+            # By default a request waits for a worker as long as a query may run: long enough
+            # for a runaway query to be stopped and its worker freed.
+            queue_timeout_s=timeout_s + 1.0 if queue_timeout_s is None else queue_timeout_s,
+            memory_mb=memory_mb,
+        )
+
+    def start(self) -> None:
+        if not self.pool.started:
+            self.triples = self.pool.start()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> SparqlService:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    async def run(
+        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
+    ) -> SparqlResult:
+        """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
+        info = check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
+        check_dataset_parameters(dataset or [], LOCAL_GRAPHS)
+        chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
+        reply = await self.pool.ask(worker.Request(query, chosen.name, self.max_rows, info.prefixes))
+        if isinstance(reply, worker.Failure):
+            if reply.syntax:
+                raise QueryRejected(f"SPARQL syntax error: {reply.message}")
+            raise QueryFailed(f"the query failed: {reply.message}")
+        return SparqlResult(reply.body, reply.media_type, reply.truncated)
+
+    def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
+        """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
+        try:
+            chosen = negotiate("triples", accept, format)
+        except (NotAcceptable, QueryRejected):
+            chosen = negotiate("triples", "text/turtle")
+        rdf_format = worker.GRAPH_FORMATS[chosen.name]
+        body = serialize(self._description(endpoint), format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
+        return SparqlResult(body, chosen.media_type)
+
+    def _description(self, endpoint: str) -> list[Triple]:
+        service, dataset, graph = BlankNode("service"), BlankNode("dataset"), BlankNode("graph")
+        sd, rdf = DESCRIPTION_PREFIXES["sd"], "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        limits = (
+            f"Read-only and local: SPARQL Update, SERVICE and FROM / FROM NAMED of other graphs are refused. "
+            f"A query may run {self.timeout_s:g} s and return {self.max_rows} rows or triples "
+            f"(a longer answer is cut and marked with the header X-Result-Truncated: true); "
+            f"queries are at most {self.max_query_chars} characters."
+        )
+        triples = [
+            (service, NamedNode(rdf + "type"), NamedNode(sd + "Service")),
+            (service, NamedNode(sd + "endpoint"), NamedNode(endpoint)),
+            (service, NamedNode(sd + "supportedLanguage"), NamedNode(sd + "SPARQL11Query")),
+            (service, NamedNode(sd + "defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
+            (service, NamedNode(DESCRIPTION_PREFIXES["dcterms"] + "title"), Literal("policykg SPARQL endpoint")),
+            (service, NamedNode(DESCRIPTION_PREFIXES["rdfs"] + "comment"), Literal(limits, language="en")),
+            (service, NamedNode(sd + "defaultDataset"), dataset),
+            (dataset, NamedNode(rdf + "type"), NamedNode(sd + "Dataset")),
+            (dataset, NamedNode(sd + "defaultGraph"), graph),
+            (graph, NamedNode(rdf + "type"), NamedNode(sd + "Graph")),
+            (graph, NamedNode(DESCRIPTION_PREFIXES["void"] + "triples"), Literal(str(self.triples), datatype=XSD_INTEGER)),
+        ]
+        triples += [(service, NamedNode(sd + "resultFormat"), NamedNode(W3C_FORMATS[f.name])) for f in FORMATS]
+        return [Triple(*t) for t in triples]
+
+
+XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+DESCRIPTION_PREFIXES = {
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "formats": "http://www.w3.org/ns/formats/",
+    "void": "http://rdfs.org/ns/void#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+}
+W3C_FORMATS = {  # https://www.w3.org/ns/formats/
+    name: DESCRIPTION_PREFIXES["formats"] + local
+    for name, local in {
+        "json": "SPARQL_Results_JSON",
+        "xml": "SPARQL_Results_XML",
+        "csv": "SPARQL_Results_CSV",
+        "tsv": "SPARQL_Results_TSV",
+        "turtle": "Turtle",
+        "jsonld": "JSON-LD",
+        "ntriples": "N-Triples",
+        "rdfxml": "RDF_XML",
+    }.items()
+}
