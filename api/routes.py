@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -106,27 +107,33 @@ def create_analyst_router(served: ServedGraph) -> APIRouter:
     def list_instruments(request: Request, format: Format = None) -> Any:
         return listing(request, format, catalog.instrument_types(records), "instruments")
 
-    @router.get(
-        "/compare", tags=["analyst"], summary="Which cities fund an instrument type, how much, where it says so"
-    )
-    def compare_cities(
-        request: Request,
-        instrument: Annotated[str, Query(description="id, Chinese or English label, or cue word: 科技创新券, 孵化器")],
-        format: Format = None,
-    ) -> Any:
-        try:
-            result = compare(records, instrument)
-        except UnknownTermError:
-            valid = [w for t in load_taxonomy() for w in (t.id, t.label_zh, t.label_en, *t.cue_words)]
-            raise not_found(NotFound("instrument type", instrument, valid)) from None
-        if wants_csv(request, format):
+    @lru_cache(maxsize=512)
+    def compare_response(instrument: str, as_csv: bool) -> Response:
+        """Answers are computed once per term and format: the records never change while served."""
+        result = compare(records, instrument)
+        if as_csv:
             return csv_response(result.csv_rows(), COMPARE_CSV_COLUMNS, "compare")
         data = result.to_dict()
         for city in data["cities"]:
             for inst in city["instruments"]:
                 inst["source"] = catalog.source_link(inst["doc"], inst["start"], inst["end"])
                 inst["year"] = _policy_year(inst["doc"])
-        return data
+        return Response(json.dumps(data, ensure_ascii=False).encode("utf-8"), media_type="application/json")
+
+    @router.get(
+        "/compare", tags=["analyst"], summary="Which cities fund an instrument type, how much, where it says so"
+    )
+    async def compare_cities(
+        request: Request,
+        instrument: Annotated[str, Query(description="id, Chinese or English label, or cue word: 科技创新券, 孵化器")],
+        format: Format = None,
+    ) -> Response:
+        # async and pre-serialised: the hot path of the analyst API stays off the thread pool
+        try:
+            return compare_response(instrument, wants_csv(request, format))
+        except UnknownTermError:
+            valid = [w for t in load_taxonomy() for w in (t.id, t.label_zh, t.label_en, *t.cue_words)]
+            raise not_found(NotFound("instrument type", instrument, valid)) from None
 
     @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount")
     def matrix(request: Request, format: Format = None) -> Any:
