@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CN_DIGITS = {
+CN_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -44,8 +44,8 @@ def parse_number(text: str) -> float | None:
         return None
     total, digit = 0, None
     for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
         else:
             total += (1 if digit is None else digit) * _CN_UNITS[ch]
             digit = None

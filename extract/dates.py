@@ -6,21 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_CN_DIGIT = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "O": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from .amounts import CN_DIGITS
+
+# years are also typed with the letter O or the circle ○ for zero
+_CN_DIGIT = {**CN_DIGITS, "○": 0, "O": 0}
 _CN_YEAR = "〇○零O一二三四五六七八九"
 _CN_SMALL = "一二三四五六七八九十"
 
