@@ -8,8 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from viz.assets import STATIC_PREFIX, VIS_NETWORK_DIR
 
 from .routes import create_analyst_router
+from .routes_browse import create_browse_router
 from .serving import ServedGraph
 
 DESCRIPTION = """Compare Chinese cities' science-and-technology policies: which cities fund an
@@ -33,6 +37,8 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
 
     app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.include_router(create_analyst_router(served))
+    app.include_router(create_browse_router(served))
+    app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router
 

@@ -335,6 +335,65 @@ def types_command(
     stdout_console().print(table)
 
 
+class VizView(StrEnum):
+    browse = "browse"
+    compare = "compare"
+    policy = "policy"
+
+
+@app.command(name="viz")
+def viz_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.", show_default=False)],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Directory of *.txt policy documents.")] = Path("seeds"),
+    saved: Annotated[
+        Path | None,
+        typer.Option("--from", help="Use a build's records (OUT or OUT/records.json) instead of extracting --data."),
+    ] = None,
+    view: Annotated[
+        VizView, typer.Option("--view", help="browse: the graph under the filters; compare: --instrument across "
+                              "cities; policy: the tree of --policy.")
+    ] = VizView.browse,
+    city: Annotated[list[str] | None, typer.Option("--city", help="Only this city (repeatable).")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="Only this policy (id: document file stem).")] = None,
+    instrument: Annotated[
+        str | None, typer.Option("--instrument", help="Only this instrument type (id, label or cue word: 孵化器).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only nodes of this kind (repeatable): city, policy, measure, "
+                                       "agency, instrument, instrument_type, target, baseline.")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Prefix for the page's links (/source/…), e.g. http://127.0.0.1:8000; "
+                          "relative links when empty.")
+    ] = "",
+) -> None:
+    """Write a browsing page as one self-contained HTML file (vis-network inlined, works offline)."""
+    from api.catalog import NotFound
+    from viz.pages import Pages
+
+    errors = stderr_console()
+    if view is VizView.compare and not instrument:
+        errors.print("error: --view compare needs --instrument TERM", style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    if view is VizView.policy and not policy:
+        errors.print("error: --view policy needs --policy ID", style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
+    pages = Pages(load_compare_records(data, saved), inline=True, base_url=base_url)
+    try:
+        if view is VizView.compare:
+            html = pages.compare(instrument or "")
+        elif view is VizView.policy:
+            html = pages.policy(policy or "")
+        else:
+            html = pages.browse(city or [], policy, instrument, kind or [])
+    except NotFound as err:
+        errors.print(escape(f"error: {err}; did you mean: {', '.join(err.suggestions)}"), soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(html, encoding="utf-8")
+    errors.print(escape(f"wrote {output} ({len(html.encode('utf-8')) // 1024} KB)"))
+
+
 @app.command()
 def serve(
     data: Annotated[Path, typer.Option(help="Folder of *.txt policy documents.")] = Path("seeds"),
