@@ -2,19 +2,27 @@
 
 Without a query, GET /sparql answers a browser (Accept: text/html) with the query page and anyone
 else with the Service Description.
+
+GET, the hot path, is served by a plain ASGI route registered ahead of the documented FastAPI
+route for the same path: it reads the query string and the Accept header from the ASGI scope and
+writes the answer's bytes as the worker sent them, without FastAPI's parameter handling or a
+Response object. Both routes run the same code (`_get`), so the documented one would answer the
+same if it were ever reached.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .errors import QueryRejected, QueryTooLarge, SparqlError
 from .examples import load_examples
@@ -33,12 +41,18 @@ COMMON_HEADERS = {
 # The page runs no code from elsewhere and talks to nothing but this endpoint.
 PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'")
+RAW_COMMON_HEADERS = [(name.lower().encode(), value.encode()) for name, value in COMMON_HEADERS.items()]
+TRUNCATED_HEADER = (b"x-result-truncated", b"true")
+PARSED_QUERY_STRING_MAX_BYTES = 32_768  # longer query strings are parsed every time
 
 
 def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRouter:
     router = APIRouter(tags=["SPARQL"])
     # A body may be percent-encoded (up to 12 bytes a character); the exact cap is on characters.
     max_body = service.max_query_chars * 12 + 4096
+
+    # First: it answers every GET (and HEAD) of `path`; the route below documents it.
+    router.routes.append(Route(path, _LeanGet(service), methods=["GET"], include_in_schema=False))
 
     @router.get(path, summary="SPARQL query (GET), query page, or service description", response_class=Response)
     async def sparql_get(
@@ -47,18 +61,8 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
         format: Annotated[str | None, Query(description="json, xml, csv, tsv; turtle, jsonld, ntriples, rdfxml. "
                                                         "Overrides the Accept header.")] = None,
     ) -> Response:
-        params = request.query_params
-        if "update" in params:
-            return _error(QueryRejected(READ_ONLY, 403))
-        queries = params.getlist("query")
-        if not queries:
-            return _without_query(service, request, format)
-        if len(queries) > 1:
-            return _error(QueryRejected("give one query parameter, not several"))
-        if len(queries[0]) > service.max_query_chars:  # 414: in a GET the query is part of the URI
-            message = f"query is {len(queries[0])} characters long; this endpoint accepts at most {service.max_query_chars}"
-            return _error(QueryTooLarge(message, 414))
-        return await _answer(service, queries[0], request, format, _dataset(params.getlist))
+        outcome = await _get(service, request.scope, request.receive)
+        return _result(outcome) if isinstance(outcome, SparqlResult) else outcome
 
     @router.post(path, summary="SPARQL query (POST: application/sparql-query or form-encoded query=)",
                  response_class=Response)
@@ -91,6 +95,69 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
         return await _answer(service, queries[0], request, format, _dataset(values))
 
     return router
+
+
+class _LeanGet:
+    """GET `path` as a bare ASGI app (an instance, so that Starlette does not wrap it in a Request)."""
+
+    def __init__(self, service: SparqlService) -> None:
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outcome = await _get(self.service, scope, receive)
+        if not isinstance(outcome, SparqlResult):
+            await outcome(scope, receive, send)
+            return
+        headers = [(b"content-type", outcome.media_type.encode()), (b"content-length", b"%d" % len(outcome.body)),
+                   *RAW_COMMON_HEADERS]
+        if outcome.truncated:
+            headers.append(TRUNCATED_HEADER)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": outcome.body})
+
+
+async def _get(service: SparqlService, scope: Scope, receive: Receive) -> SparqlResult | Response:
+    """GET `path`: the answer to ?query=, or the response to send instead (an error, the page...)."""
+    params = _query_parameters(scope["query_string"])
+    queries: list[str] = []
+    format: str | None = None  # the last one counts, as with FastAPI's query parameters
+    dataset: list[str] = []
+    for name, value in params:
+        if name == "query":
+            queries.append(value)
+        elif name == "format":
+            format = value
+        elif name == "update":
+            return _error(QueryRejected(READ_ONLY, 403))
+    if not queries:
+        return _without_query(service, Request(scope, receive), format)
+    if len(queries) > 1:
+        return _error(QueryRejected("give one query parameter, not several"))
+    if len(queries[0]) > service.max_query_chars:  # 414: in a GET the query is part of the URI
+        message = f"query is {len(queries[0])} characters long; this endpoint accepts at most {service.max_query_chars}"
+        return _error(QueryTooLarge(message, 414))
+    dataset = [value for wanted in ("default-graph-uri", "named-graph-uri") for name, value in params if name == wanted]
+    accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+    try:
+        return await service.run(queries[0], accept, format=format, dataset=dataset)
+    except SparqlError as error:
+        return _error(error)
+
+
+def _query_parameters(query_string: bytes) -> tuple[tuple[str, str], ...]:
+    """The URL's parameters, decoded as Starlette decodes them (latin-1, then percent-decoding as
+    UTF-8), which for a 1 kB query costs more than the rest of the request: so kept for the last
+    256 distinct query strings of up to 32 kB."""
+    if len(query_string) > PARSED_QUERY_STRING_MAX_BYTES:
+        return _parse_query_string(query_string)
+    return _parsed_query_string(query_string)
+
+
+def _parse_query_string(query_string: bytes) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+
+
+_parsed_query_string = lru_cache(maxsize=256)(_parse_query_string)
 
 
 async def _answer(service: SparqlService, query: str, request: Request, format: str | None,

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import TracebackType
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
 from . import worker
 from .errors import NotAcceptable, QueryFailed, QueryRejected
-from .formats import FORMATS, QUERY_FORM_KINDS, negotiate
+from .formats import FORMATS, QUERY_FORM_KINDS, ResultFormat, negotiate
 from .guard import check_dataset_parameters, check_query
-from .pool import WorkerPool
+from .pool import QUICK_S, WorkerPool
 
 # The store is loaded from N-Triples, which has no named graphs: every FROM / FROM NAMED (and
 # default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
 LOCAL_GRAPHS: frozenset[str] = frozenset()
+# Queries up to this length have their checks, format and worker request kept (last 256 distinct).
+PREPARED_MAX_CHARS = 8_000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,16 @@ class SparqlResult:
     body: bytes
     media_type: str
     truncated: bool = False
+
+
+@dataclass
+class Prepared:
+    """A query checked by the guard, with its result format chosen and its worker request encoded;
+    and how long a worker took to answer it last time (the graph does not change)."""
+
+    request: bytes
+    format: ResultFormat
+    seconds: float | None = None
 
 
 class SparqlService:
@@ -58,6 +71,9 @@ class SparqlService:
             queue_timeout_s=timeout_s + 1.0 if queue_timeout_s is None else queue_timeout_s,
             memory_mb=memory_mb,
         )
+        # Dashboards and scripts send the same queries again and again: what depends only on the
+        # query, the Accept header and ?format= is worked out once (errors are not kept).
+        self._prepared = lru_cache(maxsize=256)(self._prepare)
 
     def start(self) -> None:
         if not self.pool.started:
@@ -77,15 +93,29 @@ class SparqlService:
         self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
     ) -> SparqlResult:
         """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
-        info = check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
-        check_dataset_parameters(dataset or [], LOCAL_GRAPHS)
-        chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
-        reply = await self.pool.ask(worker.Request(query, chosen.name, self.max_rows, info.prefixes))
+        if dataset:  # the query's own faults are told first
+            check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
+            check_dataset_parameters(dataset, LOCAL_GRAPHS)
+        prepared = self.prepare(query, accept, format)
+        quick = prepared.seconds is not None and prepared.seconds < QUICK_S
+        payload, prepared.seconds = await self.pool.ask(prepared.request, quick)
+        reply = worker.decode_reply(payload)
         if isinstance(reply, worker.Failure):
             if reply.syntax:
                 raise QueryRejected(f"SPARQL syntax error: {reply.message}")
             raise QueryFailed(f"the query failed: {reply.message}")
         return SparqlResult(reply.body, reply.media_type, reply.truncated)
+
+    def prepare(self, query: str, accept: str | None = None, format: str | None = None) -> Prepared:
+        """Check `query` and choose its format (raises an `errors.SparqlError` if refused)."""
+        if len(query) > PREPARED_MAX_CHARS:
+            return self._prepare(query, accept, format)
+        return self._prepared(query, accept, format)
+
+    def _prepare(self, query: str, accept: str | None, format: str | None) -> Prepared:
+        info = check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
+        chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
+        return Prepared(worker.Request(query, chosen.name, self.max_rows, info.prefixes).encode(), chosen)
 
     def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
         """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
