@@ -12,16 +12,13 @@ Without /usr/bin/chromium the tests are skipped locally but fail under CI=true: 
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from live_server import LiveServer  # tests/ is on sys.path
 from test_viz import EVIL, evil_records  # the same hostile record as the unit tests (tests/ is on sys.path)
 
 from api.app import create_app
@@ -74,30 +71,6 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
         yield launched
         launched.close()
-
-
-class LiveServer:
-    """uvicorn in a thread, on a port the OS picks on 127.0.0.1."""
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-        self.socket.close()
 
 
 @pytest.fixture(scope="module")

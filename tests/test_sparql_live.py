@@ -3,8 +3,6 @@ and httpx for the time limit, which must stop a runaway query while other reques
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-import uvicorn
 from fastapi import FastAPI
+from live_server import LiveServer  # tests/ is on sys.path
 from SPARQLWrapper import ASK, CONSTRUCT, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -29,31 +27,11 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = 'PREFIX schema: <https://schema.org/> ASK { ?city a schema:City ; schema:name "盘锦"@zh }'
 
 
-class LiveServer:
-    def __init__(self, app: FastAPI) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))  # a free port, chosen by the OS
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/sparql"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-        self.socket.close()
-
-
 @pytest.fixture(scope="module")
 def service() -> Iterator[SparqlService]:
-    ntriples = build_rdf([extract_file(p) for p in sorted(SEEDS.glob("*.txt"))]).serialize(format="nt", encoding="utf-8")
+    ntriples = build_rdf([extract_file(p) for p in sorted(SEEDS.glob("*.txt"))]).serialize(
+        format="nt", encoding="utf-8"
+    )
     with SparqlService(ntriples, timeout_s=TIME_LIMIT_S, workers=2) as running:
         yield running
 
@@ -63,7 +41,7 @@ def endpoint(service: SparqlService) -> Iterator[str]:
     app = FastAPI()
     app.include_router(create_sparql_router(service))
     with LiveServer(app) as server:
-        yield server.url
+        yield server.sparql_url
 
 
 @pytest.fixture(autouse=True)
@@ -101,8 +79,12 @@ def test_sparqlwrapper_ask(endpoint: str) -> None:
 
 
 def test_sparqlwrapper_construct(endpoint: str) -> None:
-    wrapper = sparql(endpoint, """PREFIX schema: <https://schema.org/>
-        CONSTRUCT { ?city schema:name ?name } WHERE { ?city a schema:City ; schema:name ?name }""", TURTLE)
+    wrapper = sparql(
+        endpoint,
+        """PREFIX schema: <https://schema.org/>
+        CONSTRUCT { ?city schema:name ?name } WHERE { ?city a schema:City ; schema:name ?name }""",
+        TURTLE,
+    )
     assert wrapper.queryType == CONSTRUCT
     graph = rdflib.Graph().parse(data=wrapper.queryAndConvert(), format="turtle")
     assert {str(name) for name in graph.objects()} == {"大连", "威海", "盘锦", "鞍山"}
@@ -143,15 +125,15 @@ def test_requests_wait_for_a_worker_then_give_up(service: SparqlService) -> None
     app.include_router(create_sparql_router(single))
     with single, LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
         with ThreadPoolExecutor(1) as background:
-            runaway = background.submit(client.get, server.url, params={"query": RUNAWAY})
+            runaway = background.submit(client.get, server.sparql_url, params={"query": RUNAWAY})
             time.sleep(0.2)
             began = time.monotonic()
-            waiting = client.get(server.url, params={"query": CHEAP})
+            waiting = client.get(server.sparql_url, params={"query": CHEAP})
             assert waiting.status_code == 503
             assert waiting.headers["retry-after"]
             assert time.monotonic() - began < 0.3 + 0.5
             assert runaway.result().status_code == 504
-        assert client.get(server.url, params={"query": CHEAP}).status_code == 200
+        assert client.get(server.sparql_url, params={"query": CHEAP}).status_code == 200
 
 
 def test_a_worker_that_dies_is_replaced() -> None:
@@ -161,9 +143,9 @@ def test_a_worker_that_dies_is_replaced() -> None:
         app.include_router(create_sparql_router(small))
         with LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
             next(iter(small.pool._workers)).process.kill()  # as if the OOM killer struck
-            dead = client.get(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            dead = client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"})
             assert dead.status_code == 500
-            alive = client.get(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            alive = client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"})
             assert alive.status_code == 200 and alive.json()["boolean"] is True
 
 
@@ -175,11 +157,13 @@ def test_a_query_that_eats_memory_is_stopped(service: SparqlService) -> None:
     app.include_router(create_sparql_router(hungry))
     with hungry, LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
         began = time.monotonic()
-        response = client.get(server.url, params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"})
+        response = client.get(
+            server.sparql_url, params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"}
+        )
         assert response.status_code == 500
         assert "256 MB" in response.text
         assert time.monotonic() - began < 5
-        assert client.get(server.url, params={"query": CHEAP}).json()["boolean"] is True
+        assert client.get(server.sparql_url, params={"query": CHEAP}).json()["boolean"] is True
 
 
 def test_an_invalid_graph_fails_at_start() -> None:
