@@ -34,7 +34,9 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -57,6 +59,7 @@ TARGET_RATIO = 1.5
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"
 SERVERS = ("sparql", "oxigraph")
+DISTURBED_CORES = 0.1  # other processes using more CPU than this during a slice mark its cell with "!"
 
 
 class Figures(Protocol):
@@ -106,17 +109,21 @@ class Summary:
     p99: float
     requests: int
     errors: int
+    other_cores: float = 0.0  # CPU used by other processes meanwhile (the worst slice), in cores
 
     @classmethod
-    def of_slices(cls, slices: Sequence[Figures]) -> Summary:
+    def of_slices(cls, slices: Sequence[Figures], other_cores: Sequence[float] = ()) -> Summary:
         """The median slice p50 (robust to one slow spell) and, to stay on the safe side, the worst p99."""
         return cls(statistics.median(s.p50 for s in slices), max(s.p99 for s in slices),
-                   sum(s.requests for s in slices), sum(s.errors for s in slices))
+                   sum(s.requests for s in slices), sum(s.errors for s in slices), max(other_cores, default=0.0))
 
 
 def as_dict(figures: Figures) -> dict[str, float | int]:
-    return {"p50_ms": figures.p50 * 1000, "p99_ms": figures.p99 * 1000, "requests": figures.requests,
-            "errors": figures.errors}
+    figures_dict: dict[str, float | int] = {"p50_ms": figures.p50 * 1000, "p99_ms": figures.p99 * 1000,
+                                            "requests": figures.requests, "errors": figures.errors}
+    if isinstance(figures, Summary):
+        figures_dict["other_cores"] = round(figures.other_cores, 3)
+    return figures_dict
 
 
 # ---------------------------------------------------------------- measuring HTTP: wrk
@@ -135,8 +142,10 @@ def wrk(url: str, *, concurrency: int, seconds: int, headers: dict[str, str] | N
                "--timeout", "60s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    done = subprocess.run([*command, url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}) on {url[:80]}...:\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
 
 
 def parse_wrk(out: str) -> Summary:
@@ -150,6 +159,66 @@ def parse_wrk(out: str) -> Summary:
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(n) for n in m.groups())
     return Summary(percentiles[50], percentiles[99], int(counted.group(1)), errors)
+
+
+# ---------------------------------------------------------------- the rest of the machine
+
+
+class OtherLoad:
+    """How much CPU processes other than the benchmark's own (this script, the load generator, the
+    two servers and their children) use while a slice is measured: on a shared machine a busy
+    neighbour would otherwise pass for a slow server. Linux only (/proc); elsewhere it says 0."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.pids = list(pids)
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __enter__(self) -> OtherLoad:
+        self.began = time.perf_counter()
+        self.busy, self.ours, self.children = self._busy(), self._ours(), self._children()
+        self.cores = 0.0  # other processes' CPU over the slice, in cores
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = time.perf_counter() - self.began
+        others = (self._busy() - self.busy) - (self._ours() - self.ours) - (self._children() - self.children)
+        self.cores = max(0.0, others / seconds) if seconds > 0 else 0.0
+
+    def _busy(self) -> float:
+        """Seconds all CPUs spent busy since boot."""
+        try:
+            with open("/proc/stat") as stat:
+                fields = [int(value) for value in stat.readline().split()[1:9]]
+        except OSError:
+            return 0.0
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        return (user + nice + system + irq + softirq + steal) / self.tick
+
+    def _ours(self) -> float:
+        """CPU seconds of the servers and their children (the SPARQL workers), and this process."""
+        total = time.process_time()
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return total
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(entry), int(fields[1])
+            if pid in self.pids or ppid in self.pids:
+                total += (int(fields[11]) + int(fields[12])) / self.tick
+        return total
+
+    @staticmethod
+    def _children() -> float:
+        """CPU seconds of the load generators this process ran and waited for."""
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return used.ru_utime + used.ru_stime
 
 
 # ---------------------------------------------------------------- measuring HTTP: httpx (fallback)
@@ -221,12 +290,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 
 @contextmanager
-def running(command: list[str], probe_url: str, quiet: bool = False) -> Iterator[None]:
+def running(command: list[str], probe_url: str, quiet: bool = False) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL if quiet else None)
     try:
         wait_until_up(probe_url, process)
-        yield
+        yield process
     finally:
         process.terminate()
         try:
@@ -237,12 +306,13 @@ def running(command: list[str], probe_url: str, quiet: bool = False) -> Iterator
 
 
 @contextmanager
-def policykg_server(ntriples_path: Path, workers: int, timeout_s: float) -> Iterator[str]:
+def policykg_server(ntriples_path: Path, workers: int, timeout_s: float) -> Iterator[tuple[str, int]]:
+    """The /sparql URL and the server's process id (its workers are its children)."""
     port = free_port()
     command = [sys.executable, __file__, "--serve", str(ntriples_path), "--port", str(port),
                "--workers", str(workers), "--timeout", str(timeout_s)]
-    with running(command, f"http://127.0.0.1:{port}/sparql"):
-        yield f"http://127.0.0.1:{port}/sparql"
+    with running(command, f"http://127.0.0.1:{port}/sparql") as process:
+        yield f"http://127.0.0.1:{port}/sparql", process.pid
 
 
 def oxigraph_binary() -> str:
@@ -253,15 +323,15 @@ def oxigraph_binary() -> str:
 
 
 @contextmanager
-def oxigraph_server(turtle: bytes) -> Iterator[str]:
+def oxigraph_server(turtle: bytes) -> Iterator[tuple[str, int]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # No --location: Oxigraph keeps the store in memory, like our workers.
     # Its stderr is dropped: it logs every connection wrk closes mid-answer at the end of a run.
-    with running([oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}"], f"{base}/query", quiet=True):
+    with running([oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}"], f"{base}/query", quiet=True) as process:
         loaded = httpx.post(f"{base}/store?default", content=turtle, headers={"Content-Type": TURTLE}, trust_env=False)
         loaded.raise_for_status()
-        yield f"{base}/query"
+        yield f"{base}/query", process.pid
 
 
 def serve(ntriples_path: Path, port: int, workers: int, timeout_s: float) -> None:
@@ -349,10 +419,11 @@ def ms(seconds: float) -> str:
 
 
 def measure_endpoints(endpoints: dict[str, str], queries: dict[str, str], *, client: str, seconds: float,
-                      rounds: int, requests: int) -> dict[tuple[str, str, int], Figures]:
+                      rounds: int, requests: int, pids: Sequence[int] = ()) -> dict[tuple[str, str, int], Summary]:
     """Each cell is measured in `rounds` slices, the servers taking turns (in alternating order),
     so that a slow spell of the machine does not land on one server only."""
     slices: dict[tuple[str, str, int], list[Figures]] = {}
+    others: dict[tuple[str, str, int], list[float]] = {}
     for name, query in queries.items():
         headers = {"Accept": accept_for(query)}
         for concurrency in CONCURRENCY:
@@ -360,19 +431,21 @@ def measure_endpoints(endpoints: dict[str, str], queries: dict[str, str], *, cli
                 servers = list(endpoints.items())
                 for server, endpoint in servers if turn % 2 == 0 else reversed(servers):
                     url = query_url(endpoint, query)
-                    if client == "wrk":
-                        part: Figures = wrk(url, concurrency=concurrency, seconds=round(seconds / rounds),
-                                            headers=headers)
-                    else:
-                        count = requests if concurrency == 1 else requests * 4
-                        part = asyncio.run(measure_urls([url], concurrency=concurrency,
-                                                        requests=max(1, count // rounds),
-                                                        seconds=seconds / rounds, headers=headers))
+                    with OtherLoad(pids) as other:
+                        if client == "wrk":
+                            part: Figures = wrk(url, concurrency=concurrency, seconds=round(seconds / rounds),
+                                                headers=headers)
+                        else:
+                            count = requests if concurrency == 1 else requests * 4
+                            part = asyncio.run(measure_urls([url], concurrency=concurrency,
+                                                            requests=max(1, count // rounds),
+                                                            seconds=seconds / rounds, headers=headers))
                     slices.setdefault((name, server, concurrency), []).append(part)
-    return {key: Summary.of_slices(parts) for key, parts in slices.items()}
+                    others.setdefault((name, server, concurrency), []).append(other.cores)
+    return {key: Summary.of_slices(parts, others[key]) for key, parts in slices.items()}
 
 
-def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tuple[str, str, int], Figures]) -> bool:
+def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tuple[str, str, int], Summary]) -> bool:
     """Print the table and the verdict; True if /sparql's p50 is within TARGET_RATIO everywhere."""
     header = f"{'query':34} {'in-proc':>8} |" + "".join(
         f" {'c=' + str(c) + ' /sparql':>17} {'oxigraph':>17} {'ratio':>6} |" for c in CONCURRENCY)
@@ -387,11 +460,17 @@ def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tupl
             ours, theirs = http[name, "sparql", concurrency], http[name, "oxigraph", concurrency]
             ratio = ours.p50 / theirs.p50
             within[concurrency] += ratio <= TARGET_RATIO and not ours.errors
-            line += f" {ms(ours.p50)}/{ms(ours.p99).strip():>8} {ms(theirs.p50)}/{ms(theirs.p99).strip():>8} {ratio:6.2f} |"
+            disturbed = "!" if max(ours.other_cores, theirs.other_cores) > DISTURBED_CORES else " "
+            line += (f" {ms(ours.p50)}/{ms(ours.p99).strip():>8} {ms(theirs.p50)}/{ms(theirs.p99).strip():>8}"
+                     f" {ratio:5.2f}{disturbed}|")
             if ours.errors or theirs.errors:
                 errors += f" c={concurrency} errors {ours.errors}/{theirs.errors}"
         print(line + errors)
     print()
+    worst = max(cell.other_cores for cell in http.values())
+    disturbed_cells = sum(cell.other_cores > DISTURBED_CORES for cell in http.values())
+    print(f"other processes on the machine: at most {worst:.2f} cores during a slice; "
+          f"{disturbed_cells} of {len(http)} server cells had a slice above {DISTURBED_CORES} cores (marked !)")
     for concurrency, count in within.items():
         verdict = "yes" if count == len(queries) else "no"
         print(f"c={concurrency}: /sparql p50 within {TARGET_RATIO}× of Oxigraph's server on {count} of {len(queries)} "
@@ -401,7 +480,6 @@ def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tupl
 
 def machine() -> str:
     """What the figures were measured on, and how busy it was."""
-    import os
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
@@ -425,8 +503,9 @@ def choose_client(wanted: str) -> str:
     if wanted == "wrk":
         print("client: wrk (-t1 -c1 at 1 client, -t2 -c16 at 16), --latency percentiles")
     else:
-        print("client: httpx (Python) — wrk is not installed (apt-get install wrk). A Python client costs about "
-              "1 ms of CPU per request, as much as the servers: these figures mostly measure the client.")
+        why = "as asked" if wrk_path() else "wrk is not installed (apt-get install wrk)"
+        print(f"client: httpx (Python), {why}. A Python client costs about 1 ms of CPU per request, as much as "
+              "the servers: these figures mostly measure the client.")
     return wanted
 
 
@@ -478,7 +557,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         graph_path = Path(scratch) / "graph.nt"
         graph_path.write_bytes(ntriples)
-        with policykg_server(graph_path, args.workers, args.timeout) as ours, oxigraph_server(turtle) as theirs:
+        with policykg_server(graph_path, args.workers, args.timeout) as (ours, ours_pid), \
+                oxigraph_server(turtle) as (theirs, theirs_pid):
             endpoints = {"sparql": ours, "oxigraph": theirs}
             problems = same_answers(endpoints, queries)
             for problem in problems:
@@ -487,7 +567,7 @@ def main() -> None:
                 print(f"same answers: both servers answer all {len(queries)} queries with 200, the same media type "
                       "and the same rows / triples / boolean")
             http = measure_endpoints(endpoints, queries, client=client, seconds=args.seconds, rounds=args.rounds,
-                                     requests=args.requests)
+                                     requests=args.requests, pids=[ours_pid, theirs_pid])
     within = report(queries, local, http) and not problems
     if args.json:
         figures_by_query = {

@@ -116,16 +116,18 @@ def test_select_as_csv_and_tsv(client: TestClient) -> None:
 
 
 def test_format_parameter_beats_accept(client: TestClient) -> None:
-    response = client.get("/sparql", params={"query": CITIES, "format": "csv"},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql", params={"query": CITIES, "format": "csv"}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.headers["content-type"].startswith("text/csv")
 
 
 def test_ask_in_json_and_xml(client: TestClient) -> None:
     query = PREFIXES + 'ASK { ?city schema:name "威海"@zh }'
     assert client.get("/sparql", params={"query": query}).json() == {"head": {}, "boolean": True}
-    response = client.get("/sparql", params={"query": query.replace("威海", "北京")},
-                          headers={"Accept": "application/sparql-results+xml"})
+    response = client.get(
+        "/sparql", params={"query": query.replace("威海", "北京")}, headers={"Accept": "application/sparql-results+xml"}
+    )
     assert "<boolean>false</boolean>" in response.text
 
 
@@ -182,7 +184,9 @@ def test_service_description_for_sparql_clients(client: TestClient, ntriples: by
     assert service is not None
     assert graph.value(service, SD.endpoint) == rdflib.URIRef("http://testserver/sparql")
     assert graph.value(service, SD.supportedLanguage) == SD.SPARQL11Query
-    assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in set(graph.objects(service, SD.resultFormat))
+    assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in set(
+        graph.objects(service, SD.resultFormat)
+    )
     default_graph = graph.value(graph.value(service, SD.defaultDataset), SD.defaultGraph)
     assert graph.value(default_graph, VOID.triples).toPython() == len(rdflib.Graph().parse(data=ntriples, format="nt"))
     as_jsonld = client.get("/sparql", headers={"Accept": "application/ld+json"})
@@ -257,13 +261,16 @@ def test_dataset_parameters_naming_other_graphs_are_refused(client: TestClient) 
 
 
 def test_keywords_in_strings_and_iris_are_harmless(client: TestClient) -> None:
-    query = PREFIXES + """
+    query = (
+        PREFIXES
+        + """
     # SERVICE <http://example.org/> and INSERT DATA in a comment
     SELECT ?name WHERE {
       ?city a schema:City ; schema:name ?name .
       FILTER(?name != "SERVICE <http://example.org/> { } FROM <http://x/> DROP ALL")
       OPTIONAL { ?city <http://example.org/service/load#from> ?nothing }
     }"""
+    )
     response = client.get("/sparql", params={"query": query})
     assert response.status_code == 200, response.text
     assert city_names(response.json()) == SEED_CITIES
@@ -305,7 +312,9 @@ def test_row_cap_truncates_and_marks_the_answer(ntriples: bytes) -> None:
         response = client.get("/sparql", params={"query": everything})
         assert response.headers["x-result-truncated"] == "true"
         assert len(response.json()["results"]["bindings"]) == 5  # still valid SPARQL JSON
-        response = client.get("/sparql", params={"query": everything}, headers={"Accept": "application/sparql-results+xml"})
+        response = client.get(
+            "/sparql", params={"query": everything}, headers={"Accept": "application/sparql-results+xml"}
+        )
         assert len(ET.fromstring(response.content).findall(".//{http://www.w3.org/2005/sparql-results#}result")) == 5
         response = client.get("/sparql", params={"query": everything, "format": "csv"})
         assert len(list(csv.reader(io.StringIO(response.text)))) == 6

@@ -219,9 +219,32 @@ def test_escaped_quotes_do_not_end_a_string() -> None:
 
 # Pieces of valid queries that might hide what follows from a tokenizer (comments, strings, IRIs,
 # escapes), and glue put right before the SERVICE keyword.
-DISGUISES = [", ex:a", ", ex:a\\#b", ", ex:a\\#", ', "s"', ", 's'", ', """l"""', ", '''l'''", ", <http://a/#x>", ", 1",
-             ", 1.5", ", ?v", ", _:b", ', "x"@en', ', "1"^^ex:t', " .", " ; ex:p ?q", " FILTER(1)", " OPTIONAL{}",
-             " BIND(1 AS ?z)", " # c\n", "\n", ' FILTER("#")', " FILTER(?o<?o)", ' FILTER(?o != "a\\"b")']
+DISGUISES = [
+    ", ex:a",
+    ", ex:a\\#b",
+    ", ex:a\\#",
+    ', "s"',
+    ", 's'",
+    ', """l"""',
+    ", '''l'''",
+    ", <http://a/#x>",
+    ", 1",
+    ", 1.5",
+    ", ?v",
+    ", _:b",
+    ', "x"@en',
+    ', "1"^^ex:t',
+    " .",
+    " ; ex:p ?q",
+    " FILTER(1)",
+    " OPTIONAL{}",
+    " BIND(1 AS ?z)",
+    " # c\n",
+    "\n",
+    ' FILTER("#")',
+    " FILTER(?o<?o)",
+    ' FILTER(?o != "a\\"b")',
+]
 GLUE = ["#", "\\", '"', "'", "<", ">", "\\#", ".", "1", "a", "ex:", "\n"]
 SERVICES = ["SERVICE ex: { ?a ?b ?c }", f"SERVICE<{TRAP}>{{?a ?b ?c}}", "service ex:{?a ?b ?c}", "SERVICEex:{?a ?b ?c}"]
 
@@ -233,8 +256,10 @@ def random_query(rng: random.Random) -> str:
     before = "".join(rng.choice(DISGUISES) for _ in range(rng.randint(0, 3)))
     after = "".join(rng.choice(DISGUISES) for _ in range(rng.randint(0, 2)))
     # In OPTIONALs, so that the engine evaluates the SERVICE whether or not the patterns match.
-    return (f"PREFIX ex: <{TRAP}> SELECT * WHERE {{ OPTIONAL {{ ?s ?p ?o{before} }}{glue()}{glue()}"
-            f"{rng.choice(SERVICES)} OPTIONAL {{ ?s ?p ?o{after} }} }}")
+    return (
+        f"PREFIX ex: <{TRAP}> SELECT * WHERE {{ OPTIONAL {{ ?s ?p ?o{before} }}{glue()}{glue()}"
+        f"{rng.choice(SERVICES)} OPTIONAL {{ ?s ?p ?o{after} }} }}"
+    )
 
 
 def test_random_disguises_never_get_a_service_past_the_guard() -> None:

@@ -134,7 +134,7 @@ def test_example_05_policies_citing_a_policy(client: TestClient) -> None:
     assert all("支持科技创新若干政策措施" in row["citedTitle"] for row in rows)
     source = texts()["000_cf86821d3aa6d29d.txt"]
     for row in rows:
-        assert source[row["start"]:row["end"]] == row["quote"]
+        assert source[row["start"] : row["end"]] == row["quote"]
     assert any("大政发〔2017〕52号" in row["quote"] for row in rows)
 
 
@@ -143,11 +143,14 @@ def test_example_06_instruments_without_amount(client: TestClient, records: list
     answered = {row["city"]: (row["instruments"], row["withoutAmount"]) for row in rows}
     expected = {
         r.city: (len(r.instruments), sum(1 for i in r.instruments if i.amount_yuan is None))
-        for r in records if r.city != "大连"
+        for r in records
+        if r.city != "大连"
     }
     dalian = [r for r in records if r.city == "大连"]  # two policies
-    expected["大连"] = (sum(len(r.instruments) for r in dalian),
-                      sum(1 for r in dalian for i in r.instruments if i.amount_yuan is None))
+    expected["大连"] = (
+        sum(len(r.instruments) for r in dalian),
+        sum(1 for r in dalian for i in r.instruments if i.amount_yuan is None),
+    )
     assert answered == expected
     anshan = next(row for row in rows if row["city"] == "鞍山")
     assert anshan["percentWithout"] == 100
@@ -167,7 +170,11 @@ def test_example_08_measures_of_a_policy(client: TestClient, records: list[Extra
     panjin = next(r for r in records if r.policy.doc_number == "盘政办发〔2019〕29号")
     assert [row["path"] for row in rows] == [m.path for m in sorted(panjin.measures, key=lambda m: m.start)]
     first = rows[0]
-    assert (first["path"], first["heading"], first["leadAgencies"]) == ("二/(一)/1", "引进建设产业技术研究院", "市科技局")
+    assert (first["path"], first["heading"], first["leadAgencies"]) == (
+        "二/(一)/1",
+        "引进建设产业技术研究院",
+        "市科技局",
+    )
     talent = next(row for row in rows if row["heading"] == "加大高端人才引进力度")
     assert set(talent["leadAgencies"].split("、")) == {"市委组织部", "市科技局", "市人力资源社会保障局"}
 
@@ -178,15 +185,16 @@ def test_example_09_amounts_above_a_million(client: TestClient, records: list[Ex
     assert all(row["yuan"] > 1_000_000 for row in rows)
     sources = texts()
     for row in rows:  # every quote is exactly the source text at its offsets
-        assert sources[row["document"]][row["start"]:row["end"]] == row["quote"]
+        assert sources[row["document"]][row["start"] : row["end"]] == row["quote"]
     assert (rows[0]["city"], rows[0]["yuan"]) == ("威海", 200_000_000)
     dalian = next(row for row in rows if row["city"] == "大连")
     assert dalian["yuan"] == 20_000_000 and dalian["isCeiling"] is True and "最高2000万元" in dalian["quote"]
 
 
 def test_example_10_incubator_awards_graph(client: TestClient, records: list[ExtractionRecord]) -> None:
-    response = client.post("/sparql", data={"query": EXAMPLES["10_incubator_awards_graph"].query},
-                           headers={"Accept": "text/turtle"})
+    response = client.post(
+        "/sparql", data={"query": EXAMPLES["10_incubator_awards_graph"].query}, headers={"Accept": "text/turtle"}
+    )
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     pkg = rdflib.Namespace("https://w3id.org/policykg/ontology#")
     schema = rdflib.Namespace("https://schema.org/")

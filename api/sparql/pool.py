@@ -388,11 +388,9 @@ class WorkerPool:
                 if elsewhere is None:
                     self._idle.append(chosen)
         for index, job in enumerate(taken):
-            if chosen.dead:  # a write found it dead: the rest go back in line
+            if chosen.dead:  # a write found it dead: the rest go back in line (their waits still run)
                 with self._lock:
                     self._line.extendleft(reversed(taken[index:]))
-                for waiting in taken[index:]:
-                    waiting.timer = waiting.loop.call_later(self.queue_timeout_s, self._give_up, waiting)
                 self._kick()
                 break
             self._send(chosen, job)
