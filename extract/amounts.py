@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -20,9 +21,12 @@ CN_DIGITS = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
+# A number starts at the start of its run of digits (or numerals): a match can only end where one
+# starting at the run's first character ends too, so trying every later start of a long run finds
+# nothing new and costs time quadratic in the run's length (8,000 digits took 11 s).
+CN_NUMBER = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]+"
 # 1,000万元: thousands groups (exactly three digits after each comma) are one number
-ARABIC = r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|\d+(?:\.\d+)?"
+ARABIC = r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<!\d)\d+(?:\.\d+)?"
 NUMBER = rf"(?:{ARABIC}|{CN_NUMBER})"
 
 # yuan per unit word; 千万 and 百万 before 万 so the longest unit wins
@@ -32,8 +36,19 @@ MONEY = re.compile(
     rf"(?P<num>{NUMBER})(?P<unit>亿元|千万元|百万元|万元|元|万(?=(?:的)?(?:一次性)?(?:奖励|补助|资助|补贴|奖补|经费|资金|奖金)))"
     r"(?P<per>/年|/人|/项|/家)?"
 )
-PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)%")
+PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
+
+
+# Above this a sum in yuan is a typo or garbage, not a policy's figure (a city's whole budget is
+# some 10^11 yuan); larger values would also overflow the graph store's integer comparisons.
+MAX_PLAUSIBLE = 10**12
+MAX_PLAUSIBLE_TEXT = "10^12"
+
+
+def plausible(value: float) -> bool:
+    """A finite, non-negative value no larger than `MAX_PLAUSIBLE` (1e309 parses to inf)."""
+    return math.isfinite(value) and 0 <= value <= MAX_PLAUSIBLE
 
 
 def parse_number(text: str) -> float | None:
@@ -60,15 +75,22 @@ class Money:
     per_year: bool
 
 
-def find_money(text: str, offset: int = 0) -> list[Money]:
+def find_money(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None = None) -> list[Money]:
+    """The sums of money in `text`; sums above `MAX_PLAUSIBLE` yuan are left out, their
+    (start, end) appended to `rejected` so the caller can warn about them."""
     found = []
     for m in MONEY.finditer(text):
         value = parse_number(m.group("num"))
         if value is None:
             continue
+        yuan = value * _MONEY_UNITS[m.group("unit")]
+        if not plausible(yuan):
+            if rejected is not None:
+                rejected.append((offset + m.start(), offset + m.end()))
+            continue
         found.append(
             Money(
-                yuan=round(value * _MONEY_UNITS[m.group("unit")]),
+                yuan=round(yuan),
                 start=offset + m.start(),
                 end=offset + m.end(),
                 per_year=m.group("per") == "/年",

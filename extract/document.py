@@ -27,6 +27,8 @@ _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(�
 _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
 # a line that ends like a clause of prose (…在本市注册;  申请单位应当提交下列材料:) is text, not chrome
 _CLAUSE_END = ("。", ";", ":", "!", "?")
+# characters of a warning's quote (a rejected 8,000-digit number is shortened in the middle)
+_WARNING_QUOTE = 40
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Document:
     encoding: str = "utf-8"
     body: str = ""
     spans: dict[str, list[Span]] = field(default_factory=dict)
+    # problems the components met that the record should report (an implausible sum…)
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def from_text(cls, original: str, name: str, encoding: str = "utf-8") -> Document:
@@ -76,6 +80,16 @@ class Document:
         """The original text behind a normalised span, with its original offsets."""
         o_start, o_end = self.original_span(start, end)
         return self.original[o_start:o_end], o_start, o_end
+
+    def warn(self, problem: str, start: int, end: int) -> None:
+        """Record a problem with the normalised span [start, end), quoted (shortened) from the
+        original text with its original offsets."""
+        quote, o_start, o_end = self.quote(start, end)
+        if len(quote) > _WARNING_QUOTE:
+            quote = quote[: _WARNING_QUOTE // 2] + "…" + quote[-_WARNING_QUOTE // 2 :]
+        message = f"{problem}: {quote!r} at [{o_start}, {o_end}]"
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def add_span(self, label: str, start: int, end: int) -> None:
         self.spans.setdefault(label, []).append(Span(label, start, end))

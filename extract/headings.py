@@ -171,6 +171,22 @@ def parse_outline(text: str, original: str = "", offsets: list[int] | None = Non
     return builder.items
 
 
+def outline_from(items: list[Item], begin: int) -> list[Item]:
+    """The outline of the text from `begin` on (the plan a notice wraps): the items before it are
+    dropped and the rest relinked as if those had never been read. Filtering alone would leave
+    an item whose parent is gone (a notice's 7. above the plan's (一)), a tree with a hole in it."""
+    kept = [it for it in items if it.start >= begin]
+    if len(kept) == len(items):
+        return items
+    builder = _Builder()
+    for item in kept:
+        item.parent, item.children = None, []
+        builder.place(item)
+    for item in reversed(kept):
+        item.subtree_end = item.children[-1].subtree_end if item.children else item.end
+    return kept
+
+
 def _is_chrome(line: str) -> bool:
     """A short numbered line of site chrome; real items are long or end in a sentence or clause
     (`(一)在本市注册,具有独立法人资格;` is a condition, not a site's 注册 link)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .amounts import MATCHING, PERCENT, Money, find_money
+from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .normalise import normalise
@@ -88,9 +88,9 @@ class _Context:
     heading_form: str | None
 
 
-def _award_amounts(sentence: Sentence) -> list[Money]:
+def _award_amounts(sentence: Sentence, rejected: list[tuple[int, int]]) -> list[Money]:
     kept = []
-    for money in find_money(sentence.text, sentence.start):
+    for money in find_money(sentence.text, sentence.start, rejected):
         before = sentence.text[: money.start - sentence.start]
         clause = re.split(r"[,;:]", before)[-1]
         after = sentence.text[money.end - sentence.start :]
@@ -163,11 +163,11 @@ def _basis_type(zone: str) -> str | None:
     return classify([(m.group("b"), 1)], weak=False)
 
 
-def _amount_drafts(sentence: Sentence, context: _Context) -> list[_Draft]:
+def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[int, int]]) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    groups = _amount_lists(text, _award_amounts(sentence), sentence.start)
+    groups = _amount_lists(text, _award_amounts(sentence, rejected), sentence.start)
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
         # the words that qualify a sum (最高, 每年) stop where the next sum's own qualifiers begin:
@@ -311,7 +311,10 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
         measure = _measure_at(measures, orig_start)
         heading = measure.heading if measure else ""
         context = _Context(heading, form_type(heading))
-        amount_drafts = _amount_drafts(sentence, context)
+        rejected: list[tuple[int, int]] = []
+        amount_drafts = _amount_drafts(sentence, context, rejected)
+        for start, end in rejected:
+            doc.warn(f"sum above {MAX_PLAUSIBLE_TEXT} yuan ignored", start, end)
         covered = [(d.start, d.end) for d in amount_drafts]
         is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
         promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .agencies import canonical_names, document_lists
 from .agency_names import ResponsibilityList
 from .document import Document
-from .headings import Item, heading_of, line_marker, parse_outline
+from .headings import Item, heading_of, line_marker, outline_from, parse_outline
 from .metadata import wrapped_policy_start
 from .records import Measure
 
@@ -89,7 +89,7 @@ def _outline_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span
     items = parse_outline(outline_text(doc), doc.original, doc.offsets)
     begin = wrapped_policy_start(doc)
     if any(it.start >= begin for it in items):
-        items = [it for it in items if it.start >= begin]
+        items = outline_from(items, begin)
     text = doc.text
     headings = {id(it): heading_of(text, it.body_start, it.end) for it in items}
     folding = {id(it) for it in items if it.children and _folds_children(text, it)}

@@ -34,6 +34,7 @@ def extract_document(doc: Document) -> ExtractionRecord:
         baselines=baselines,
         cited_policies=list(dict.fromkeys(c.title for c in citations)),
         citations=citations,
+        warnings=list(doc.warnings),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .amounts import ARABIC, CN_NUMBER, as_number, parse_number
+from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
 from .instruments import SUPPORT
 from .metadata import extract_metadata
@@ -18,7 +18,8 @@ from .segments import Sentence, split
 
 _UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|万家|万件|万个|万项|万户|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
 _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
-QUANTITY = re.compile(rf"(?:(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
+# (?<!\d): a range's low end starts where its digits start (see amounts.ARABIC)
+QUANTITY = re.compile(rf"(?:(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
 # 比重达到3.5、 — a share whose % sign the page lost
 _BARE_SHARE = re.compile(
     r"(?:比重|占比|比例|增速|强度|贡献率|转化率)(?:达到|提高到|超过|为)(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
@@ -46,6 +47,9 @@ def _year_value(m: re.Match[str]) -> int:
 
 
 _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
+# what a unit's first character multiplies the number by (5万人 is 50,000 people): no quantity
+# in base units may exceed amounts.MAX_PLAUSIBLE
+_UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
 _MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|完成|实现产值|增长到|提高到|总额|总量|规模)$")
@@ -168,8 +172,9 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
     plan_year = _plan_year(doc)
     targets: list[Target] = []
     baselines: list[Target] = []
+    rejected: list[tuple[int, int]] = []
     for sentence in sentences:
-        for value, low, unit, start, end in _quantities(sentence):
+        for value, low, unit, start, end in _quantities(sentence, rejected):
             if _in_conditions_list(doc.body, start):
                 continue
             paragraph = doc.body[_paragraph_start(doc.body, sentence.start) : start]
@@ -194,10 +199,20 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
                 end=q_end,
             )
             (baselines if is_baseline else targets).append(fact)
+    for start, end in rejected:
+        doc.warn(f"quantity above {MAX_PLAUSIBLE_TEXT} ignored", start, end)
     return _drop_restated(targets), _drop_restated(baselines)
 
 
-def _quantities(sentence: Sentence) -> list[tuple[float | int, float | int | None, str, int, int]]:
+def _plausible(unit: str, *values: float | None) -> bool:
+    scale = _UNIT_SCALE.get(unit[:1], 1)
+    return all(v is None or plausible(v * scale) for v in values)
+
+
+def _quantities(
+    sentence: Sentence, rejected: list[tuple[int, int]]
+) -> list[tuple[float | int, float | int | None, str, int, int]]:
+    """The quantities of a sentence; absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
     found = []
     text = sentence.text
     for m in QUANTITY.finditer(text):
@@ -207,13 +222,19 @@ def _quantities(sentence: Sentence) -> list[tuple[float | int, float | int | Non
         if value is None:
             continue
         unit = "亿元" if m.group("unit") == "亿" else m.group("unit")
-        low = as_number(float(m.group("low"))) if m.group("low") else None
+        low_value = float(m.group("low")) if m.group("low") else None
+        if not _plausible(unit, value, low_value):
+            rejected.append((sentence.start + m.start(), sentence.start + m.end()))
+            continue
+        low = as_number(low_value) if low_value is not None else None
         found.append((as_number(value), low, unit, sentence.start + m.start(), sentence.start + m.end()))
     for m in _BARE_SHARE.finditer(text):
         end = m.end()
-        found.append(
-            (as_number(float(m.group("num"))), None, "%", sentence.start + m.start("num"), sentence.start + end)
-        )
+        share = float(m.group("num"))
+        if not _plausible("%", share):
+            rejected.append((sentence.start + m.start("num"), sentence.start + end))
+            continue
+        found.append((as_number(share), None, "%", sentence.start + m.start("num"), sentence.start + end))
     return found
 
 
