@@ -244,8 +244,10 @@ DISGUISES = [
     ' FILTER("#")',
     " FILTER(?o<?o)",
     ' FILTER(?o != "a\\"b")',
+    " BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)",  # `<?b)` and what follows may look like an IRI
+    " FILTER(?o<ex:a)",
 ]
-GLUE = ["#", "\\", '"', "'", "<", ">", "\\#", ".", "1", "a", "ex:", "\n"]
+GLUE = ["#", "\\", '"', "'", "<", ">", "\\#", ".", "1", "a", "ex:", "\n", "#>\n", ")"]
 SERVICES = ["SERVICE ex: { ?a ?b ?c }", f"SERVICE<{TRAP}>{{?a ?b ?c}}", "service ex:{?a ?b ?c}", "SERVICEex:{?a ?b ?c}"]
 
 

@@ -11,11 +11,19 @@ Oxigraph's parser is a PEG: it matches a keyword as the *prefix* of a longer wor
 `SERVICE ex:` to it). So SERVICE and FROM are searched at the start of every letter run of a bare
 word or of a prefix name, not just as whole tokens; local names (`schema:Service`) are safe, since
 the parser reads a prefixed name to its end.
+
+The guard is a fast, friendly 403, never the only barrier: no tokenizer can be sure to read a query
+as the engine does (the engine's parser reads `FILTER(?a<?b)SERVICE#>` as a comparison, a
+tokenizer following the grammar's terminals as an IRI). The guarantee that nothing is fetched
+comes from the operating system (sandbox.py). Two things narrow the gap here: an IRI whose content
+reads like an expression (`<?b)SERVICE#>`) is also scanned as code; and where the workers could not
+be isolated, `refuse_service_text` refuses any text that spells "service" at all.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -51,6 +59,15 @@ _TOKEN = re.compile(
 _GLUED_KEYWORD = re.compile(r"(?<![A-Za-z])(SERVICE|FROM)", re.IGNORECASE)
 
 
+# An IRI token the engine may read as `<` followed by code: it holds a closing parenthesis, or
+# starts like an operand (a variable, a number, a string, a bracket, a call).
+_EXPRESSION_LIKE_IRI = re.compile(r"^<(?:[?$\d(\[+\-!]|[^>]*\))")
+# Any spelling of the keyword, for workers without network isolation: SPARQL keywords are ASCII,
+# but the text is folded (NFKC, case) and \u escapes are decoded first, to err on the safe side.
+_SERVICE_TEXT = re.compile(r"service")
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
 class Token(NamedTuple):
     kind: str
     text: str
@@ -80,16 +97,37 @@ def tokenize(query: str) -> list[Token]:
     return [Token(m.lastgroup, m.group()) for m in _TOKEN.finditer(query) if m.lastgroup not in ("space", "comment")]
 
 
-def check_query(query: str, *, max_chars: int, local_graphs: frozenset[str] = frozenset()) -> QueryInfo:
+def check_query(
+    query: str, *, max_chars: int, local_graphs: frozenset[str] = frozenset(), refuse_service_text: bool = False
+) -> QueryInfo:
     """Refuse what a public endpoint must not run; return what the endpoint needs to know.
 
-    Raises QueryTooLarge or QueryRejected (403 for what is forbidden, 400 for what is malformed).
+    `refuse_service_text`: refuse every query whose text spells "service" anywhere (in a comment,
+    a string, an IRI), for workers that run with network access. Raises QueryTooLarge or
+    QueryRejected (403 for what is forbidden, 400 for what is malformed).
     """
     if len(query) > max_chars:
         raise QueryTooLarge(f"query is {len(query)} characters long; this endpoint accepts at most {max_chars}")
     if not query.strip():
         raise QueryRejected("empty query")
+    if refuse_service_text and spells_service(query):
+        raise QueryRejected(
+            "SERVICE: this endpoint cannot isolate its query engine from the network on this server, so it "
+            'refuses any query whose text contains "service" (even in a comment, string or IRI)',
+            FORBIDDEN,
+        )
     return _check(query, local_graphs)
+
+
+def spells_service(query: str) -> bool:
+    """Whether `query`, folded and with codepoint escapes decoded, contains "service" anywhere."""
+    decoded = _CODEPOINT_ESCAPE.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
+    return any(_SERVICE_TEXT.search(unicodedata.normalize("NFKC", text).casefold()) for text in (query, decoded))
+
+
+def _codepoint(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if value <= 0x10FFFF else ""
 
 
 @lru_cache(maxsize=512)
@@ -122,6 +160,8 @@ def _check(query: str, local_graphs: frozenset[str]) -> QueryInfo:
         if word in UPDATE_KEYWORDS:
             raise QueryRejected(f"{word}: this endpoint is read-only, SPARQL Update is not accepted", FORBIDDEN)
         glued = token.may_start()
+        if token.kind == "iri" and _EXPRESSION_LIKE_IRI.match(token.text):
+            glued = next((t.may_start() for t in tokenize(token.text[1:-1]) if t.may_start() == "SERVICE"), None)
         if glued == "SERVICE":
             raise QueryRejected("SERVICE: this endpoint does not run federated queries or fetch remote data",
                                 FORBIDDEN)

@@ -46,6 +46,7 @@ from collections.abc import Callable
 
 from . import worker
 from .errors import QueryFailed, QueryTimeout, ServiceBusy
+from .sandbox import Isolation
 
 STARTUP_TIMEOUT_S = 60.0  # loading the graph; not counted against a query's time limit
 WORKER_COMMAND = f"from {__package__}.worker import main; main()"
@@ -68,6 +69,7 @@ class Worker:
             )
         self.socket = ours
         self.triples: int | None = None  # set once the worker has loaded the graph
+        self.isolation: Isolation | None = None  # what it did to lose its network, said when ready
         # Requests written to it and not yet answered, in order; the first is running. Touched
         # only on `loop`, the loop watching its socket while it holds any.
         self.jobs: deque[_Job] = deque()
@@ -97,7 +99,9 @@ class Worker:
             raise QueryFailed(f"a SPARQL worker died while loading the graph (exit code {exit_code})") from None
         if status != "ready":
             raise QueryFailed(detail)
-        self.triples = int(detail)
+        triples, _, isolation = detail.partition(" ")
+        self.triples = int(triples)
+        self.isolation = Isolation.decode(isolation)
         self.socket.setblocking(False)
 
     def accepts(self, loop: asyncio.AbstractEventLoop) -> bool:
@@ -178,6 +182,9 @@ class WorkerPool:
         self.timeout_s = timeout_s
         self.queue_timeout_s = queue_timeout_s
         self.replaced = 0  # workers killed and replaced after a timeout or a crash
+        # The least any worker achieved (sandbox.py); known once started. A replacement that
+        # achieves less than this is not taken into the pool.
+        self.isolation = Isolation(problems=("not started",))
         self._lock = threading.Lock()
         # Last in, first out: under light load one warm worker (caches, CPU) answers everything.
         self._idle: list[Worker] = []
@@ -207,6 +214,7 @@ class WorkerPool:
                 each.reap()
                 each.socket.close()
             raise
+        self.isolation = min((w.isolation or Isolation() for w in workers), key=_strength)
         self._idle = workers
         self._started = True
         self._keeper = threading.Thread(target=self._keep, name="sparql-keeper", daemon=True)
@@ -512,6 +520,8 @@ class WorkerPool:
                     raise QueryFailed("the SPARQL service was closed")
                 replacement.load(self.ntriples)
                 replacement.wait_ready()
+                if _strength(replacement.isolation or Isolation()) < _strength(self.isolation):
+                    raise QueryFailed(f"a SPARQL worker lost its isolation: {replacement.isolation}")
             except QueryFailed:
                 with self._lock:
                     self._workers.discard(replacement)
@@ -530,6 +540,10 @@ class WorkerPool:
                 self._idle.append(replacement)
             self._kick()
             return
+
+
+def _strength(isolation: Isolation) -> int:
+    return isolation.namespace + isolation.seccomp
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: object) -> None:

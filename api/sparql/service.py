@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
@@ -11,8 +12,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from . import worker
 from .errors import NotAcceptable, QueryFailed, QueryRejected
 from .formats import FORMATS, QUERY_FORM_KINDS, ResultFormat, negotiate
-from .guard import check_dataset_parameters, check_query
+from .guard import QueryInfo, check_dataset_parameters, check_query
 from .pool import QUICK_S, WorkerPool
+from .sandbox import Isolation
+
+log = logging.getLogger("policykg.sparql")
 
 # The store is loaded from N-Triples, which has no named graphs: every FROM / FROM NAMED (and
 # default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
@@ -62,6 +66,8 @@ class SparqlService:
         self.max_rows = max_rows
         self.max_query_chars = max_query_chars
         self.triples = 0
+        # Until the workers say they have no network (start()), SERVICE-looking text is refused.
+        self.refuse_service_text = True
         self.pool = WorkerPool(
             ntriples,
             size=max(1, workers),
@@ -78,6 +84,22 @@ class SparqlService:
     def start(self) -> None:
         if not self.pool.started:
             self.triples = self.pool.start()
+            self.apply_isolation(self.pool.isolation)
+
+    def apply_isolation(self, isolation: Isolation) -> None:
+        """Trust the OS barrier where the workers have one; else refuse SERVICE-looking text and
+        say so loudly, since then only the guard stands between a query and the network."""
+        refuse = not isolation.isolated
+        if refuse:
+            log.error(
+                "\n*** policykg SPARQL: the query workers could NOT be cut off from the network: %s.\n"
+                "*** Any query whose text contains 'service' is refused; run on Linux with network namespaces\n"
+                "*** (root, or unprivileged user namespaces) or libseccomp to lift this.",
+                isolation.describe(),
+            )
+        if refuse != self.refuse_service_text:
+            self._prepared.cache_clear()
+        self.refuse_service_text = refuse
 
     def close(self) -> None:
         self.pool.close()
@@ -94,7 +116,7 @@ class SparqlService:
     ) -> SparqlResult:
         """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
         if dataset:  # the query's own faults are told first
-            check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
+            self._check(query)
             check_dataset_parameters(dataset, LOCAL_GRAPHS)
         prepared = self.prepare(query, accept, format)
         quick = prepared.seconds is not None and prepared.seconds < QUICK_S
@@ -113,9 +135,17 @@ class SparqlService:
         return self._prepared(query, accept, format)
 
     def _prepare(self, query: str, accept: str | None, format: str | None) -> Prepared:
-        info = check_query(query, max_chars=self.max_query_chars, local_graphs=LOCAL_GRAPHS)
+        info = self._check(query)
         chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
         return Prepared(worker.Request(query, chosen.name, self.max_rows, info.prefixes).encode(), chosen)
+
+    def _check(self, query: str) -> QueryInfo:
+        return check_query(
+            query,
+            max_chars=self.max_query_chars,
+            local_graphs=LOCAL_GRAPHS,
+            refuse_service_text=self.refuse_service_text,
+        )
 
     def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
         """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
@@ -134,7 +164,8 @@ class SparqlService:
             f"Read-only and local: SPARQL Update, SERVICE and FROM / FROM NAMED of other graphs are refused. "
             f"A query may run {self.timeout_s:g} s and return {self.max_rows} rows or triples "
             f"(a longer answer is cut and marked with the header X-Result-Truncated: true); "
-            f"queries are at most {self.max_query_chars} characters."
+            f"queries are at most {self.max_query_chars} characters. "
+            f"Queries are evaluated without network access ({self.pool.isolation.describe()})."
         )
         triples = [
             (service, NamedNode(rdf + "type"), NamedNode(sd + "Service")),

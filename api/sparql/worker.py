@@ -6,7 +6,8 @@ server can kill the process (see pool.py).
 
 The protocol: frames of a 4-byte big-endian signed length and a payload (-1 and an 8-byte length
 past 2 GiB: the framing of multiprocessing.connection). The server sends the graph as N-Triples,
-the worker answers `ready <triples>` or `failed <message>`; then each request is a pickled tuple
+the worker answers `ready <triples> <isolation>` (what `sandbox.isolate` achieved, entered before
+the graph is loaded) or `failed <message>`; then each request is a pickled tuple
 (`Request.encode`, made once per distinct query by the server) and each reply three bytes of
 header and the body as Oxigraph wrote it (`Reply.parts`, `decode_reply`), written in one
 `sendmsg` without copying the body: the server unpickles nothing. An empty frame asks the worker
@@ -39,6 +40,7 @@ from pyoxigraph import (
 )
 
 from .formats import BY_NAME, FORMATS, ResultFormat, ResultKind, default_format
+from .sandbox import Isolation, isolate
 
 RESULTS_FORMATS = {
     "json": QueryResultsFormat.JSON,
@@ -129,13 +131,15 @@ def main() -> None:
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
         os.nice(NICENESS)
     _die_with_the_server()
+    server = socket.socket(fileno=int(sys.argv[1]))
+    isolation = isolate()  # before any query text is seen: no network from here on
     memory_mb = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     if memory_mb > 0:
         # A query that sorts or groups a huge join grows by hundreds of MB a second; past the
         # limit an allocation fails, the worker dies and the server replaces it.
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    serve(socket.socket(fileno=int(sys.argv[1])))
+    serve(server, isolation)
 
 
 def _die_with_the_server() -> None:
@@ -148,7 +152,7 @@ def _die_with_the_server() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def serve(server: socket.socket) -> None:
+def serve(server: socket.socket, isolation: Isolation) -> None:
     """Receive the graph as N-Triples, load it, say ready, answer requests until the server leaves."""
     frames = _Frames(server)
     store = Store()
@@ -163,7 +167,7 @@ def serve(server: socket.socket) -> None:
     except (SyntaxError, ValueError) as error:
         _send(server, f"failed the graph is not valid N-Triples: {error}".encode())
         return
-    _send(server, f"ready {len(store)}".encode())
+    _send(server, f"ready {len(store)} {isolation.encode()}".encode())
     while True:
         try:
             payload = frames.next()
