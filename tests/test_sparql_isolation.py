@@ -324,11 +324,15 @@ def test_isolation_survives_the_round_trip_through_the_ready_message() -> None:
     assert isolation.isolated and not Isolation(problems=("no",)).isolated
 
 
-def test_without_isolation_any_service_text_is_refused(service: SparqlService) -> None:
-    """Where the workers keep their network, the endpoint refuses every query that spells
-    "service" in any way, and lifts that once isolation is back."""
+def test_without_isolation_any_service_text_is_refused(
+    service: SparqlService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Where the workers keep their network, the server says so loudly and the endpoint refuses
+    every query that spells "service" in any way; that is lifted once isolation is back."""
     try:
-        service.apply_isolation(Isolation(problems=("pretend: unshare refused",)))
+        with caplog.at_level("ERROR", logger="policykg.sparql"):
+            service.apply_isolation(Isolation(problems=("pretend: unshare refused",)))
+        assert "could NOT be cut off from the network" in caplog.text and "pretend: unshare refused" in caplog.text
         app = FastAPI()
         app.include_router(create_sparql_router(service))
         client = TestClient(app)
