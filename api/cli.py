@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from extract.records import ExtractionRecord
+from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
 
 from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files
@@ -70,6 +71,39 @@ def report_failures(failures: list[FileFailure]) -> None:
         console.print(escape(failure.message()), style="red", soft_wrap=True)
 
 
+def report_failure_at_once(_path: Path, outcome: object) -> None:
+    """`extract_files` callback: name a broken file on stderr the moment it has failed."""
+    if isinstance(outcome, FileFailure):
+        report_failures([outcome])
+
+
+def positive_seconds(value: float) -> float:
+    if value <= 0:
+        raise typer.BadParameter(f"must be a number of seconds above 0, not {value:g}")
+    return value
+
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes extracting documents in parallel. [default: the number of CPUs]",
+        show_default=False,
+    ),
+]
+TimeLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        help=f"Seconds a document may take to extract, plus {PER_MILLION_CHARS_S:g} s per million characters; "
+        "a document over its limit is stopped and reported as failed, the others go on.",
+        callback=positive_seconds,
+    ),
+]
+
+
 class ExtractFormat(StrEnum):
     json = "json"
     table = "table"
@@ -103,14 +137,16 @@ def extract(
     output_format: Annotated[
         ExtractFormat, typer.Option("--format", "-f", help="json: the extraction records; table: a summary.")
     ] = ExtractFormat.json,
+    jobs: JobsOption = None,
+    time_limit: TimeLimitOption = DEFAULT_BASE_S,
 ) -> None:
     """Extract each FILE into an extraction record; print them as one JSON array (or a table).
 
-    A file that cannot be read is reported on stderr as `error: FILE: problem`; the others are still
-    extracted and printed. Exit code 1 if any file failed.
+    A file that cannot be read, or runs over its time limit, is reported on stderr as
+    `error: FILE: problem` as soon as it has failed; the others are still extracted and printed.
+    Exit code 1 if any file failed.
     """
-    corpus = extract_files(files)
-    report_failures(corpus.failures)
+    corpus = extract_files(files, report_failure_at_once, jobs=jobs, time_limit_base_s=time_limit)
     if output_format is ExtractFormat.json:
         print_json([r.to_dict() for r in corpus.records])
     elif corpus.records:
@@ -118,7 +154,7 @@ def extract(
     raise typer.Exit(EXIT_SOME_FAILED if corpus.failures else EXIT_OK)
 
 
-def extract_with_progress(paths: list[Path]) -> Corpus:
+def extract_with_progress(paths: list[Path], jobs: int | None, time_limit: float) -> Corpus:
     """Extract files with a progress bar on stderr, naming each broken file as it is met."""
     console = stderr_console()
     with Progress(
@@ -136,7 +172,7 @@ def extract_with_progress(paths: list[Path]) -> Corpus:
                 progress.console.print(escape(outcome.message()), style="red", soft_wrap=True)
             progress.update(task, advance=1, description=f"extracted {path.name}")
 
-        corpus = extract_files(paths, on_file_done)
+        corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit)
         progress.update(task, description=f"extracted {len(paths)} documents")
         return corpus
 
@@ -161,6 +197,8 @@ def build(
     validate: Annotated[
         bool, typer.Option("--validate", help="Also check the graph against the SHACL shapes (takes seconds).")
     ] = False,
+    jobs: JobsOption = None,
+    time_limit: TimeLimitOption = DEFAULT_BASE_S,
 ) -> None:
     """Extract every *.txt in DIRECTORY, build the graph and write its exports to OUT.
 
@@ -176,7 +214,7 @@ def build(
         errors.print(escape(f"error: {directory}: no *.txt documents in it"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
 
-    corpus = extract_with_progress(paths)
+    corpus = extract_with_progress(paths, jobs, time_limit)
     if not corpus.records:
         errors.print(escape(f"error: {directory}: none of the {len(paths)} documents could be read"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
@@ -403,18 +441,27 @@ def serve(
     sparql_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run.")] = 10.0,
     max_rows: Annotated[int, typer.Option(help="Most result rows a SPARQL query returns.")] = 10_000,
     workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,
+    jobs: JobsOption = None,
+    time_limit: TimeLimitOption = DEFAULT_BASE_S,
 ) -> None:
-    """Build (or load the cached build of) the graph of DATA and serve the API and SPARQL endpoint."""
-    from .server import run_server
+    """Build (or load the cached build of) the graph of DATA and serve the API and SPARQL endpoint.
 
+    Refuses to start (exit code 2) when none of DATA's documents can be read, like `build`.
+    """
+    from .server import NothingToServe, run_server
+
+    errors = stderr_console()
     if not data.is_dir():
-        stderr_console().print(f"error: {escape(str(data))}: no such directory")
-        raise typer.Exit(2)
+        errors.print(f"error: {escape(str(data))}: no such directory", style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE)
     try:
-        run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers)
+        run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers, jobs=jobs, time_limit=time_limit)
     except FileNotFoundError as err:
-        stderr_console().print(f"error: {escape(str(err))}")
-        raise typer.Exit(2) from None
+        errors.print(f"error: {escape(str(err))}", style="red")
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+    except NothingToServe as err:
+        errors.print(escape(f"error: {err}"), style="red", soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
 
 
 def main() -> None:

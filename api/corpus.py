@@ -1,7 +1,8 @@
 """A corpus of extraction records: extracted from files, or loaded from a saved records.json.
 
 One broken file never stops the others: each failure is kept with the file's name and its problem,
-and the caller decides how to report it.
+and the caller decides how to report it. Files are extracted in worker processes under a time
+limit (extract/runner.py), so a document that runs away or crashes its worker is one failure.
 """
 
 from __future__ import annotations
@@ -12,20 +13,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extract.errors import InputError
-from extract.pipeline import extract_file
 from extract.records import ExtractionRecord
+from extract.runner import (
+    DEFAULT_BASE_S,
+    INPUT_PROBLEM,
+    TIME_LIMIT,
+    WORKER_DIED,
+    DocumentFailure,
+    Outcome,
+    extract_paths,
+)
 
 
 @dataclass(frozen=True)
 class FileFailure:
-    """A file that could not be extracted, and why."""
+    """A file that could not be extracted, and why (`kind`: one of extract.runner's failure kinds)."""
 
     path: str
     problem: str
+    kind: str = INPUT_PROBLEM
 
     def message(self) -> str:
         return f"error: {self.path}: {self.problem}"
+
+    @property
+    def transient(self) -> bool:
+        """Stopped at the time limit or lost with its worker: another run (or a longer limit) may succeed."""
+        return self.kind in {TIME_LIMIT, WORKER_DIED}
 
 
 @dataclass
@@ -36,30 +50,36 @@ class Corpus:
     failures: list[FileFailure] = field(default_factory=list)
 
 
-def extract_one(path: Path) -> ExtractionRecord | FileFailure:
-    """Extract one file; a bad input (or a crash in an extractor) comes back as a FileFailure."""
-    try:
-        return extract_file(path)
-    except InputError as err:
-        return FileFailure(err.path, err.problem)
-    except Exception as err:  # an extractor bug on one document must not lose the others
-        return FileFailure(str(path), f"extraction failed: {type(err).__name__}: {err}")
+def file_failure(failure: DocumentFailure) -> FileFailure:
+    problem = failure.problem
+    if failure.kind == TIME_LIMIT:
+        problem += "; allow more with --time-limit SECONDS"
+    return FileFailure(failure.path, problem, failure.kind)
 
 
 def extract_files(
     paths: Iterable[Path],
     on_file_done: Callable[[Path, ExtractionRecord | FileFailure], None] | None = None,
+    *,
+    jobs: int | None = None,
+    time_limit_base_s: float = DEFAULT_BASE_S,
 ) -> Corpus:
-    """Extract every file in order; `on_file_done` is called after each (for progress bars)."""
+    """Extract every file in `jobs` worker processes, each under its time limit (see extract/runner.py).
+
+    `on_file_done` is called as each file finishes, in completion order (for progress bars and
+    errors reported at once); the corpus keeps records and failures in input order.
+    """
+
+    def report(_index: int, path: Path, outcome: Outcome) -> None:
+        if on_file_done is not None:
+            on_file_done(path, file_failure(outcome) if isinstance(outcome, DocumentFailure) else outcome)
+
     corpus = Corpus()
-    for path in paths:
-        outcome = extract_one(path)
-        if isinstance(outcome, FileFailure):
-            corpus.failures.append(outcome)
+    for outcome in extract_paths(paths, report, jobs=jobs, base_s=time_limit_base_s):
+        if isinstance(outcome, DocumentFailure):
+            corpus.failures.append(file_failure(outcome))
         else:
             corpus.records.append(outcome)
-        if on_file_done is not None:
-            on_file_done(path, outcome)
     return corpus
 
 

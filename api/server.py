@@ -8,8 +8,26 @@ from pathlib import Path
 
 import uvicorn
 
+from extract.runner import DEFAULT_BASE_S
+
 from .app import create_app
+from .corpus import FileFailure
 from .serving import load_served_graph
+
+
+class NothingToServe(Exception):
+    """Not one document of the folder could be read: serving an empty graph would only hide it."""
+
+    def __init__(self, data: Path, documents: int, failures: list[FileFailure]) -> None:
+        self.data = data
+        self.documents = documents
+        self.failures = failures
+        super().__init__(f"{data}: none of the {documents} documents could be read")
+
+
+def print_failure(_path: Path, outcome: object) -> None:
+    if isinstance(outcome, FileFailure):
+        print(outcome.message(), file=sys.stderr, flush=True)
 
 
 def run_server(
@@ -20,13 +38,24 @@ def run_server(
     sparql_timeout: float,
     max_rows: int,
     workers: int,
+    *,
+    jobs: int | None = None,
+    time_limit: float = DEFAULT_BASE_S,
 ) -> None:
+    """Build or load the graph of `data` and serve it; raises NothingToServe before listening if it is empty.
+
+    Each broken file is named on stderr as soon as a fresh build has failed on it (or, from the
+    cache, at start-up).
+    """
     from .sparql import SparqlService
 
     began = time.perf_counter()
-    served = load_served_graph(data, cache_dir)
-    for failure in served.failures:
-        print(failure.message(), file=sys.stderr)
+    served = load_served_graph(data, cache_dir, print_failure, jobs, time_limit)
+    if served.from_cache:
+        for failure in served.failures:
+            print_failure(Path(failure.path), failure)
+    if not served.records:
+        raise NothingToServe(data, len(served.failures), served.failures)
     service = SparqlService(served.ntriples, timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
     app = create_app(served, service)
     how = "cached build" if served.from_cache else "fresh build"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import graph
 from api.corpus import FileFailure, extract_files, policy_files
 from extract.reader import read_text
 from extract.records import ExtractionRecord
+from extract.runner import DEFAULT_BASE_S
+
+FileDone = Callable[[Path, ExtractionRecord | FileFailure], None]
 
 CACHE_FORMAT = "1"
 
@@ -61,17 +65,32 @@ def _read_texts(paths: list[Path], records: list[ExtractionRecord]) -> dict[str,
     return {r.doc: read_text(by_name[r.doc])[0] for r in records if r.doc in by_name}
 
 
-def build_served_graph(paths: list[Path]) -> ServedGraph:
+def build_served_graph(
+    paths: list[Path],
+    on_file_done: FileDone | None = None,
+    jobs: int | None = None,
+    time_limit_base_s: float = DEFAULT_BASE_S,
+) -> ServedGraph:
     from graph.rdf import build_rdf  # rdflib only on the cold path
 
-    corpus = extract_files(paths)
+    corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit_base_s)
     rdf = build_rdf(corpus.records)
     ntriples = "".join(sorted(rdf.serialize(format="nt").splitlines(keepends=True))).encode("utf-8")
     return ServedGraph(corpus.records, _read_texts(paths, corpus.records), ntriples, corpus.failures)
 
 
-def load_served_graph(data_dir: Path, cache_dir: Path | None = None) -> ServedGraph:
-    """Build the graph of `data_dir`, or load it from the cache when nothing changed."""
+def load_served_graph(
+    data_dir: Path,
+    cache_dir: Path | None = None,
+    on_file_done: FileDone | None = None,
+    jobs: int | None = None,
+    time_limit_base_s: float = DEFAULT_BASE_S,
+) -> ServedGraph:
+    """Build the graph of `data_dir`, or load it from the cache when nothing changed.
+
+    `on_file_done` sees each file as a fresh build extracts it. A build that lost a document to
+    its time limit or a dead worker is not cached: the next start tries that document again.
+    """
     paths = policy_files(data_dir)
     if not paths:
         raise FileNotFoundError(f"{data_dir}: no *.txt policy documents")
@@ -81,7 +100,9 @@ def load_served_graph(data_dir: Path, cache_dir: Path | None = None) -> ServedGr
         records = [ExtractionRecord.from_dict(d) for d in json.loads(records_path.read_text(encoding="utf-8"))]
         failures = [FileFailure(**f) for f in json.loads((cache / "failures.json").read_text(encoding="utf-8"))]
         return ServedGraph(records, _read_texts(paths, records), graph_path.read_bytes(), failures, True)
-    served = build_served_graph(paths)
+    served = build_served_graph(paths, on_file_done, jobs, time_limit_base_s)
+    if any(f.transient for f in served.failures):
+        return served
     try:
         cache.mkdir(parents=True, exist_ok=True)
         records_json = json.dumps([r.to_dict() for r in served.records], ensure_ascii=False)

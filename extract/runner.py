@@ -1,0 +1,339 @@
+"""Extract many files in worker processes, each document under a time limit that grows with its size.
+
+Why processes: Python's `re` cannot be interrupted mid-match (a signal handler only runs between
+bytecodes, and one `re` call can backtrack for minutes), so the only limit that really holds is
+killing the process that runs the match. A document that overruns its limit, or whose worker dies
+(segfault, killed by the OOM killer), comes back as a `DocumentFailure` for that document alone;
+the pool starts a fresh worker and the other documents are still extracted.
+
+The time limit of a document of `chars` characters is
+
+    time_limit_s(chars) = base_s + PER_MILLION_CHARS_S * chars / 1_000_000
+                        = 60 s + 30 s per million characters by default.
+
+The seeds extract at about 4.5 s per million characters (1.5 s per MB of UTF-8 Chinese) on a
+2-core machine, so a linear extraction of a 12 MB file (4 M characters) takes about 20 s and is
+given 180 s; a 12 MB file of 12 M mostly-ASCII characters is given 420 s. The 60 s base covers
+worker start-up and a loaded machine for ordinary (tens of KB) documents. The clock starts when a
+worker receives the document, so waiting in the queue does not count; until the worker has
+decoded the file the limit is computed from its size in bytes (never fewer than its characters).
+
+Workers are fresh interpreters (`sys.executable -I -c ...`, never a fork of a parent that may hold
+threads and locks), at most `jobs` of them (default: the number of CPUs), one document at a time
+each. Outcomes come back in input order; `on_done` is called as each document finishes, in
+completion order, so callers can report errors and progress at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, Pipe, wait
+from pathlib import Path
+
+from .document import Document
+from .errors import InputError
+from .pipeline import extract_document
+from .reader import read_text
+from .records import ExtractionRecord
+
+DEFAULT_BASE_S = 60.0
+PER_MILLION_CHARS_S = 30.0
+
+
+def time_limit_s(text_chars: int, base_s: float = DEFAULT_BASE_S) -> float:
+    """Seconds a document of `text_chars` characters may take to extract before it is stopped."""
+    return base_s + PER_MILLION_CHARS_S * text_chars / 1_000_000
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+# DocumentFailure.kind values
+INPUT_PROBLEM = "input"  # the file cannot be read as a Chinese policy text
+EXTRACTOR_ERROR = "error"  # an extractor raised on this document
+TIME_LIMIT = "time_limit"  # stopped at its time limit
+WORKER_DIED = "worker_died"  # the worker process died under it
+
+
+@dataclass(frozen=True)
+class DocumentFailure:
+    """A document that could not be extracted: its path, the problem, and which kind of problem."""
+
+    path: str
+    problem: str
+    kind: str = INPUT_PROBLEM
+
+
+Outcome = ExtractionRecord | DocumentFailure
+
+
+def extract_path(path: str | Path, on_decoded: Callable[[int], None] | None = None) -> Outcome:
+    """Extract one file in this process; any problem comes back as a DocumentFailure naming the file.
+
+    `on_decoded(chars)` is called once the text is decoded, before the (possibly long) extraction.
+    """
+    path = Path(path)
+    try:
+        original, encoding = read_text(path)
+        if on_decoded is not None:
+            on_decoded(len(original))
+        return extract_document(Document.from_text(original, path.name, encoding))
+    except InputError as err:
+        return DocumentFailure(err.path, err.problem, INPUT_PROBLEM)
+    except Exception as err:  # an extractor bug (or MemoryError) on one document must not lose the others
+        return DocumentFailure(str(path), f"extraction failed: {type(err).__name__}: {err}", EXTRACTOR_ERROR)
+
+
+# --- the worker process ----------------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel kill this worker when the parent dies, even mid-regex (best effort)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def serve_requests(fd: int, parent_pid: int) -> None:
+    """The worker's loop: receive (index, path), reply ("decoded", index, chars) then ("done", index, outcome)."""
+    _die_with_parent(parent_pid)
+    conn = Connection(fd)
+    while True:
+        try:
+            index, path = conn.recv()
+        except EOFError:  # the parent closed the pool
+            return
+        outcome = extract_path(path, lambda chars, index=index: conn.send(("decoded", index, chars)))
+        try:
+            conn.send(("done", index, outcome))
+        except Exception as err:  # an unpicklable record would otherwise look like a dead worker
+            failure = DocumentFailure(str(path), f"extraction failed: result not transferable: {err}", EXTRACTOR_ERROR)
+            conn.send(("done", index, failure))
+
+
+# The package root goes first on the worker's sys.path, so it runs this very code whatever its cwd.
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from extract.runner import serve_requests; "
+    "serve_requests(int(sys.argv[2]), int(sys.argv[3]))"
+)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+@dataclass
+class _Job:
+    index: int
+    path: Path
+    sent_at: float
+    deadline: float
+    chars: int | None = None
+
+
+class _Worker:
+    def __init__(self) -> None:
+        parent_end, child_end = Pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, _PACKAGE_ROOT, str(child_end.fileno()), str(os.getpid())],
+            pass_fds=[child_end.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,  # stdout is the CLI's data channel: nothing from an extractor may land there
+        )
+        child_end.close()  # only the child holds it now: its death shows as EOF on parent_end
+        self.conn = parent_end
+        self.job: _Job | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def death_reason(self) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "its worker process stopped answering"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"its worker process was killed by {name}"
+        return f"its worker process exited with code {code}"
+
+
+def _format_seconds(seconds: float) -> str:
+    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+
+
+class ExtractionPool:
+    """Worker processes that extract documents under a time limit; use as a context manager.
+
+    `base_s` is the limit's base (see `time_limit_s`); `per_million_chars_s` its per-size allowance.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        base_s: float = DEFAULT_BASE_S,
+        per_million_chars_s: float = PER_MILLION_CHARS_S,
+    ) -> None:
+        if jobs is not None and jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        if base_s <= 0:
+            raise ValueError(f"the time limit must be positive, not {base_s}")
+        self.jobs = jobs or default_jobs()
+        self.base_s = base_s
+        self.per_million_chars_s = per_million_chars_s
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker (killing one still extracting: the caller gave up on it)."""
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self.workers]
+
+    def limit_s(self, chars: int) -> float:
+        return self.base_s + self.per_million_chars_s * chars / 1_000_000
+
+    def extract(
+        self,
+        paths: Iterable[str | Path],
+        on_done: Callable[[int, Path, Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Extract every path; outcomes in input order, `on_done(index, path, outcome)` as each finishes."""
+        queue = deque(enumerate(Path(p) for p in paths))
+        outcomes: list[Outcome | None] = [None] * len(queue)
+        resent: set[int] = set()
+
+        def done(index: int, path: Path, outcome: Outcome) -> None:
+            outcomes[index] = outcome
+            if on_done is not None:
+                on_done(index, path, outcome)
+
+        while queue or self._busy():
+            while len(self.workers) < min(self.jobs, len(queue) + len(self._busy())):
+                self.workers.append(_Worker())
+            for worker in self._idle():
+                if not queue:
+                    break
+                index, path = queue.popleft()
+                if self._send(worker, index, path):
+                    continue
+                self._retire(worker)  # it died while idle: not the document's fault, so it gets one more worker
+                if index in resent:
+                    done(index, path, DocumentFailure(str(path), "extraction failed: no worker process would start",
+                                                      WORKER_DIED))
+                else:
+                    resent.add(index)
+                    queue.appendleft((index, path))
+            busy = self._busy()
+            if not busy:
+                continue
+            nearest_deadline = min(w.job.deadline for w in busy if w.job is not None)
+            ready = wait([w.conn for w in busy], max(0.0, nearest_deadline - time.monotonic()))
+            for worker in busy:
+                job = worker.job
+                if job is None or worker.conn not in ready:
+                    continue
+                outcome = self._receive(worker, job)
+                if outcome is not None:
+                    done(job.index, job.path, outcome)
+            now = time.monotonic()
+            for worker in self._busy():
+                job = worker.job
+                if job is not None and now >= job.deadline:
+                    self._retire(worker)
+                    done(job.index, job.path, self._time_limit_failure(job, now))
+        return [o for o in outcomes if o is not None]
+
+    def _busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.job is not None]
+
+    def _idle(self) -> list[_Worker]:
+        return [w for w in self.workers if w.job is None]
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        self.workers.remove(worker)
+
+    def _send(self, worker: _Worker, index: int, path: Path) -> bool:
+        """Hand a document to an idle worker and start its clock; False if the worker is gone."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # the worker reports the file's problem
+        now = time.monotonic()
+        # bytes >= characters in every encoding read, so this limit is never the stricter one
+        worker.job = _Job(index, path, now, now + self.limit_s(size))
+        try:
+            worker.conn.send((index, str(path)))
+        except OSError:
+            worker.job = None
+            return False
+        return True
+
+    def _receive(self, worker: _Worker, job: _Job) -> Outcome | None:
+        """Read the worker's messages: its outcome once finished, a failure if it died, else None."""
+        try:
+            while worker.conn.poll():
+                kind, _index, payload = worker.conn.recv()
+                if kind == "decoded":
+                    job.chars = payload
+                    job.deadline = job.sent_at + self.limit_s(payload)
+                else:
+                    worker.job = None
+                    return payload
+        except (EOFError, OSError):
+            reason = worker.death_reason()
+            self._retire(worker)
+            return DocumentFailure(str(job.path), f"extraction failed: {reason}", WORKER_DIED)
+        return None
+
+    def _time_limit_failure(self, job: _Job, now: float) -> DocumentFailure:
+        elapsed = _format_seconds(now - job.sent_at)
+        rule = f"{self.base_s:g} s + {self.per_million_chars_s:g} s per million characters"
+        if job.chars is None:
+            problem = f"extraction stopped after {elapsed} s (time limit; the file was still being read; {rule})"
+        else:
+            problem = f"extraction stopped after {elapsed} s (time limit for {job.chars:,} characters: {rule})"
+        return DocumentFailure(str(job.path), problem, TIME_LIMIT)
+
+
+def extract_paths(
+    paths: Iterable[str | Path],
+    on_done: Callable[[int, Path, Outcome], None] | None = None,
+    *,
+    jobs: int | None = None,
+    base_s: float = DEFAULT_BASE_S,
+) -> list[Outcome]:
+    """Extract every path in worker processes under the default time-limit rule; outcomes in input order."""
+    with ExtractionPool(jobs, base_s) as pool:
+        return pool.extract(paths, on_done)
