@@ -1,7 +1,11 @@
-"""Read a policy file into text, or fail with an error that names the file and the problem."""
+"""Read a policy file into text, or fail with an error that names the file and the problem.
+
+UTF-8 and GB18030 are read as they are; UTF-8 and UTF-16 (LE or BE) with a byte-order mark too.
+"""
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -12,8 +16,24 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 MIN_CJK_CHARS = 20
 
 
+# Byte-order marks, longest first. A BOM is not part of the text: it is dropped, so the offsets
+# that facts carry count characters of the text as read (with or without a BOM alike).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def decode(data: bytes, path: str | Path) -> tuple[str, str]:
-    """Decode bytes as UTF-8, or GB18030 where UTF-8 fails; return (text, encoding)."""
+    """Decode bytes as UTF-8, or GB18030 where UTF-8 fails, or by their BOM; return (text, encoding).
+
+    UTF-16 is only recognised by its BOM (LE or BE): without one it is called binary, its NUL bytes
+    being all that tell it apart from a binary file. The BOM itself is not part of the text.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_with_bom(data[len(bom) :], encoding, path)
     if not data.strip():
         raise InputError(path, "empty file: no text to extract")
     if b"\x00" in data[:8192]:
@@ -34,6 +54,25 @@ def decode(data: bytes, path: str | Path) -> tuple[str, str]:
             path,
             f"not UTF-8 or GB18030 text (undecodable byte at offset {utf8_error.start})",
         ) from None
+
+
+def _decode_with_bom(body: bytes, encoding: str, path: str | Path) -> tuple[str, str]:
+    """Decode what follows a BOM; byte offsets in errors count from the start of the file, BOM included."""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    name = "UTF-8" if codec == "utf-8" else codec.upper().replace("-LE", " LE").replace("-BE", " BE")
+    bom_length = 3 if codec == "utf-8" else 2
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as err:
+        at = bom_length + err.start
+        if err.reason in {"unexpected end of data", "truncated data"} and err.end >= len(body):
+            raise InputError(path, f"truncated file: it ends in the middle of a {name} character at byte {at}") from None
+        raise InputError(path, f"not {name} text despite its {name} byte-order mark (undecodable bytes at offset {at})") from None
+    if not text.strip():
+        raise InputError(path, "empty file: no text to extract")
+    if "\x00" in text[:4096]:
+        raise InputError(path, f"binary file (NUL characters after a {name} byte-order mark): not a text document")
+    return text, encoding
 
 
 def check_chinese(text: str, path: str | Path) -> None:
