@@ -91,6 +91,11 @@ def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, s
 
 
 def document_lists(doc: Document) -> tuple[list[ResponsibilityList], str | None]:
+    """The document's responsibility lists and its city (computed once per document)."""
+    return doc.memo("lists", lambda: _document_lists(doc))
+
+
+def _document_lists(doc: Document) -> tuple[list[ResponsibilityList], str | None]:
     city = city_in(doc.text)
     lists = find_lists(doc.body, doc.scrambled, city)
     if not lists and not doc.scrambled:

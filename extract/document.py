@@ -6,10 +6,13 @@ a `body` view with web boilerplate blanked out, and the spans the components add
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .normalise import normalise
 from .reader import read_text
@@ -29,6 +32,7 @@ _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
 _CLAUSE_END = ("。", ";", ":", "!", "?")
 # characters of a warning's quote (a rejected 8,000-digit number is shortened in the middle)
 _WARNING_QUOTE = 40
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Document:
     spans: dict[str, list[Span]] = field(default_factory=dict)
     # problems the components met that the record should report (an implausible sum…)
     warnings: list[str] = field(default_factory=list)
+    # results several components read (the sentences, the responsibility lists, the metadata):
+    # computed once per document, not once per component
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_text(cls, original: str, name: str, encoding: str = "utf-8") -> Document:
@@ -80,6 +87,19 @@ class Document:
         """The original text behind a normalised span, with its original offsets."""
         o_start, o_end = self.original_span(start, end)
         return self.original[o_start:o_end], o_start, o_end
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """`compute()`, once per document; callers must not mutate what it returns."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def line_start(self, pos: int) -> int:
+        """Start of the line holding normalised offset `pos` (`text.rfind("\n", 0, pos) + 1`
+        without scanning back over a long line for every fact on it)."""
+        breaks = self.memo("line_breaks", lambda: [m.start() for m in re.finditer("\n", self.text)])
+        i = bisect.bisect_left(breaks, pos)
+        return breaks[i - 1] + 1 if i else 0
 
     def warn(self, problem: str, start: int, end: int) -> None:
         """Record a problem with the normalised span [start, end), quoted (shortened) from the

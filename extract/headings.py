@@ -8,6 +8,7 @@ only where they continue a sequence, because a web copy often glues an item to t
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -196,10 +197,11 @@ def _is_chrome(line: str) -> bool:
 
 def _close(items: list[Item], text: str) -> None:
     """Set each item's own end (next marker, or a terminator line) and its subtree end."""
-    stops = terminator_starts(text)
+    stops = terminator_starts(text)  # in order: the first after an item is found by bisection
     for i, item in enumerate(items):
         nxt = items[i + 1].start if i + 1 < len(items) else len(text)
-        stop = next((s for s in stops if s > item.body_start), len(text))
+        k = bisect.bisect_right(stops, item.body_start)
+        stop = stops[k] if k < len(stops) else len(text)
         item.end = _rstrip(text, item.body_start, min(nxt, stop))
     for item in reversed(items):
         item.subtree_end = item.children[-1].subtree_end if item.children else item.end

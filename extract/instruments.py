@@ -7,12 +7,15 @@ with no figure (科技创新券, 贴息, 一事一议, a fund, a tax rule) in se
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
+from .index import Occurrences, first_at_or_after, last_before, positions
 from .normalise import normalise
 from .records import Instrument, Measure
 from .segments import Segment, Sentence, split
@@ -33,8 +36,9 @@ _PER_ITEM = re.compile(
     r"每家|每个|每项|每所|每人|每位|每名|每件|每户|每台|每套|单个|单项|单家|单位企业|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)"
 )
 # what stands right before a sum and qualifies it
+# (bounded: a run of such words is tried from each of its characters)
 _QUALIFIERS_BEFORE = re.compile(
-    r"(?:最高|不超过|不高于|最多|每年|每家|每人|每个|每项|每件|单个|单项|一次性|分别|给予|予以|奖励|补助|资助|补贴|可|\s)+$"
+    r"(?:最高|不超过|不高于|最多|每年|每家|每人|每个|每项|每件|单个|单项|一次性|分别|给予|予以|奖励|补助|资助|补贴|可|\s){1,32}$"
 )
 _LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
 _LEVEL_OF = dict(_LEVEL)
@@ -61,7 +65,7 @@ _ADMINISTRATION = re.compile(
 _GIVING = re.compile(r"给予|予以|设立")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
 _NOT_PROMISE = re.compile(
-    r"争取|申请|推荐申报|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.*?激励|分红激励|奖励主要完成人|用于奖励"
+    r"争取|申请|推荐申报|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.{0,40}?激励|分红激励|奖励主要完成人|用于奖励"
 )
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
@@ -88,24 +92,39 @@ class _Context:
     heading_form: str | None
 
 
+_CLAUSE_SEP = re.compile(r"[,;:]")
+_SEGMENT_SEP = re.compile(r"[,;]")
+# characters around a sum its tests read: the longest phrase after it (_FUND_AFTER) is 25
+_AFTER_SUM = 40
+
+
 def _award_amounts(sentence: Sentence, rejected: list[tuple[int, int]]) -> list[Money]:
-    kept = []
-    for money in find_money(sentence.text, sentence.start, rejected):
-        before = sentence.text[: money.start - sentence.start]
-        clause = re.split(r"[,;:]", before)[-1]
-        after = sentence.text[money.end - sentence.start :]
-        if _NOT_AWARD_BEFORE.search(clause) or _THRESHOLD_AFTER.match(after):
+    text = sentence.text
+    kept: list[Money] = []
+    moneys = find_money(text, sentence.start, rejected)
+    if not moneys:
+        return kept
+    separators = positions(_CLAUSE_SEP, text)
+    funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
+    for money in moneys:
+        local_start = money.start - sentence.start
+        clause_start = last_before(separators, local_start) + 1
+        # the end-anchored test reads the clause's last words only (its longest phrase is 3)
+        clause_tail = text[max(clause_start, local_start - 8) : local_start]
+        after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
+        if _NOT_AWARD_BEFORE.search(clause_tail) or _THRESHOLD_AFTER.match(after):
             continue
-        if _FUNDING_VERB.search(clause) and _FUND_AFTER.match(after):
+        if funding.within(clause_start, local_start) and _FUND_AFTER.match(after):
             kept.append(money)  # 设立规模为20亿元的天使投资基金: the fund the city sets up
             continue
-        if _NOT_AWARD_CONTEXT.search(clause) and not SUPPORT.search(clause):
+        if not_award.within(clause_start, local_start) and not support.within(clause_start, local_start):
             continue
-        window = before[-24:] + after[:12]
+        near = text[max(0, local_start - 24) : local_start]
+        window = near + after[:12]
         # 标准为:A 15万元/年,B 10万元/年 — a list of sums continues the award that opened it
-        continues_list = bool(kept) and len(before) - (kept[-1].end - sentence.start) <= 20
+        continues_list = bool(kept) and local_start - (kept[-1].end - sentence.start) <= 20
         # 科技创新券…使用额度为20万元: an instrument's own name marks its sum as support
-        if SUPPORT.search(window) or continues_list or _FORM_NAME.search(before[-24:]):
+        if SUPPORT.search(window) or continues_list or _FORM_NAME.search(near):
             kept.append(money)
     return kept
 
@@ -168,6 +187,7 @@ def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[i
     drafts: list[_Draft] = []
     prev_end = 0
     groups = _amount_lists(text, _award_amounts(sentence, rejected), sentence.start)
+    segment_ends = positions(_SEGMENT_SEP, text) if groups else []
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
         # the words that qualify a sum (最高, 每年) stop where the next sum's own qualifiers begin:
@@ -177,13 +197,16 @@ def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[i
             lead_in = _QUALIFIERS_BEFORE.search(text, group[-1].end - sentence.start, next_sum)
             next_sum = lead_in.start() if lead_in else next_sum
         starts = [m.start() for m in _RECIPIENT_START.finditer(text, prev_end, first)]
-        zone_start = starts[-1] if starts else max(prev_end, text.rfind(",", 0, max(text.rfind(",", 0, first), 0)) + 1)
+        # (commas before prev_end cannot win the max, so the search starts there)
+        comma = text.rfind(",", prev_end, first)
+        zone_start = starts[-1] if starts else max(prev_end, text.rfind(",", prev_end, max(comma, 0)) + 1)
+        zone_start = max(zone_start, first - ZONE_REACH)
         recipient = _recipient(text[zone_start:first])
         items = _split_items(recipient, len(group)) if recipient and len(group) > 1 else None
         for i, money in enumerate(group):
             local_start, local_end = money.start - sentence.start, money.end - sentence.start
-            segment_end = re.search(r"[,;]|$", text[local_end:])
-            zone_end = local_end + (segment_end.start() if segment_end else 0)
+            segment_end = first_at_or_after(segment_ends, local_end)
+            zone_end = min(len(text) if segment_end is None else segment_end, local_end + ZONE_REACH)
             zone = text[zone_start:zone_end]
             type_id = (
                 form_type(text[zone_start:local_end])
@@ -209,10 +232,35 @@ def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[i
     return drafts
 
 
+class _Cover:
+    """The union of some spans, to test a point against all of them at once."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(s for s in spans if s[0] < s[1]):
+            if self.ends and start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def holds(self, pos: int) -> bool:
+        """Some span has start <= pos < end."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+    def closes(self, pos: int) -> bool:
+        """Some span has start < pos <= end."""
+        i = bisect.bisect_left(self.starts, pos) - 1
+        return i >= 0 and pos <= self.ends[i]
+
+
 def _promise_segments(segments: list[Segment], covered: list[tuple[int, int]]) -> list[Segment]:
     found = []
+    cover = _Cover(covered)
     for seg in segments:
-        if any(s <= seg.start < e or s < seg.end <= e for s, e in covered):
+        if cover.holds(seg.start) or cover.closes(seg.end):
             continue
         if _NOT_PROMISE.search(seg.text):
             continue
@@ -228,7 +276,7 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context)
     last_seg: Segment | None = None
     for seg in segments:
         # the 对… phrase that governs this segment may stand in the segments before it
-        context_start = drafts[-1].end if drafts else sentence.start
+        context_start = max(drafts[-1].end if drafts else sentence.start, seg.start - ZONE_REACH)
         lead = sentence.text[context_start - sentence.start : seg.end - sentence.start]
         own_type = form_type(seg.text) or classify([(seg.text, 1)], weak=False)
         previous = drafts[-1] if drafts else None
@@ -293,22 +341,22 @@ def _per(zone: str) -> str | None:
     return None
 
 
-def _measure_at(measures: list[Measure], orig_pos: int) -> Measure | None:
-    for m in measures:
-        if m.start <= orig_pos < m.end:
-            return m
-    return None
+def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Measure | None:
+    """The measure holding `orig_pos`: measures are disjoint and in order, so bisect."""
+    i = bisect.bisect_right(starts, orig_pos) - 1
+    return measures[i] if i >= 0 and orig_pos < measures[i].end else None
 
 
 def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrument]:
     sentences, segments = split(doc)
+    starts = [m.start for m in measures]
     by_sentence: dict[int, list[Segment]] = {}
     for seg in segments:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
-        measure = _measure_at(measures, orig_start)
+        measure = _measure_at(measures, starts, orig_start)
         heading = measure.heading if measure else ""
         context = _Context(heading, form_type(heading))
         rejected: list[tuple[int, int]] = []
@@ -351,49 +399,60 @@ def _bigrams(text: str) -> set[str]:
 def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     """A promise without a figure restated later (in a heading, then its item) is one instrument."""
     kept: list[Instrument] = []
-    seen: list[tuple[str, str | None, set[str]]] = []
-    with_figure = [i for i in instruments if i.amount_yuan is not None]
-    programmes: list[tuple[str, str]] = []
+    # earlier mentions, by (type, recipient) and by type; each instrument is compared with the
+    # last REPEAT_MEMORY of them only, so that a page of thousands of distinct promises of one
+    # type stays linear (a real policy holds a few dozen)
+    seen: dict[tuple[str, str | None], list[set[str]]] = defaultdict(list)
+    programmes: dict[str, list[str]] = defaultdict(list)
+    figures = _Starts(i for i in instruments if i.amount_yuan is not None)
+    shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
     for inst in instruments:
-        if inst.amount_yuan is None and _restates_a_figure(inst, with_figure, instruments):
+        if inst.amount_yuan is None and _restates_a_figure(inst, figures, shares):
             continue
         name = _programme_name(inst) if inst.amount_yuan is None else None
         if name:
             # one named fund or scheme is one instrument however often the text returns to it
-            if any(t == inst.type and _same_programme(n, name) for t, n in programmes):
+            names = programmes[inst.type]
+            if any(_same_programme(n, name) for n in names[-REPEAT_MEMORY:]):
                 continue
-            programmes.append((inst.type, name))
+            names.append(name)
         if inst.amount_yuan is None:
             grams = _bigrams(inst.quote)
-            if any(
-                t == inst.type
-                and r == inst.recipient
-                and grams
-                and len(grams & g) / len(grams | g) >= REPEAT_SIMILARITY
-                for t, r, g in seen
-            ):
+            earlier = seen[(inst.type, inst.recipient)]
+            if grams and any(len(grams & g) / len(grams | g) >= REPEAT_SIMILARITY for g in earlier[-REPEAT_MEMORY:]):
                 continue
-            seen.append((inst.type, inst.recipient, grams))
+            earlier.append(grams)
         kept.append(inst)
     return kept
 
 
-def _restates_a_figure(inst: Instrument, with_figure: list[Instrument], instruments: list[Instrument]) -> bool:
+class _Starts:
+    """Instruments by type, ordered by start, to find those starting in a range by bisection."""
+
+    def __init__(self, instruments) -> None:
+        self.by_type: dict[str, list[int]] = defaultdict(list)
+        for inst in instruments:
+            self.by_type[inst.type].append(inst.start)
+        for starts in self.by_type.values():
+            starts.sort()
+
+    def any_in(self, type_id: str, low: int, high: int) -> bool:
+        """Some instrument of this type starts in [low, high]."""
+        starts = self.by_type.get(type_id, [])
+        i = bisect.bisect_left(starts, low)
+        return i < len(starts) and starts[i] <= high
+
+
+def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> bool:
     """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
     same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
     promise, restates it."""
-    follows = (
-        o
-        for o in with_figure + [o for o in instruments if o.amount_yuan is None and o.ratio is not None]
-        if o.type == inst.type and 0 <= o.start - inst.end <= FOLLOW_DISTANCE
-    )
-    if inst.ratio is None and any(follows):
+    follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
+    if inst.ratio is None and (figures.any_in(*follow) or shares.any_in(*follow)):
         return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
         return False
-    return any(
-        other.type == inst.type and abs(other.start - inst.start) <= RESTATEMENT_DISTANCE for other in with_figure
-    )
+    return figures.any_in(inst.type, inst.start - RESTATEMENT_DISTANCE, inst.start + RESTATEMENT_DISTANCE)
 
 
 _NAMING_VERBS = re.compile(r".*(?:设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入)")
@@ -416,9 +475,15 @@ def _same_programme(a: str, b: str) -> bool:
     return a.endswith(b) or b.endswith(a)
 
 
+# how far (in characters) from its sum a promise's zone reaches at most: the recipient before it,
+# the words after it. Real sentences are far shorter; a page with no punctuation is not, and
+# zones running over all of it made each sum cost the length of the page.
+ZONE_REACH = 300
 # how close (in characters) a figure follows the promise it quantifies
 FOLLOW_DISTANCE = 40
 # how far (in characters) a restatement stands from the promise it restates
 RESTATEMENT_DISTANCE = 300
+# how many earlier mentions of one type (and recipient) a mention is compared with
+REPEAT_MEMORY = 200
 # share of character bigrams two mentions must have in common to be the same promise
 REPEAT_SIMILARITY = 0.5

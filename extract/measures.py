@@ -11,6 +11,7 @@ Rules (one set for every layout):
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ _SHORT_HEADING = re.compile(r"[。,;:!?\n]")
 # scrambled pages: a Chinese numeral between separators opens a section (`、四,进一步聚集…`)
 _SCRAMBLED_MARKER = re.compile(r"(?:^|(?<=[\s,、。.;:]))([一二三四五六七八九十]{1,2})[、,。.](?=[\u4e00-\u9fff])")
 _CLAUSE_END = re.compile(r"[\s,、。.;:]")
+_VISIBLE = re.compile(r"\S")
 
 
 @dataclass
@@ -52,14 +54,35 @@ def extract_measures(doc: Document) -> list[Measure]:
     if not spans and marking:
         spans = _list_spans(doc, marking)
     canon = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
+    index = _ListIndex(lists)
     measures: list[Measure] = []
     for i, span in enumerate(spans, 1):
-        own = [lst for lst in lists if span.start <= lst.start < span.end]
+        own = index.within(span.start, span.end)
         lead = _unique(canon[n] for lst in own for n in lst.lead)
         others = _unique(canon[n] for lst in own for n in lst.others)
         start, end = doc.original_span(span.start, span.end)
         measures.append(Measure(f"m{i}", span.path, span.heading, lead, others, start, end, span.level))
     return measures
+
+
+class _ListIndex:
+    """The responsibility lists by start offset, so a measure finds its own lists by bisection
+    rather than by testing every list of the document (measures × lists was quadratic)."""
+
+    def __init__(self, lists: list[ResponsibilityList]) -> None:
+        self.lists = lists
+        self.order = sorted(range(len(lists)), key=lambda i: lists[i].start)
+        self.starts = [lists[i].start for i in self.order]
+
+    def _range(self, start: int, end: int) -> list[int]:
+        return self.order[bisect.bisect_left(self.starts, start) : bisect.bisect_left(self.starts, end)]
+
+    def within(self, start: int, end: int) -> list[ResponsibilityList]:
+        """The lists that start in [start, end), in the document's list order."""
+        return [self.lists[i] for i in sorted(self._range(start, end))]
+
+    def any_within(self, start: int, end: int) -> bool:
+        return bool(self._range(start, end))
 
 
 def is_general(heading: str) -> bool:
@@ -93,12 +116,13 @@ def _outline_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span
     text = doc.text
     headings = {id(it): heading_of(text, it.body_start, it.end) for it in items}
     folding = {id(it) for it in items if it.children and _folds_children(text, it)}
+    index = _ListIndex(lists)
     spans: list[_Span] = []
     for item in items:
         if _ancestors(item) & folding or (item.children and id(item) not in folding):
             continue
         end = item.subtree_end
-        has_list = any(item.start <= lst.start < end for lst in lists)
+        has_list = index.any_within(item.start, end)
         if (_under_general(item, headings) or _bare_heading(text, item)) and not has_list:
             continue
         spans.append(_Span(item.start, end, item.path, headings[id(item)], item.depth + 1))
@@ -141,14 +165,15 @@ def _list_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span]:
     text = doc.body
     markers = list(_SCRAMBLED_MARKER.finditer(text)) if doc.scrambled else []
     first = markers[0].start() if markers else _first_content(text)
+    marker_starts = [m.start() for m in markers]
     spans: list[_Span] = []
     begin, section, count = first, "", 0
     for lst in lists:
         if lst.start < begin:
             continue
-        inside = [m for m in markers if begin <= m.start() < lst.start]
+        inside = markers[bisect.bisect_left(marker_starts, begin) : bisect.bisect_left(marker_starts, lst.start)]
         # a clean page keeps its lines: the measure is the paragraph the list closes
-        start = begin if doc.scrambled else _paragraph_start(text, lst.start, begin)
+        start = begin if doc.scrambled else _paragraph_start(doc, text, lst.start, begin)
         if inside:
             section, count, start = inside[-1].group(1), 0, inside[-1].start()
         count += 1
@@ -163,11 +188,14 @@ def _list_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span]:
     return spans
 
 
-def _paragraph_start(text: str, pos: int, floor: int) -> int:
-    start = text.rfind("\n", 0, pos) + 1
-    if not text[start:pos].strip():  # the list stands on its own line: take the line above too
-        above = text[:start].rstrip()
-        start = above.rfind("\n") + 1 if above else start
+def _paragraph_start(doc: Document, text: str, pos: int, floor: int) -> int:
+    start = doc.line_start(pos)
+    if not _VISIBLE.search(text, start, pos):  # the list stands on its own line: take the line above too
+        # the line of the last visible character above (without copying the text above)
+        last = start - 1
+        while last >= 0 and text[last].isspace():
+            last -= 1
+        start = doc.line_start(last) if last >= 0 else start
     return max(start, floor)
 
 

@@ -9,6 +9,7 @@ evidence is unambiguous (see `_repair_title`, `_standalone_doc_number`, `dates.p
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -96,12 +97,17 @@ class _Found:
 
 
 def extract_metadata(doc: Document) -> PolicyMeta:
+    """The policy's metadata (computed once per document; a fresh copy for each caller)."""
+    return copy.deepcopy(doc.memo("metadata", lambda: _extract_metadata(doc)))
+
+
+def _extract_metadata(doc: Document) -> PolicyMeta:
     text = doc.text
     meta = PolicyMeta()
     found: dict[str, _Found] = {}
 
     header = {key: m for key, pattern in _HEADER.items() if (m := pattern.search(text))}
-    notice, title = _titles(doc, header.get("title"))
+    notice, title = _doc_titles(doc)
     if notice:
         found["notice_title"] = notice
     if title:
@@ -182,12 +188,17 @@ def _broken_titles(body: str) -> list[_Found]:
 def wrapped_policy_start(doc: Document) -> int:
     """Where the policy a notice wraps begins: the end of its own title line (0 when the notice
     carries no separate copy of it), so the notice's own 一、二、 requirements are not measures."""
-    notice, title = _titles(doc, _HEADER["title"].search(doc.text))
+    notice, title = _doc_titles(doc)
     if notice and title and title.start >= notice.end and title.value != notice.value:
         line_start = doc.text.rfind("\n", 0, title.start) + 1
         if not doc.text[line_start : title.start].strip():  # a title line, not a 《》 in a sentence
             return title.end
     return 0
+
+
+def _doc_titles(doc: Document) -> tuple[_Found | None, _Found | None]:
+    """`_titles` with the header's title field, once per document (read-only results)."""
+    return doc.memo("titles", lambda: _titles(doc, _HEADER["title"].search(doc.text)))
 
 
 def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
@@ -370,7 +381,12 @@ def _org_above(text: str, line_start: int) -> _Found | None:
 def _alone_is_signature(text: str, line_start: int) -> bool:
     """A date alone on its line right after the last sentence of a text: a signature whose
     issuer line was lost (a page's footer date follows chrome, not a sentence)."""
-    return bool(re.search(r"[。)!]\s*$", text[:line_start]))
+    # the last visible character before the line, found without searching the whole text above it
+    # (a page of date lines made that quadratic)
+    i = line_start - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i >= 0 and text[i] in "。)!"
 
 
 def _date_after(text: str, pos: int) -> _Found | None:

@@ -34,28 +34,53 @@ class Sentence:
     text: str
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    return text[:start] + " " * (end - start) + text[end:]
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the spans replaced by spaces, rebuilt once (not once per span: a page with
+    thousands of lists made that quadratic)."""
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start = max(start, pos)
+        if end <= start:
+            continue
+        out.append(text[pos:start])
+        out.append(" " * (end - start))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# an agency-shaped piece after a scrambled label: longer runs are prose, not a name
+_PIECE = re.compile(r"[^,、。.;\s]+")
 
 
 def blank_duty_lists(doc: Document) -> str:
-    text = doc.body
-    for m in _DUTY_PARENS.finditer(text):
-        text = _blank(text, m.start(), m.end())
+    text = _blank(doc.body, [(m.start(), m.end()) for m in _DUTY_PARENS.finditer(doc.body)])
     if doc.scrambled:
         # 责任单位,市科技局 市财政局。市金融局 …: blank the label and the agency-shaped pieces after it
+        spans: list[tuple[int, int]] = []
+        blanked_until = 0  # a list may run over the next label: its pieces are gone for that one
         for m in _DUTY_LABEL.finditer(text):
             pos = m.end()
             end = pos
-            for piece in re.finditer(r"[^,、。.;\s]+", text[pos : pos + 200]):
-                if piece.start() > end - pos + 2 or not _AGENCY_NAME.match(piece.group()):
+            for piece in _PIECE.finditer(text, max(pos, blanked_until), pos + 200):
+                if piece.start() > end + 2 or not _AGENCY_NAME.match(piece.group()):
                     break
-                end = pos + piece.end()
-            text = _blank(text, m.start(), end)
+                end = piece.end()
+            spans.append((m.start(), end))
+            blanked_until = max(blanked_until, end)
+        text = _blank(text, spans)
     return text
 
 
 def split(doc: Document) -> tuple[list[Sentence], list[Segment]]:
+    """The sentences and segments of the body (computed once per document)."""
+    return doc.memo("split", lambda: _split(doc))
+
+
+def _split(doc: Document) -> tuple[list[Sentence], list[Segment]]:
     text = blank_duty_lists(doc)
     if doc.scrambled:
         sentence_end = re.compile(rf"[。;!?\n]|(?<=[{_HAN}])\.(?=[{_HAN}])|\s{{2,}}")
