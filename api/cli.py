@@ -62,7 +62,8 @@ def stdout_console() -> Console:
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    """Console for progress and errors; soft wrap keeps each `error: FILE: problem` on one line for grep."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def report_failures(failures: list[FileFailure]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -166,9 +167,10 @@ def create_analyst_router(served: ServedGraph) -> APIRouter:
 
     @router.get("/health", tags=["meta"], summary="Documents served and files that failed")
     def health() -> dict[str, Any]:
+        # file names only: where the server keeps its data is nobody's business over HTTP
         return {
             "documents": len(records),
-            "failures": [f.message() for f in served.failures],
+            "failures": [f"error: {PurePath(f.path).name}: {f.problem}" for f in served.failures],
             "from_cache": served.from_cache,
         }
 

@@ -8,9 +8,12 @@ understood and gives the matching table.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jieba
@@ -22,6 +25,7 @@ from extract.taxonomy import InstrumentType, load_taxonomy
 from .catalog import agencies, city_detail, city_names
 from .indicators import INDICATORS, Indicator, compare_targets
 from .query import compare
+from .serving import default_cache_dir
 
 # English words too generic to pick an instrument type on their own
 _GENERIC_EN = {"award", "awards", "support", "subsidy", "subsidies", "grant", "grants", "and", "for", "of", "other"}
@@ -57,6 +61,31 @@ class Understanding:
         }
 
 
+def jieba_cache_dir() -> Path:
+    """A directory only this user can write, for jieba's dictionary cache.
+
+    jieba's default cache is /tmp/jieba.cache: a shared, predictable path that any local user can
+    create first and fill with the marshal data jieba then loads. Ours lives under the policykg
+    cache (~/.cache/policykg/jieba, mode 0700), or a fresh private temporary directory when that
+    cannot be created.
+    """
+    directory = default_cache_dir() / "jieba"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask, and skipped if it existed
+        return directory
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="policykg-jieba-"))  # mkdtemp makes it 0700
+
+
+def private_tokenizer() -> jieba.Tokenizer:
+    """A jieba Tokenizer whose dictionary cache is read from and written to `jieba_cache_dir()`."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(jieba_cache_dir())
+    tokenizer.cache_file = "jieba.cache"
+    return tokenizer
+
+
 class QuestionReader:
     """A jieba tokenizer loaded with the corpus vocabulary; build once per served graph."""
 
@@ -67,7 +96,7 @@ class QuestionReader:
             {a.name for r in records for a in r.agencies}
             | {alias for r in records for a in r.agencies for alias in a.aliases}
         )
-        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer = private_tokenizer()
         words = [w for t in load_taxonomy() for w in (t.label_zh, *t.cue_words)]
         words += self.cities + [c + "市" for c in self.cities] + self.agency_names
         words += [i.label_zh for i in INDICATORS]

@@ -13,10 +13,11 @@ The time limit of a document of `chars` characters is
 
 The seeds extract at about 4.5 s per million characters (1.5 s per MB of UTF-8 Chinese) on a
 2-core machine, so a linear extraction of a 12 MB file (4 M characters) takes about 20 s and is
-given 180 s; a 12 MB file of 12 M mostly-ASCII characters is given 420 s. The 60 s base covers
-worker start-up and a loaded machine for ordinary (tens of KB) documents. The clock starts when a
-worker receives the document, so waiting in the queue does not count; until the worker has
-decoded the file the limit is computed from its size in bytes (never fewer than its characters).
+given 180 s; a 12 MB file of 12 M mostly-ASCII characters is given 420 s. The 60 s base leaves
+ordinary (tens of KB, a tenth of a second) documents room on a loaded machine. The clock starts
+when a ready worker receives the document, so neither waiting in the queue nor worker start-up
+counts; until the worker has decoded the file, the limit is computed from its size in bytes
+(never fewer than its characters, so never the stricter limit).
 
 Workers are fresh interpreters (`sys.executable -I -c ...`, never a fork of a parent that may hold
 threads and locks), at most `jobs` of them (default: the number of CPUs), one document at a time
@@ -110,9 +111,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def serve_requests(fd: int, parent_pid: int) -> None:
-    """The worker's loop: receive (index, path), reply ("decoded", index, chars) then ("done", index, outcome)."""
+    """The worker's loop: say ("ready",), then for each (index, path) received reply
+    ("decoded", index, chars) once the file is read and ("done", index, outcome) once extracted."""
     _die_with_parent(parent_pid)
     conn = Connection(fd)
+    conn.send(("ready", -1, None))
     while True:
         try:
             index, path = conn.recv()
@@ -132,6 +135,10 @@ _BOOT = (
     "serve_requests(int(sys.argv[2]), int(sys.argv[3]))"
 )
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+# A worker that has not imported the extractors by then is taken for broken (they take ~0.2 s).
+START_TIMEOUT_S = 60.0
+# After this many workers in a row die before they are ready, the documents left are failed.
+MAX_FAILED_STARTS = 3
 
 
 @dataclass
@@ -154,6 +161,8 @@ class _Worker:
         )
         child_end.close()  # only the child holds it now: its death shows as EOF on parent_end
         self.conn = parent_end
+        self.ready = False
+        self.start_deadline = time.monotonic() + START_TIMEOUT_S
         self.job: _Job | None = None
 
     @property
@@ -188,6 +197,7 @@ class ExtractionPool:
     """Worker processes that extract documents under a time limit; use as a context manager.
 
     `base_s` is the limit's base (see `time_limit_s`); `per_million_chars_s` its per-size allowance.
+    A document's clock starts when a ready worker receives it: worker start-up is not counted.
     """
 
     def __init__(
@@ -204,6 +214,8 @@ class ExtractionPool:
         self.base_s = base_s
         self.per_million_chars_s = per_million_chars_s
         self.workers: list[_Worker] = []
+        self._failed_starts = 0
+        self._last_start_failure = ""
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -231,7 +243,6 @@ class ExtractionPool:
         """Extract every path; outcomes in input order, `on_done(index, path, outcome)` as each finishes."""
         queue = deque(enumerate(Path(p) for p in paths))
         outcomes: list[Outcome | None] = [None] * len(queue)
-        resent: set[int] = set()
 
         def done(index: int, path: Path, outcome: Outcome) -> None:
             outcomes[index] = outcome
@@ -239,53 +250,56 @@ class ExtractionPool:
                 on_done(index, path, outcome)
 
         while queue or self._busy():
+            if self._failed_starts >= MAX_FAILED_STARTS:
+                reason = f"extraction failed: no worker process would start ({self._last_start_failure})"
+                while queue:
+                    index, path = queue.popleft()
+                    done(index, path, DocumentFailure(str(path), reason, WORKER_DIED))
+                continue
             while len(self.workers) < min(self.jobs, len(queue) + len(self._busy())):
                 self.workers.append(_Worker())
-            for worker in self._idle():
+            for worker in [w for w in self.workers if w.ready and w.job is None]:
                 if not queue:
                     break
                 index, path = queue.popleft()
-                if self._send(worker, index, path):
-                    continue
-                self._retire(worker)  # it died while idle: not the document's fault, so it gets one more worker
-                if index in resent:
-                    done(index, path, DocumentFailure(str(path), "extraction failed: no worker process would start",
-                                                      WORKER_DIED))
-                else:
-                    resent.add(index)
+                if not self._send(worker, index, path):
+                    self._retire(worker)  # it died while idle: not the document's fault
                     queue.appendleft((index, path))
-            busy = self._busy()
-            if not busy:
+            watched = [w for w in self.workers if w.job is not None or not w.ready]
+            if not watched:
                 continue
-            nearest_deadline = min(w.job.deadline for w in busy if w.job is not None)
-            ready = wait([w.conn for w in busy], max(0.0, nearest_deadline - time.monotonic()))
-            for worker in busy:
+            deadlines = [w.job.deadline if w.job is not None else w.start_deadline for w in watched]
+            ready = wait([w.conn for w in watched], max(0.0, min(deadlines) - time.monotonic()))
+            for worker in watched:
                 job = worker.job
-                if job is None or worker.conn not in ready:
-                    continue
-                outcome = self._receive(worker, job)
-                if outcome is not None:
-                    done(job.index, job.path, outcome)
+                if worker.conn in ready:
+                    outcome = self._receive(worker, job)
+                    if outcome is not None and job is not None:
+                        done(job.index, job.path, outcome)
             now = time.monotonic()
-            for worker in self._busy():
+            for worker in list(self.workers):
                 job = worker.job
                 if job is not None and now >= job.deadline:
                     self._retire(worker)
                     done(job.index, job.path, self._time_limit_failure(job, now))
+                elif not worker.ready and now >= worker.start_deadline:
+                    self._retire(worker)
+                    self._start_failed(f"not ready after {START_TIMEOUT_S:g} s")
         return [o for o in outcomes if o is not None]
 
     def _busy(self) -> list[_Worker]:
         return [w for w in self.workers if w.job is not None]
 
-    def _idle(self) -> list[_Worker]:
-        return [w for w in self.workers if w.job is None]
-
     def _retire(self, worker: _Worker) -> None:
         worker.stop()
         self.workers.remove(worker)
 
+    def _start_failed(self, reason: str) -> None:
+        self._failed_starts += 1
+        self._last_start_failure = reason
+
     def _send(self, worker: _Worker, index: int, path: Path) -> bool:
-        """Hand a document to an idle worker and start its clock; False if the worker is gone."""
+        """Hand a document to a ready worker and start its clock; False if the worker is gone."""
         try:
             size = path.stat().st_size
         except OSError:
@@ -300,20 +314,26 @@ class ExtractionPool:
             return False
         return True
 
-    def _receive(self, worker: _Worker, job: _Job) -> Outcome | None:
-        """Read the worker's messages: its outcome once finished, a failure if it died, else None."""
+    def _receive(self, worker: _Worker, job: _Job | None) -> Outcome | None:
+        """Read a worker's messages: the job's outcome once finished, a failure if it died, else None."""
         try:
             while worker.conn.poll():
                 kind, _index, payload = worker.conn.recv()
-                if kind == "decoded":
+                if kind == "ready":
+                    worker.ready = True
+                    self._failed_starts = 0
+                elif kind == "decoded" and job is not None:
                     job.chars = payload
                     job.deadline = job.sent_at + self.limit_s(payload)
-                else:
+                elif kind == "done":
                     worker.job = None
                     return payload
         except (EOFError, OSError):
             reason = worker.death_reason()
             self._retire(worker)
+            if job is None:
+                self._start_failed(reason)
+                return None
             return DocumentFailure(str(job.path), f"extraction failed: {reason}", WORKER_DIED)
         return None
 

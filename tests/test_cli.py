@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -81,6 +83,43 @@ def test_extract_table_lists_each_document(good_documents: Path) -> None:
         assert name in result.stdout
 
 
+def test_extract_stops_a_file_at_its_time_limit_and_prints_the_others(good_documents: Path, tmp_path: Path) -> None:
+    stalled = tmp_path / "stalled.txt"
+    os.mkfifo(stalled)  # nobody writes to it: reading it never ends, as a runaway extractor would not
+    good = good_documents / GOOD_DOCUMENTS[0]
+    result = run("extract", stalled, good, "--time-limit", "0.5", "--jobs", "2")
+    assert result.exit_code == 1
+    assert [item["doc"] for item in json.loads(result.stdout)] == [GOOD_DOCUMENTS[0]]
+    [error] = result.stderr.strip().splitlines()
+    assert error.startswith(f"error: {stalled}: extraction stopped after 0.")
+    assert "(time limit;" in error and error.endswith("allow more with --time-limit SECONDS")
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF8, "utf-8")],
+)
+def test_extract_reads_files_with_a_byte_order_mark(tmp_path: Path, bom: bytes, codec: str) -> None:
+    text = (FIXTURES / GOOD_DOCUMENTS[0]).read_text(encoding="utf-8")
+    path = tmp_path / "bom.txt"
+    path.write_bytes(bom + text.encode(codec))
+    result = run("extract", path)
+    assert result.exit_code == 0, result.stderr
+    [item] = json.loads(result.stdout)
+    assert item["instruments"]
+    for fact in item["instruments"] + item["targets"]:  # offsets count characters of the text, BOM left out
+        assert text[fact["start"] : fact["end"]] == fact["quote"]
+
+
+@pytest.mark.parametrize("command", ["extract", "build", "serve"])
+@pytest.mark.parametrize(("option", "value"), [("--jobs", "0"), ("--time-limit", "0"), ("--time-limit", "-3")])
+def test_a_pointless_jobs_or_time_limit_is_a_usage_error(command: str, option: str, value: str) -> None:
+    args = [command, option, value] + (["seeds/000_cf86821d3aa6d29d.txt"] if command == "extract" else [])
+    result = run(*args)
+    assert result.exit_code == 2
+    assert option in result.stderr
+
+
 # --- build -----------------------------------------------------------------------------------
 
 
@@ -101,9 +140,10 @@ def add_broken_files(directory: Path) -> dict[str, str]:
 
 @pytest.fixture
 def mixed_documents(good_documents: Path) -> tuple[Path, dict[str, str]]:
-    """Good UTF-8 documents, one GB18030 document that must decode, and broken ones."""
+    """Good UTF-8 documents, GB18030 and UTF-16 documents that must decode, and broken ones."""
     text = (FIXTURES / GOOD_DOCUMENTS[1]).read_text(encoding="utf-8")
     (good_documents / "gb18030_copy.txt").write_bytes(text.encode("gb18030"))
+    (good_documents / "utf16_copy.txt").write_bytes(text.encode("utf-16"))  # with its BOM
     return good_documents, add_broken_files(good_documents)
 
 
@@ -117,7 +157,7 @@ def test_build_builds_good_files_and_names_each_broken_one(mixed_documents, tmp_
         assert line.startswith("error: ") and problem in line
     built = json.loads((out / "records.json").read_text(encoding="utf-8"))
     docs = [item["doc"] for item in (built["records"] if isinstance(built, dict) else built)]
-    assert sorted(docs) == sorted([*GOOD_DOCUMENTS, "gb18030_copy.txt"])
+    assert sorted(docs) == sorted([*GOOD_DOCUMENTS, "gb18030_copy.txt", "utf16_copy.txt"])
     for name in ("graph.ttl", "graph.jsonld", "graph.nt", "graph.graphml", "instruments.csv", "targets.csv"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     assert "records.json" in result.stdout and "policies" in result.stdout

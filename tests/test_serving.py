@@ -1,0 +1,103 @@
+"""What `policykg serve` holds and shows: no server paths in /health, a refusal when no document
+can be read, and jieba's dictionary cache in a private directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, GOOD_DOCUMENTS
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+import api.server
+from api.app import create_app
+from api.cli import app
+from api.search import QuestionReader
+from api.serving import load_served_graph
+from extract.records import ExtractionRecord
+
+runner = CliRunner()
+
+
+def bad_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "english.txt").write_text("A press release about innovation vouchers. " * 10, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def no_listening(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse_to_listen(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("serve started listening")
+
+    monkeypatch.setattr(api.server.uvicorn, "run", refuse_to_listen)
+
+
+@pytest.mark.usefixtures("no_listening")
+def test_serve_refuses_a_folder_where_no_document_can_be_read(tmp_path: Path) -> None:
+    folder = bad_folder(tmp_path)
+    for attempt in ("fresh build", "cached build"):
+        result = runner.invoke(app, ["serve", "--data", str(folder), "--cache-dir", str(tmp_path / "cache")])
+        assert result.exit_code == 2, attempt
+        assert f"error: {folder}: none of the 2 documents could be read" in result.stderr, attempt
+        assert f"error: {folder / 'empty.txt'}: empty file" in result.stderr, attempt
+        assert f"error: {folder / 'english.txt'}: no Chinese text" in result.stderr, attempt
+
+
+@pytest.mark.usefixtures("no_listening")
+def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert f"error: {tmp_path / 'nowhere'}: no such directory" in result.stderr
+
+
+def test_health_names_failed_files_without_the_server_paths(tmp_path: Path) -> None:
+    folder = bad_folder(tmp_path)
+    shutil.copy(FIXTURES / GOOD_DOCUMENTS[0], folder / GOOD_DOCUMENTS[0])
+    served = load_served_graph(folder.resolve(), tmp_path / "cache")
+    health = TestClient(create_app(served)).get("/health").json()
+    assert health["documents"] == 1
+    assert health["failures"] == [
+        "error: empty.txt: empty file: no text to extract",
+        "error: english.txt: no Chinese text: 0 Chinese characters in 430 (a policy needs at least 20)",
+    ]
+    assert str(tmp_path) not in str(health)
+
+
+def test_jieba_caches_its_dictionary_in_a_private_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_record: Callable[..., ExtractionRecord]
+) -> None:
+    shared = Path("/tmp/jieba.cache")
+    shared_before = shared.stat().st_mtime_ns if shared.exists() else None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    reader = QuestionReader([make_record("a.txt", "大连")])
+    assert reader.read("大连 创新券").cities == ["大连"]
+    private = tmp_path / "xdg" / "policykg" / "jieba"
+    assert (private / "jieba.cache").is_file()
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert (shared.stat().st_mtime_ns if shared.exists() else None) == shared_before  # /tmp/jieba.cache untouched
+
+
+def test_jieba_falls_back_to_a_fresh_private_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_record: Callable[..., ExtractionRecord]
+) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache directory would go", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    reader = QuestionReader([make_record("a.txt", "大连")])
+    reader.read("大连")
+    directory = Path(reader.tokenizer.tmp_dir)
+    try:
+        assert directory.name.startswith("policykg-jieba-")
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        assert (directory / "jieba.cache").is_file()
+        assert directory.stat().st_uid == os.getuid()
+    finally:
+        shutil.rmtree(directory)
