@@ -7,10 +7,12 @@ of support instruments are not goals; the rest of the quantities a policy states
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
+from .index import Occurrences, last_before, positions
 from .instruments import SUPPORT
 from .metadata import extract_metadata
 from .records import Measure, Target
@@ -55,19 +57,34 @@ _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 _MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|完成|实现产值|增长到|提高到|总额|总量|规模)$")
 
 
-def _is_threshold(before: str, after: str, unit: str) -> bool:
-    """对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
-    them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)."""
-    further = rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*"
-    if not re.match(rf"{further}(?:以上|以下|及以上|以内)?的(?!比重)", after):
-        return False
-    clause = re.split(r"[,;:]", before)[-1]
-    return bool(re.match(r"对|凡", clause)) or unit in ("亿元", "万元", "亿")
+# 对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
+# them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)
+_THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*(?:以上|以下|及以上|以内)?的(?!比重)")
+# the numbers of a list that ends right before this one (…1亿元、5亿元、)
+_LIST_BEFORE = re.compile(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$")
+_LIST_SEP_END = re.compile(r"[、和及或至]\s*$")
+_ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
+# Characters a quantity's tests read around it: a few words each, a list of thresholds a few
+# dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
+_WINDOW = 300
+_CLAUSE_SEP = re.compile(r"[,;:]")
+_QUOTE_SEP = re.compile(r"[,;]")
+_PIECE_SEP = re.compile(r"[,;:。、]")
+_PIECE_END = re.compile(r"[,;:。、(]")
 
 
-def _list_head(before: str) -> str:
-    """The text before the first number of a list that ends right before this one (…1亿元、5亿元、)."""
-    return re.sub(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$", "", before)
+class _Clauses:
+    """A sentence's clause separators, to find the clause around a number by bisection."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.clause = positions(_CLAUSE_SEP, text)
+        self.quote = positions(_QUOTE_SEP, text)
+        self.piece = positions(_PIECE_SEP, text)
+
+    def opens_eligible(self, pos: int) -> bool:
+        """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
+        return self.text.startswith(_ELIGIBLE, last_before(self.clause, pos) + 1, pos)
 
 
 _MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[.、]|[一二三四五六七八九十]{1,3}、)")
@@ -75,9 +92,9 @@ _MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|
 _CONDITIONS_LEAD = re.compile(r"(?:条件|资格|要求|情形|标准)(?:如下)?\s*:\s*$")
 
 
-def _in_conditions_list(body: str, pos: int) -> bool:
-    """A number on a numbered line under a lead-in that announces conditions of eligibility."""
-    line_start = body.rfind("\n", 0, pos) + 1
+def _in_conditions_list(body: str, line_start: int) -> bool:
+    """A number on the numbered line starting at `line_start`, under a lead-in that announces
+    conditions of eligibility."""
     if not _MARKER_LINE.match(body, line_start):
         return False
     end = line_start - 1
@@ -94,24 +111,30 @@ def _in_conditions_list(body: str, pos: int) -> bool:
     return False
 
 
-def _skip_quantity(text: str, m: re.Match[str]) -> bool:
-    before, after = text[: m.start()], text[m.end() :]
+def _skip_quantity(clauses: _Clauses, m: re.Match[str], quoted: bool) -> bool:
+    """`quoted`: the number stands inside “…” (more “ than ” before it in the sentence)."""
+    text, start = clauses.text, m.start()
+    before, after = text[max(0, start - _WINDOW) : start], text[m.end() : m.end() + _WINDOW]
     num, unit = m.group("num"), m.group("unit")
-    if re.search(r"第$|每$|排名$|位次$|[A-Za-z]$|\d$", before) and unit != "%":
+    if re.search(r"第$|每$|排名$|位次$|[A-Za-z]$|\d$", before[-4:]) and unit != "%":
         return True
-    if before.count("“") > before.count("”"):
+    if quoted:
         return True  # inside a quoted name: “千人服务千企”
     if re.match(r"[年月日号位届期级]", after) and unit in ("个", "项", "亿"):
         return True
     if unit == "亿" and re.match(r"[\u3400-\u9fff]", after):
         return True  # 百亿企业, 千亿级: a size class, not a sum
-    if not num[0].isdigit() and (_CN_SMALL.match(num) or re.search(r"数$", before)):
+    if not num[0].isdigit() and (_CN_SMALL.match(num) or before.endswith("数")):
         return True  # 三个主要方向 enumerates; 百名 / 千人 / 两家 count
-    clause = re.split(r"[,;:]", before)[-1]
-    if not num[0].isdigit() and re.match(r"对|凡", clause):
+    eligible = clauses.opens_eligible(start)
+    if not num[0].isdigit() and eligible:
         return True
-    if _is_threshold(before, after, unit) or _is_threshold(_list_head(before), after, unit):
+    if _THRESHOLD_AFTER.match(after) and (
+        eligible or unit in ("亿元", "万元", "亿") or _list_opens_eligible(clauses, before, start)
+    ):
         return True
+    # the end-anchored tests read the clause's last words (their longest phrase is 4)
+    clause = text[max(last_before(clauses.clause, start) + 1, start - 6) : start]
     capped = re.search(r"(?:最高|不超过|最多|上限)$", clause)
     if unit in ("亿元", "万元", "亿") and (
         capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)
@@ -123,9 +146,19 @@ def _skip_quantity(text: str, m: re.Match[str]) -> bool:
     )
 
 
-def _indicator(text: str, start: int, end: int) -> str:
-    before = re.split(r"[,;:。、]", text[:start])[-1]
-    after = re.split(r"[,;:。、(]", text[end:])[0]
+def _list_opens_eligible(clauses: _Clauses, before: str, start: int) -> bool:
+    """The number closes a list (…1亿元、5亿元、10亿元) whose clause starts with 对 or 凡."""
+    if not _LIST_SEP_END.search(before):
+        return False  # no list ends right before the number (the common case, checked cheaply)
+    head = _LIST_BEFORE.sub("", before)
+    return clauses.opens_eligible(start - (len(before) - len(head)))
+
+
+def _indicator(clauses: _Clauses, start: int, end: int) -> str:
+    text = clauses.text
+    before = text[max(last_before(clauses.piece, start) + 1, start - _WINDOW) : start]
+    piece_end = _PIECE_END.search(text, end, end + _WINDOW)
+    after = text[end : piece_end.start() if piece_end else end + _WINDOW]
     before = re.sub(r"^(?:力争|其中|同时|并|到\d{4}年|\d{4}年|至\d{4}年)+", "", before)
     before = re.sub(r"(?:达到|突破|超过|实现|不少于|不低于|增长到|提高到|增加|达|为|约|均)+$", "", before)
     after = re.sub(r"^(?:以上|左右|以内|规模)+", "", after)
@@ -134,9 +167,44 @@ def _indicator(text: str, start: int, end: int) -> str:
     return indicator or re.sub(r"[\d.%]+", "", text[max(0, start - 12) : end + 8]).strip(" ,;:。、") or "未命名指标"
 
 
-def _year(paragraph_before: str, plan_year: int | None) -> int | None:
-    years = [_year_value(m) for m in _YEAR.finditer(paragraph_before)]
-    return years[-1] if years else plan_year
+# _YEAR without its closing lookahead: the index checks it itself, because a span that ends right
+# after a year (到2025年|5家) sees nothing after it, where the whole body sees the 5
+_YEAR_ANY = re.compile(_YEAR.pattern.replace(r"(?![度份]|\d)", ""))
+
+
+def _blocks_year(ch: str) -> bool:
+    """What may not follow 2025年 for it to be a year (2025年度, 2025年份, 2025年5…)."""
+    return ch in ("度", "份") or ch.isdecimal()
+
+
+class _Years:
+    """The year marks of the body, to find the last one in a span without reading the span
+    (each number of a long paragraph used to re-read the paragraph before it)."""
+
+    def __init__(self, body: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.values: list[int] = []
+        # index of the last mark up to here that stands as a year inside any span holding the
+        # character after it (the lookahead of _YEAR holds)
+        self.last_free: list[int] = []
+        last = -1
+        for m in _YEAR_ANY.finditer(body):
+            if not (m.group("year") or m.group("cn")) or not _blocks_year(body[m.end() : m.end() + 1]):
+                last = len(self.starts)
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+            self.values.append(_year_value(m))
+            self.last_free.append(last)
+
+    def last(self, start: int, end: int) -> int | None:
+        """The year of the last year mark in body[start:end] (as `_YEAR` would find it there)."""
+        i = bisect.bisect_right(self.ends, end) - 1
+        if i < 0:
+            return None
+        # a mark ending right at the span's end is a year there, whatever follows it in the body
+        found = i if self.ends[i] == end else self.last_free[i]
+        return self.values[found] if found >= 0 and self.starts[found] >= start else None
 
 
 def _plan_year(doc: Document) -> int | None:
@@ -150,21 +218,25 @@ def _plan_year(doc: Document) -> int | None:
     return None
 
 
-def _paragraph_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
-
-
 _HEADING_LINE = re.compile(
     r"^[ \t\u3000]*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]|第[一二三四五六七八九十百]+[章条节])",
     re.M,
 )
 
 
-def _section_start(text: str, pos: int) -> int:
-    """Start of the numbered section around `pos`: a year its heading paragraph sets (到2025年)
-    holds for the ——-items under it."""
-    starts = [m.start() for m in _HEADING_LINE.finditer(text, 0, pos)]
-    return starts[-1] if starts else _paragraph_start(text, pos)
+class _Sections:
+    """The numbered headings' line starts, to find the section around a number by bisection."""
+
+    def __init__(self, body: str) -> None:
+        found = list(_HEADING_LINE.finditer(body))
+        self.starts = [m.start() for m in found]
+        self.ends = [m.end() for m in found]
+
+    def start(self, doc: Document, pos: int) -> int:
+        """Start of the numbered section around `pos`: a year its heading paragraph sets
+        (到2025年) holds for the ——-items under it."""
+        i = bisect.bisect_right(self.ends, pos) - 1  # a heading read in body[:pos] ends by pos
+        return self.starts[i] if i >= 0 else doc.line_start(pos)
 
 
 def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
@@ -173,15 +245,27 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
     targets: list[Target] = []
     baselines: list[Target] = []
     rejected: list[tuple[int, int]] = []
+    body = doc.body
+    years, sections = _Years(body), _Sections(body)
+    baseline_marks, future_marks = Occurrences(_BASELINE_MARK, body), Occurrences(_FUTURE_MARK, body)
+    conditions: dict[int, bool] = {}  # by line start: lines hold many numbers, the answer is the line's
     for sentence in sentences:
+        clauses: _Clauses | None = None
         for value, low, unit, start, end in _quantities(sentence, rejected):
-            if _in_conditions_list(doc.body, start):
+            line_start = doc.line_start(start)
+            if line_start not in conditions:
+                conditions[line_start] = _in_conditions_list(body, line_start)
+            if conditions[line_start]:
                 continue
-            paragraph = doc.body[_paragraph_start(doc.body, sentence.start) : start]
-            clause_start = max(sentence.text.rfind(ch, 0, start - sentence.start) for ch in ",;") + 1
+            clauses = clauses or _Clauses(sentence.text)
+            local_start = start - sentence.start
+            paragraph_start = doc.line_start(sentence.start)
+            clause_start = max(last_before(clauses.quote, local_start) + 1, local_start - _WINDOW)
             quote, q_start, q_end = doc.quote(sentence.start + clause_start, end)
-            indicator = _indicator(sentence.text, start - sentence.start, end - sentence.start)
-            is_baseline = bool(_BASELINE_MARK.search(paragraph)) and not _FUTURE_MARK.search(paragraph)
+            indicator = _indicator(clauses, local_start, end - sentence.start)
+            is_baseline = baseline_marks.within(paragraph_start, start) and not future_marks.within(
+                paragraph_start, start
+            )
             own_year = re.match(r"\((20\d{2})年\)", doc.body[end : end + 8])
             fact = Target(
                 indicator=indicator,
@@ -193,7 +277,7 @@ def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target
                 if own_year
                 else None
                 if is_baseline
-                else _year(paragraph, None) or _year(doc.body[_section_start(doc.body, start) : start], plan_year),
+                else years.last(paragraph_start, start) or years.last(sections.start(doc, start), start) or plan_year,
                 quote=quote,
                 start=q_start,
                 end=q_end,
@@ -215,8 +299,13 @@ def _quantities(
     """The quantities of a sentence; absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
     found = []
     text = sentence.text
+    clauses = _Clauses(text)
+    opened = closed = counted = 0  # “ and ” before the number, counted as the numbers go by
     for m in QUANTITY.finditer(text):
-        if _skip_quantity(text, m):
+        opened += text.count("“", counted, m.start())
+        closed += text.count("”", counted, m.start())
+        counted = m.start()
+        if _skip_quantity(clauses, m, opened > closed):
             continue
         value = parse_number(m.group("num"))
         if value is None:
