@@ -170,7 +170,8 @@ def extract_with_progress(paths: list[Path], jobs: int | None, time_limit: float
 
         def on_file_done(path: Path, outcome: object) -> None:
             if isinstance(outcome, FileFailure):
-                progress.console.print(escape(outcome.message()), style="red", soft_wrap=True)
+                # markup, not style=: a style would also paint the live progress line drawn after it
+                progress.console.print(f"[red]{escape(outcome.message())}[/red]")
             progress.update(task, advance=1, description=f"extracted {path.name}")
 
         corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit)
@@ -301,8 +302,7 @@ def load_compare_records(data: Path, saved: Path | None) -> list[ExtractionRecor
     if not data.is_dir():
         errors.print(escape(f"error: {data}: not a directory"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
-    corpus = extract_files(policy_files(data))
-    report_failures(corpus.failures)
+    corpus = extract_files(policy_files(data), report_failure_at_once)
     if not corpus.records:
         errors.print(escape(f"error: {data}: no document could be read"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)

@@ -39,10 +39,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 
-from .document import Document
 from .errors import InputError
-from .pipeline import extract_document
-from .reader import read_text
 from .records import ExtractionRecord
 
 DEFAULT_BASE_S = 60.0
@@ -82,6 +79,12 @@ def extract_path(path: str | Path, on_decoded: Callable[[int], None] | None = No
 
     `on_decoded(chars)` is called once the text is decoded, before the (possibly long) extraction.
     """
+    # imported here, not at the top: the parent process only hands out paths, and loading every
+    # extractor there would add their import time (~0.2 s) to each `policykg` command
+    from .document import Document
+    from .pipeline import extract_document
+    from .reader import read_text
+
     path = Path(path)
     try:
         original, encoding = read_text(path)
@@ -114,6 +117,8 @@ def serve_requests(fd: int, parent_pid: int) -> None:
     """The worker's loop: say ("ready",), then for each (index, path) received reply
     ("decoded", index, chars) once the file is read and ("done", index, outcome) once extracted."""
     _die_with_parent(parent_pid)
+    import extract.pipeline  # noqa: F401  (loaded before "ready", so start-up is not charged to a document)
+
     conn = Connection(fd)
     conn.send(("ready", -1, None))
     while True:
