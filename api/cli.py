@@ -90,8 +90,8 @@ JobsOption = Annotated[
         "--jobs",
         "-j",
         min=1,
-        help="Worker processes extracting documents in parallel. [default: the number of CPUs]",
-        show_default=False,
+        help="Worker processes extracting documents in parallel.",
+        show_default="the number of CPUs",
     ),
 ]
 TimeLimitOption = Annotated[
@@ -134,7 +134,7 @@ def extraction_table(records: list[ExtractionRecord]) -> Table:
 
 @app.command()
 def extract(
-    files: Annotated[list[Path], typer.Argument(help="Policy text files (UTF-8 or GB18030).", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Policy text files (UTF-8 or GB18030; UTF-8 or UTF-16 with a byte-order mark).", show_default=False)],
     output_format: Annotated[
         ExtractFormat, typer.Option("--format", "-f", help="json: the extraction records; table: a summary.")
     ] = ExtractFormat.json,
