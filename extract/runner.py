@@ -19,7 +19,7 @@ when a ready worker receives the document, so neither waiting in the queue nor w
 counts; until the worker has decoded the file, the limit is computed from its size in bytes
 (never fewer than its characters, so never the stricter limit).
 
-Workers are fresh interpreters (`sys.executable -I -c ...`, never a fork of a parent that may hold
+Workers are fresh interpreters (`sys.executable -c ...`, never a fork of a parent that may hold
 threads and locks), at most `jobs` of them (default: the number of CPUs), one document at a time
 each. Outcomes come back in input order; `on_done` is called as each document finishes, in
 completion order, so callers can report errors and progress at once.
@@ -134,10 +134,12 @@ def serve_requests(fd: int, parent_pid: int) -> None:
             conn.send(("done", index, failure))
 
 
-# The package root goes first on the worker's sys.path, so it runs this very code whatever its cwd.
+# The worker runs this very code whatever its cwd: the package root goes first on sys.path and the
+# cwd (-c puts it there as '') is dropped. Not -I: that would also drop the user site-packages
+# where a `pip install --user` keeps the dependencies.
 _BOOT = (
-    "import sys; sys.path.insert(0, sys.argv[1]); from extract.runner import serve_requests; "
-    "serve_requests(int(sys.argv[2]), int(sys.argv[3]))"
+    "import sys; '' in sys.path and sys.path.remove(''); sys.path.insert(0, sys.argv[1]); "
+    "from extract.runner import serve_requests; serve_requests(int(sys.argv[2]), int(sys.argv[3]))"
 )
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 # A worker that has not imported the extractors by then is taken for broken (they take ~0.2 s).
@@ -159,7 +161,7 @@ class _Worker:
     def __init__(self) -> None:
         parent_end, child_end = Pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, _PACKAGE_ROOT, str(child_end.fileno()), str(os.getpid())],
+            [sys.executable, "-c", _BOOT, _PACKAGE_ROOT, str(child_end.fileno()), str(os.getpid())],
             pass_fds=[child_end.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,  # stdout is the CLI's data channel: nothing from an extractor may land there
