@@ -117,7 +117,10 @@ def serve_requests(fd: int, parent_pid: int) -> None:
     """The worker's loop: say ("ready",), then for each (index, path) received reply
     ("decoded", index, chars) once the file is read and ("done", index, outcome) once extracted."""
     _die_with_parent(parent_pid)
-    import extract.pipeline  # noqa: F401  (loaded before "ready", so start-up is not charged to a document)
+    # Ctrl-C reaches the whole process group: the parent stops the workers, and a traceback from
+    # each of them would only bury its message
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from . import pipeline  # noqa: F401  (loaded before "ready", so start-up is not charged to a document)
 
     conn = Connection(fd)
     conn.send(("ready", -1, None))
