@@ -111,23 +111,30 @@ def build_agencies(doc: Document, measures: list[Measure]) -> tuple[list[Agency]
     shared = set().union(*(lst.shared for lst in lists)) if lists else set()
     starts = [m.start for m in measures]
     agencies: dict[str, Agency] = {}
-    collective: list[str] = []
+    collective: dict[str, None] = {}  # ordered sets: membership tests stay O(1) when a body
+    aliases: dict[str, dict[str, None]] = {}  # appears in thousands of measures
+    in_measures: dict[str, dict[str, None]] = {}
+    leads: dict[str, dict[str, None]] = {}
     for lst in lists:
         measure = _measure_at(measures, starts, doc.offsets[lst.start])
         for surface, lead in [(n, True) for n in lst.lead] + [(n, False) for n in lst.others]:
             name = canon[surface]
             if is_collective(surface) or surface in shared:
-                if name not in collective:
-                    collective.append(name)
+                collective.setdefault(name)
                 continue
-            agency = agencies.setdefault(name, Agency(name=name, aliases=[], measures=[]))
-            if surface not in agency.aliases:
-                agency.aliases.append(surface)
-            if measure and measure.id not in agency.measures:
-                agency.measures.append(measure.id)
-            if measure and lead and measure.id not in agency.lead_measures:
-                agency.lead_measures.append(measure.id)
-    return list(agencies.values()), collective
+            if name not in agencies:
+                agencies[name] = Agency(name=name, aliases=[], measures=[])
+                aliases[name], in_measures[name], leads[name] = {}, {}, {}
+            aliases[name].setdefault(surface)
+            if measure:
+                in_measures[name].setdefault(measure.id)
+                if lead:
+                    leads[name].setdefault(measure.id)
+    for name, agency in agencies.items():
+        agency.aliases = list(aliases[name])
+        agency.measures = list(in_measures[name])
+        agency.lead_measures = list(leads[name])
+    return list(agencies.values()), list(collective)
 
 
 def _measure_at(measures: list[Measure], starts: list[int], position: int) -> Measure | None:

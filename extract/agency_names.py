@@ -217,10 +217,12 @@ def level_prefix(names: list[str]) -> str:
     return m.group(0) if m else ""
 
 
-def _clean_extent(text: str, start: int) -> int:
-    """End of a clean list: its closing bracket, the line end or a full stop."""
+def _clean_extent(text: str, start: int, limit: int) -> int:
+    """End of a clean list: its closing bracket, the line end or a full stop; `limit` if none
+    comes before it (the next label: reading on from every label to the line's end was quadratic
+    on a line of labels)."""
     depth = 0
-    for i in range(start, len(text)):
+    for i in range(start, limit):
         ch = text[i]
         if ch in "(〔[【":
             depth += 1
@@ -230,7 +232,7 @@ def _clean_extent(text: str, start: int) -> int:
             depth -= 1
         elif ch in "\n。" and depth == 0:
             return i
-    return len(text)
+    return limit
 
 
 def find_lists(text: str, scrambled: bool = False, city: str | None = None) -> list[ResponsibilityList]:
@@ -253,7 +255,7 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
         begin = after.end()
         stop = labels[i + 1].start() if i + 1 < len(labels) else len(text)
         if not scrambled:
-            stop = min(stop, _clean_extent(text, begin))
+            stop = _clean_extent(text, begin, stop)
         # 牵头单位:…;责任单位:… in one parenthetical is one list with two parts
         joined = current is not None and text[current.end : m.start()].strip(" ,;、。.") == ""
         prefix = level_prefix(current.names) or usual if joined and current else usual

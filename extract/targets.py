@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import defaultdict
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
@@ -62,7 +63,11 @@ _MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|�
 _THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*(?:以上|以下|及以上|以内)?的(?!比重)")
 # the numbers of a list that ends right before this one (…1亿元、5亿元、)
 _LIST_BEFORE = re.compile(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$")
-_LIST_SEP_END = re.compile(r"[、和及或至]\s*$")
+# the pieces of those two patterns, to follow a list number by number (see `_Lists`)
+_LIST_SEPS = "、和及或至"
+_LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
+_NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
+_THRESHOLD_TAIL = re.compile(r"(?:以上|以下|及以上|以内)?的(?!比重)")
 _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 # Characters a quantity's tests read around it: a few words each, a list of thresholds a few
 # dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
@@ -111,8 +116,10 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
     return False
 
 
-def _skip_quantity(clauses: _Clauses, m: re.Match[str], quoted: bool) -> bool:
-    """`quoted`: the number stands inside “…” (more “ than ” before it in the sentence)."""
+def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool) -> bool:
+    """Whether the sentence's `index`-th quantity match is no goal; `quoted`: it stands inside
+    “…” (more “ than ” before it in the sentence)."""
+    m = lists.matches[index]
     text, start = clauses.text, m.start()
     before, after = text[max(0, start - _WINDOW) : start], text[m.end() : m.end() + _WINDOW]
     num, unit = m.group("num"), m.group("unit")
@@ -129,8 +136,8 @@ def _skip_quantity(clauses: _Clauses, m: re.Match[str], quoted: bool) -> bool:
     eligible = clauses.opens_eligible(start)
     if not num[0].isdigit() and eligible:
         return True
-    if _THRESHOLD_AFTER.match(after) and (
-        eligible or unit in ("亿元", "万元", "亿") or _list_opens_eligible(clauses, before, start)
+    if lists.threshold_after(index) and (
+        eligible or unit in ("亿元", "万元", "亿") or clauses.opens_eligible(lists.head_end(index))
     ):
         return True
     # the end-anchored tests read the clause's last words (their longest phrase is 4)
@@ -146,12 +153,67 @@ def _skip_quantity(clauses: _Clauses, m: re.Match[str], quoted: bool) -> bool:
     )
 
 
-def _list_opens_eligible(clauses: _Clauses, before: str, start: int) -> bool:
-    """The number closes a list (…1亿元、5亿元、10亿元) whose clause starts with 对 or 凡."""
-    if not _LIST_SEP_END.search(before):
-        return False  # no list ends right before the number (the common case, checked cheaply)
-    head = _LIST_BEFORE.sub("", before)
-    return clauses.opens_eligible(start - (len(before) - len(head)))
+class _Lists:
+    """Lists of numbers around each quantity match of a sentence (1亿元、5亿元、10亿元的企业).
+
+    Whether a list of numbers ending in 的 follows a number (`_THRESHOLD_AFTER`), and where the
+    list of numbers right before it begins (`_LIST_BEFORE`), follow from the answer for the next
+    (or previous) number when the two are linked by a list separator; so the list is read once,
+    not once per number in it (a list of thousands of numbers was quadratic). Where numbers are
+    not linked that simply, the patterns are matched on a window around the number."""
+
+    def __init__(self, text: str, matches: list[re.Match[str]]) -> None:
+        self.text, self.matches = text, matches
+        n = len(matches)
+        self._after: list[bool] = [False] * n
+        for i in reversed(range(n)):
+            end = matches[i].end()
+            if _THRESHOLD_TAIL.match(text, end):
+                self._after[i] = True
+                continue
+            item = _NEXT_ITEM.match(text, end)
+            if item and i + 1 < n and item.end() == matches[i + 1].end() and not matches[i + 1].group("low"):
+                self._after[i] = self._after[i + 1]
+            else:
+                self._after[i] = bool(_THRESHOLD_AFTER.match(text[end : end + _WINDOW]))
+        self._head: list[int | None] = [None] * n
+
+    def threshold_after(self, i: int) -> bool:
+        return self._after[i]
+
+    def head_end(self, i: int) -> int:
+        """Where the text before the list that ends right before the i-th number ends."""
+        chain = [i]  # numbers linked to the one before them: they share its answer
+        while self._head[chain[-1]] is None and self._linked_to_previous(chain[-1]):
+            chain.append(chain[-1] - 1)
+        last = chain[-1]
+        if self._head[last] is None:
+            self._head[last] = self._own_head_end(last)
+        for j in chain:
+            self._head[j] = self._head[last]
+        return self._head[i]  # type: ignore[return-value]
+
+    def _ends_after_separator(self, start: int) -> bool:
+        last = start
+        while last > 0 and self.text[last - 1].isspace():
+            last -= 1
+        return last > 0 and self.text[last - 1] in _LIST_SEPS
+
+    def _linked_to_previous(self, i: int) -> bool:
+        """The i-th number follows the previous one across a list separator (…5亿元、10亿元)."""
+        if i == 0 or not self._ends_after_separator(self.matches[i].start()):
+            return False
+        previous = self.matches[i - 1]
+        return not previous.group("low") and bool(
+            _LIST_LINK.fullmatch(self.text, previous.end(), self.matches[i].start())
+        )
+
+    def _own_head_end(self, i: int) -> int:
+        start = self.matches[i].start()
+        if not self._ends_after_separator(start):
+            return start  # no list ends right before the number (the common case)
+        before = self.text[max(0, start - _WINDOW) : start]
+        return start - (len(before) - len(_LIST_BEFORE.sub("", before)))
 
 
 def _indicator(clauses: _Clauses, start: int, end: int) -> str:
@@ -300,12 +362,13 @@ def _quantities(
     found = []
     text = sentence.text
     clauses = _Clauses(text)
+    lists = _Lists(text, list(QUANTITY.finditer(text)))
     opened = closed = counted = 0  # “ and ” before the number, counted as the numbers go by
-    for m in QUANTITY.finditer(text):
+    for index, m in enumerate(lists.matches):
         opened += text.count("“", counted, m.start())
         closed += text.count("”", counted, m.start())
         counted = m.start()
-        if _skip_quantity(clauses, m, opened > closed):
+        if _skip_quantity(clauses, lists, index, opened > closed):
             continue
         value = parse_number(m.group("num"))
         if value is None:
@@ -334,19 +397,20 @@ def _bigrams(text: str) -> set[str]:
 def _drop_restated(facts: list[Target]) -> list[Target]:
     """Plans restate their headline goals inside the measures; keep the first statement."""
     kept: list[Target] = []
+    # earlier statements by value and unit; a fact is compared with the last RESTATED_MEMORY of
+    # them, so that thousands of numbers of one value stay linear (a plan restates a few)
+    earlier: dict[tuple[float | int, str], list[set[str]]] = defaultdict(list)
     for fact in facts:
         grams = _bigrams(fact.indicator)
-        if any(
-            k.value == fact.value
-            and k.unit == fact.unit
-            and grams
-            and len(grams & _bigrams(k.indicator)) / len(grams | _bigrams(k.indicator)) >= RESTATED_SIMILARITY
-            for k in kept
-        ):
+        same = earlier[(fact.value, fact.unit)]
+        if grams and any(len(grams & g) / len(grams | g) >= RESTATED_SIMILARITY for g in same[-RESTATED_MEMORY:]):
             continue
         kept.append(fact)
+        same.append(grams)
     return kept
 
 
+# how many earlier statements of one value a statement is compared with
+RESTATED_MEMORY = 200
 # share of indicator bigrams two statements of one goal have in common
 RESTATED_SIMILARITY = 0.4
