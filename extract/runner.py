@@ -206,7 +206,8 @@ def _format_seconds(seconds: float) -> str:
 class ExtractionPool:
     """Worker processes that extract documents under a time limit; use as a context manager.
 
-    `base_s` is the limit's base (see `time_limit_s`); `per_million_chars_s` its per-size allowance.
+    `base_s` is the limit's base (see `time_limit_s`); `per_million_chars_s` its per-size allowance
+    (PER_MILLION_CHARS_S when None, read when the pool is made).
     A document's clock starts when a ready worker receives it: worker start-up is not counted.
     """
 
@@ -214,7 +215,7 @@ class ExtractionPool:
         self,
         jobs: int | None = None,
         base_s: float = DEFAULT_BASE_S,
-        per_million_chars_s: float = PER_MILLION_CHARS_S,
+        per_million_chars_s: float | None = None,
     ) -> None:
         if jobs is not None and jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -222,7 +223,7 @@ class ExtractionPool:
             raise ValueError(f"the time limit must be positive, not {base_s}")
         self.jobs = jobs or default_jobs()
         self.base_s = base_s
-        self.per_million_chars_s = per_million_chars_s
+        self.per_million_chars_s = PER_MILLION_CHARS_S if per_million_chars_s is None else per_million_chars_s
         self.workers: list[_Worker] = []
         self._failed_starts = 0
         self._last_start_failure = ""

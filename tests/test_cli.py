@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES, GOOD_DOCUMENTS
 from typer.testing import CliRunner
 
+import extract.runner
 from api.cli import app
 from api.query import UNKNOWN_CITY
 from extract.records import ExtractionRecord
@@ -163,6 +164,21 @@ def test_build_builds_good_files_and_names_each_broken_one(mixed_documents, tmp_
     assert "records.json" in result.stdout and "policies" in result.stdout
     for name in broken:
         assert name not in result.stdout  # errors go to stderr only
+
+
+def test_build_writes_the_good_files_when_one_runs_over_its_time_limit(
+    good_documents: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (FIXTURES / GOOD_DOCUMENTS[0]).read_text(encoding="utf-8")
+    (good_documents / "big.txt").write_text(text * 8000, encoding="utf-8")  # ~9 s of extraction
+    monkeypatch.setattr(extract.runner, "PER_MILLION_CHARS_S", 0.0)  # --time-limit alone decides
+    out = tmp_path / "out"
+    result = run("build", good_documents, "--out", out, "--time-limit", "0.5")
+    assert result.exit_code == 1, result.output
+    assert f"error: {good_documents / 'big.txt'}: extraction stopped after" in result.stderr
+    assert "1 of 3 documents failed and were left out" in result.stderr
+    records = json.loads((out / "records.json").read_text(encoding="utf-8"))
+    assert sorted(item["doc"] for item in records) == sorted(GOOD_DOCUMENTS)
 
 
 def test_build_of_good_files_exits_zero_and_summarises_them(good_documents: Path, tmp_path: Path) -> None:
