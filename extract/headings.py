@@ -173,18 +173,19 @@ def parse_outline(text: str, original: str = "", offsets: list[int] | None = Non
 
 
 def outline_from(items: list[Item], begin: int) -> list[Item]:
-    """The outline of the text from `begin` on (the plan a notice wraps): the items before it are
-    dropped and the rest relinked as if those had never been read. Filtering alone would leave
-    an item whose parent is gone (a notice's 7. above the plan's (一)), a tree with a hole in it."""
+    """The outline of the text from `begin` on (the plan a notice wraps): the items before it
+    are dropped. An item whose parent is dropped (the notice's 7. above the plan's (一)…) becomes
+    a root: filtering alone left it pointing at an item outside the outline, a tree with a hole
+    that the measures' walk up the tree fell into (KeyError). Parents precede their children, so
+    a kept item's kept ancestors are a chain up to its first dropped one."""
     kept = [it for it in items if it.start >= begin]
     if len(kept) == len(items):
         return items
-    builder = _Builder()
-    for item in kept:
-        item.parent, item.children = None, []
-        builder.place(item)
-    for item in reversed(kept):
-        item.subtree_end = item.children[-1].subtree_end if item.children else item.end
+    inside = {id(it) for it in kept}
+    for item in kept:  # in document order: a parent's depth is set before its children's
+        if item.parent is not None and id(item.parent) not in inside:
+            item.parent = None
+        item.depth = item.parent.depth + 1 if item.parent else 0
     return kept
 
 
