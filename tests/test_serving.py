@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import api.server
+import extract.runner
 from api.app import create_app
 from api.cli import app
 from api.search import QuestionReader
@@ -101,3 +102,20 @@ def test_jieba_falls_back_to_a_fresh_private_temporary_directory(
         assert directory.stat().st_uid == os.getuid()
     finally:
         shutil.rmtree(directory)
+
+
+def test_a_build_that_lost_a_document_to_its_time_limit_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = (FIXTURES / GOOD_DOCUMENTS[0]).read_text(encoding="utf-8")
+    (folder / "good.txt").write_text(text, encoding="utf-8")
+    (folder / "big.txt").write_text(text * 8000, encoding="utf-8")  # ~9 s of extraction
+    monkeypatch.setattr(extract.runner, "PER_MILLION_CHARS_S", 0.0)
+    cache = tmp_path / "cache"
+    served = load_served_graph(folder, cache, time_limit_base_s=0.5)
+    assert [r.doc for r in served.records] == ["good.txt"]
+    [failure] = served.failures
+    assert failure.transient and "extraction stopped after" in failure.problem
+    assert not list(cache.rglob("records.json"))  # the next start tries big.txt again
