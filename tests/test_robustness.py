@@ -1,0 +1,158 @@
+"""Robustness of the extractor: a seeded mutation fuzz of the seeds, the crashes it found, and
+guards that the rules once superlinear in their input stay linear.
+
+The generators (mutations, adversarial shapes, record checks) live in
+`bench/bench_robustness.py`, which runs the same fuzz longer and the shapes at more sizes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from extract.amounts import MAX_PLAUSIBLE
+from extract.document import Document
+from extract.headings import outline_from, parse_outline
+from extract.pipeline import extract_text
+
+
+def _load_bench():
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_robustness.py"
+    spec = importlib.util.spec_from_file_location("bench_robustness", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_robustness", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+FUZZ_DOCUMENTS = 300
+FUZZ_SEED = 20261201
+# a mutated seed (some 20-130 KB, with runs of thousands of numbers) takes at most ~1 s
+FUZZ_MAX_SECONDS = 2.0
+# time(4n) / time(n) of a linear rule is about 4; quadratic would be 16
+LINEAR_BOUND = 8.0
+
+
+def test_mutation_fuzz_of_the_seeds(record_property) -> None:
+    report = bench.fuzz(FUZZ_DOCUMENTS, FUZZ_SEED)
+    summary = report.summary()
+    record_property("fuzz", summary)
+    print("fuzz:", summary)
+    assert report.documents == FUZZ_DOCUMENTS
+    assert report.crashes == []
+    assert report.violations == []  # quotes are text[start:end], no sum above 10^12, no inf
+    assert max(report.times) < FUZZ_MAX_SECONDS, summary
+    assert set(report.mutations) == {m.__name__.lstrip("_") for m in bench.MUTATIONS}
+
+
+# ---------------------------------------------------------------- sums above 10^12
+
+
+def _instrument_amounts(text: str) -> list[int | None]:
+    return [i.amount_yuan for i in extract_text(text).instruments]
+
+
+def test_a_sum_of_1e309_yuan_is_rejected_with_a_warning() -> None:
+    text = "对新认定的高新技术企业,给予1" + "0" * 309 + "元奖励。"
+    record = extract_text(text)  # was OverflowError: cannot convert float infinity to integer
+    assert all(i.amount_yuan is None for i in record.instruments)
+    assert len(record.warnings) == 1
+    assert "10^12" in record.warnings[0]
+    assert f"[{text.index('1000')}, {text.index('元奖励') + 1}]" in record.warnings[0]
+
+
+def test_a_sum_above_10_12_yuan_is_rejected_not_stored() -> None:
+    record = extract_text("对新认定的高新技术企业,给予99999999999亿元奖励。")
+    assert [i.amount_yuan for i in record.instruments] == [None] * len(record.instruments)
+    assert any("99999999999亿元" in w and "10^12" in w for w in record.warnings)
+
+
+def test_sums_up_to_10_12_yuan_are_kept() -> None:
+    assert 10**12 in _instrument_amounts("对重大项目给予10000亿元补助。")
+    assert 50 * 10**4 in _instrument_amounts("对重大项目给予50万元补助,给予10001亿元奖励。")
+    assert 10001 * 10**8 not in _instrument_amounts("对重大项目给予10001亿元奖励。")
+
+
+def test_absurd_quantities_are_no_targets() -> None:
+    text = "到2025年,新增高新技术企业" + "9" * 400 + "家,技术合同成交额达到99999999999亿元,R&D投入强度达到3%。"
+    record = extract_text(text)
+    values = [t.value for t in record.targets + record.baselines]
+    assert values == [3]
+    assert sum("quantity above 10^12" in w for w in record.warnings) == 2
+
+
+def test_warnings_survive_the_record_round_trip() -> None:
+    record = extract_text("给予99999999999亿元奖励。")
+    assert type(record).from_dict(record.to_dict()).warnings == record.warnings
+
+
+# ---------------------------------------------------------------- jumbled headings
+
+_JUMBLED = [
+    "7.加强科技创新",
+    "大连市人民政府关于印发大连市科技创新若干政策的通知",
+    "(一)支持企业研发",
+    "大连市科技创新若干政策",
+    "一、总体要求",
+    "(二)对企业给予100万元奖励。",
+    "第三条 对孵化器给予50万元补助。",
+]
+
+
+def test_jumbled_headings_of_a_notice_make_a_valid_tree() -> None:
+    text = "\n".join(_JUMBLED) + "\n"
+    record = extract_text(text)  # was KeyError: 140588028559184
+    assert bench.record_problems(text, record) == []
+    # the notice's 7. and (一) are no measures of the plan; the plan's items are
+    assert record.measures and all(m.start > text.index("若干政策\n") for m in record.measures)
+    assert 100 * 10**4 in [i.amount_yuan for i in record.instruments]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(5))))
+def test_any_heading_order_extracts(order: tuple[int, ...]) -> None:
+    lines = [_JUMBLED[i] for i in order] + _JUMBLED[5:]
+    text = "\n".join(lines) + "\n"
+    record = extract_text(text)
+    assert bench.record_problems(text, record) == []
+    for measure in record.measures:
+        assert measure.level == measure.path.count("/") + 1
+
+
+def test_outline_from_drops_the_notice_and_keeps_a_tree() -> None:
+    doc = Document.from_text("\n".join(_JUMBLED) + "\n", "t")
+    items = parse_outline(doc.text)
+    begin = doc.text.index("大连市科技创新若干政策\n") + 1
+    kept = outline_from(items, begin)
+    assert kept and all(item.start >= begin for item in kept)
+    ids = {id(item) for item in kept}
+    for item in kept:
+        assert item.parent is None or id(item.parent) in ids
+        assert item.depth == (item.parent.depth + 1 if item.parent else 0)
+        assert all(id(child) in ids for child in item.children)
+
+
+# ---------------------------------------------------------------- linearity
+
+
+@pytest.mark.parametrize("shape", sorted(bench.SHAPES))
+def test_linear_in_input_size(shape: str) -> None:
+    (n, small), (big, large) = bench.scaling(shape, (1, 4), repeat=2)
+    assert big == 4 * n
+    assert large < LINEAR_BOUND * small, f"{shape}: {small * 1000:.0f} ms at {n}, {large * 1000:.0f} ms at {big}"
+
+
+def test_linearity_inputs_extract_cleanly() -> None:
+    for shape, build in bench.SHAPES.items():
+        text = build(50)
+        record = extract_text(text)
+        assert bench.record_problems(text, record) == [], shape
+        assert all(math.isfinite(t.value) for t in record.targets), shape
+        assert all(i.amount_yuan is None or i.amount_yuan <= MAX_PLAUSIBLE for i in record.instruments), shape
