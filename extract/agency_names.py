@@ -64,10 +64,22 @@ class ResponsibilityList:
     others: list[str] = field(default_factory=list)
     shared: set[str] = field(default_factory=set)  # names collective only in this list's context
     prose: bool = False  # read from a sentence (市科技局负责…), not from a labelled list
+    # `lead` as a set, grown as `lead` grows (lists are only ever extended)
+    _lead_set: set[str] = field(default_factory=set, repr=False, compare=False)
+    _lead_counted: int = field(default=0, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
-        return self.lead + [n for n in self.others if n not in self.lead]
+        lead = set(self.lead)
+        return self.lead + [n for n in self.others if n not in lead]
+
+    def last_name(self) -> str | None:
+        """`names[-1]`, without building `names`: a page of thousands of lists joined into one
+        asked for it at each, which was quadratic."""
+        self._lead_set.update(self.lead[self._lead_counted :])
+        self._lead_counted = len(self.lead)
+        lead = self._lead_set
+        return next((n for n in reversed(self.others) if n not in lead), self.lead[-1] if self.lead else None)
 
 
 def is_collective(name: str) -> bool:
@@ -213,7 +225,11 @@ def parse_names(
 
 
 def level_prefix(names: list[str]) -> str:
-    m = _LEVEL_PREFIX.match(names[-1]) if names else None
+    return _prefix_of(names[-1] if names else None)
+
+
+def _prefix_of(name: str | None) -> str:
+    m = _LEVEL_PREFIX.match(name) if name else None
     return m.group(0) if m else ""
 
 
@@ -258,7 +274,7 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
             stop = _clean_extent(text, begin, stop)
         # 牵头单位:…;责任单位:… in one parenthetical is one list with two parts
         joined = current is not None and text[current.end : m.start()].strip(" ,;、。.") == ""
-        prefix = level_prefix(current.names) or usual if joined and current else usual
+        prefix = _prefix_of(current.last_name()) or usual if joined and current else usual
         parsed = parse_names(text[begin:stop], scrambled, city, prefix)
         if not parsed.names:
             continue

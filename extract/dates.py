@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -71,13 +72,16 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateHi
 
 def parse_compact(digits: str, near_years: list[int]) -> str | None:
     """201974 → 2019-07-04: a date that lost 年月日, read only when exactly one reading is valid
-    and its year is close to the document's other years (so a stray number is not a date)."""
+    and its year is close to the document's other years (so a stray number is not a date).
+    `near_years` is sorted (the nearest is found by bisection: a page of thousands of dates and
+    such lines made a scan of all the years for each line quadratic)."""
     if not 5 <= len(digits) <= 8:
         return None
     year, rest = int(digits[:4]), digits[4:]
     if not 1949 <= year <= 2100:
         return None
-    if near_years and min(abs(year - y) for y in near_years) > 2:
+    i = bisect.bisect_left(near_years, year)
+    if near_years and min(abs(year - y) for y in near_years[max(0, i - 1) : i + 1]) > 2:
         return None
     readings: set[str] = set()
     for cut in range(1, len(rest)):

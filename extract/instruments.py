@@ -455,7 +455,24 @@ def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> b
     return figures.any_in(inst.type, inst.start - RESTATEMENT_DISTANCE, inst.start + RESTATEMENT_DISTANCE)
 
 
-_NAMING_VERBS = re.compile(r".*(?:设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入)")
+# the verbs that name what a promise runs through; the qualifier of a programme is what follows
+# the last of them (in the order tried at one position: 按照 before 按, 发挥好 before 发挥)
+_NAMING_VERB = re.compile(r"设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入")
+
+
+def _after_naming_verbs(text: str) -> str:
+    """Each line of `text` from after its last naming verb: what `re.sub(".*(?:verbs)", "", text)`
+    gives, without that pattern's cost, quadratic in the words after the last verb (a `.*` tried
+    from each of them)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        for pos in range(len(line) - 1, -1, -1):
+            m = _NAMING_VERB.match(line, pos)
+            if m:
+                line = line[m.end() :]
+                break
+        out.append(line)
+    return "\n".join(out)
 
 
 def _programme_name(inst: Instrument) -> str | None:
@@ -467,7 +484,7 @@ def _programme_name(inst: Instrument) -> str | None:
     if not hits:
         return None
     cue, pos = max(hits, key=lambda h: len(h[0]))
-    qualifier = _NAMING_VERBS.sub("", text[:pos])
+    qualifier = _after_naming_verbs(text[:pos])
     return re.sub(r"[^\u3400-\u9fff]", "", qualifier) + cue
 
 

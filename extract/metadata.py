@@ -308,7 +308,7 @@ def _years(text: str, number: _Found | None) -> list[int]:
     years = [int(h.iso[:4]) for h in find_dates(text)]
     if number:
         years += [int(y) for y in re.findall(r"(?:19|20)\d{2}", number.value)]
-    return years
+    return sorted(set(years))  # what dates.parse_compact takes
 
 
 def _signature(doc: Document, years: list[int]) -> tuple[_Found | None, _Found] | None:
