@@ -55,11 +55,25 @@ def load_seeds() -> list[str]:
 # ---------------------------------------------------------------- mutations
 
 _NOTICE_TITLE = "大连市人民政府关于印发大连市科技创新若干政策的通知"
-_HEADINGS = ["7.加强科技创新", "(一)支持企业研发", "第三条 适用范围", "一、总体要求", "(3)给予奖励", "第二章 附则", "①优化服务"]
+_HEADINGS = [
+    "7.加强科技创新",
+    "(一)支持企业研发",
+    "第三条 适用范围",
+    "一、总体要求",
+    "(3)给予奖励",
+    "第二章 附则",
+    "①优化服务",
+]
 _BRACKETS = "()()〔〕【】《》“”[]"
 _CONTROL = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x2028, 0x2029)]
 _FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
-_HUGE = ["给予1" + "0" * 309 + "元奖励", "给予99999999999亿元奖励", "达到" + "9" * 400 + "家", "新增1e309家", "补助" + "9" * 30 + "万元"]
+_HUGE = [
+    "给予1" + "0" * 309 + "元奖励",
+    "给予99999999999亿元奖励",
+    "达到" + "9" * 400 + "家",
+    "新增1e309家",
+    "补助" + "9" * 30 + "万元",
+]
 
 
 def _lines(text: str) -> list[str]:
@@ -301,13 +315,30 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "percent run": lambda n: _HEAD + "提高" + "1%" * n + "。\n",
     "sums, no punctuation": lambda n: _HEAD + "对企业给予1万元奖励" * n + "\n",
     "quantity 、-list": lambda n: _HEAD + "对" + "、".join(f"{i}家" for i in range(n)) + "的企业给予支持。\n",
-    "headings": lambda n: _HEAD + "".join(f"({'一二三四五六七八九'[i % 9]})加强建设\n{i % 90 + 1}.给予补助\n" for i in range(n)),
+    "headings": lambda n: (
+        _HEAD + "".join(f"({'一二三四五六七八九'[i % 9]})加强建设\n{i % 90 + 1}.给予补助\n" for i in range(n))
+    ),
     "date lines": lambda n: _HEAD + "大连市科学技术局\n2018年5月16日\n" * n,
     "long line": lambda n: _HEAD + "加强科技创新能力建设支持企业发展" * n + "\n",
     "years and targets": lambda n: _HEAD + "到2025年新增高新技术企业500家" * n + "\n",
     "brackets": lambda n: _HEAD + "(" * n + "市科技局负责" + ")" * n + "\n",
     "same programme": lambda n: _HEAD + "".join(f"设立第{i}号科技成果转化天使投资基金。\n" for i in range(n)),
+    "line of list labels": lambda n: _HEAD + "牵头单位:" * n + "\n",
+    "long programme name": lambda n: _HEAD + "设立" + "科技" * n + "创新券。\n",
+    "compact date lines": lambda n: _HEAD + "2018年5月16日\n" * n + "201974\n" * n,
+    "scrambled joined lists": lambda n: (
+        _HEAD + "加强.建设.企业.发展。" * 50 + "\n" + "责任单位,市科技局 市财政局 " * n + "\n"
+    ),
+    "scrambled page": lambda n: "\n".join([_scrambled_seed()] * n),
 }
+
+
+@cache
+def _scrambled_seed() -> str:
+    """The seed whose punctuation a converter scrambled (it takes the scrambled-page rules)."""
+    return (SEEDS / "004_7f80bdea92671ae8.txt").read_text(encoding="utf-8")
+
+
 # base size of each shape: some 50 ms on the project's machine (the bench times 1×, 2× and 4×
 # of it, the tests 1× and 4×)
 SHAPE_SIZES: dict[str, int] = {
@@ -324,6 +355,11 @@ SHAPE_SIZES: dict[str, int] = {
     "years and targets": 1000,
     "brackets": 20_000,
     "same programme": 500,
+    "line of list labels": 4000,
+    "long programme name": 6000,
+    "compact date lines": 900,
+    "scrambled joined lists": 800,
+    "scrambled page": 2,
 }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
+import random
+import re
 import sys
 from pathlib import Path
 
@@ -156,3 +158,56 @@ def test_linearity_inputs_extract_cleanly() -> None:
         assert bench.record_problems(text, record) == [], shape
         assert all(math.isfinite(t.value) for t in record.targets), shape
         assert all(i.amount_yuan is None or i.amount_yuan <= MAX_PLAUSIBLE for i in record.instruments), shape
+
+
+# ---------------------------------------------------------------- indexed lookups equal the scans
+
+
+def test_naming_verbs_without_the_quadratic_substitution() -> None:
+    from extract.instruments import _after_naming_verbs
+
+    pattern = re.compile(r".*(?:设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入)")
+    rng = random.Random(1)
+    alphabet = list("设立用好完善按照依托发挥落实施通过由构建纳入科技基金照好\n ")
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert _after_naming_verbs(text) == pattern.sub("", text), text
+
+
+def test_year_index_equals_searching_the_span() -> None:
+    from extract.targets import _YEAR, _year_value, _Years
+
+    rng = random.Random(2)
+    pieces = ["到2025年", "2020年", "年度", "5家", "至“十四五”末", "二〇二三年", "份", "\n", "新增", "9", "截至2019年"]
+    for _ in range(500):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        years = _Years(body)
+        line_starts = [0] + [i + 1 for i, ch in enumerate(body) if ch == "\n"]
+        for _ in range(10):
+            lo = rng.choice(line_starts)  # the spans asked about start a line (paragraph, section)
+            hi = rng.randint(lo, len(body))
+            found = [_year_value(m) for m in _YEAR.finditer(body[lo:hi])]
+            assert years.last(lo, hi) == (found[-1] if found else None), (body, lo, hi)
+
+
+def test_occurrences_and_cover_equal_the_scans() -> None:
+    from extract.index import Occurrences
+    from extract.instruments import SUPPORT, _Cover
+
+    rng = random.Random(3)
+    for _ in range(500):
+        text = "".join(
+            rng.choice(["给予", "奖励", "补助", ",", "企业", "奖补助", "1"]) for _ in range(rng.randint(0, 15))
+        )
+        found = Occurrences(SUPPORT, text)
+        separators = [i for i, ch in enumerate(text) if ch == ","]
+        for start in [0] + [s + 1 for s in separators]:
+            for end in range(start, len(text) + 1):
+                if not text[end : end + 1].isdigit() and end != len(text):
+                    continue  # the callers' spans end before a number (or at the end)
+                assert found.within(start, end) == bool(SUPPORT.search(text[start:end])), (text, start, end)
+        spans = [(rng.randint(0, 30), rng.randint(0, 30)) for _ in range(rng.randint(0, 5))]
+        cover = _Cover(spans)
+        for pos in range(32):
+            assert cover.holds(pos) == any(s <= pos < e for s, e in spans)
+            assert cover.closes(pos) == any(s < pos <= e for s, e in spans)
