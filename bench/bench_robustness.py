@@ -310,7 +310,10 @@ _HEAD = "大连市人民政府关于印发大连市科技创新政策的通知\n
 SHAPES: dict[str, Callable[[int], str]] = {
     "digit run": lambda n: _HEAD + "到2025年,企业达到" + "1" * n + "。\n",
     "市科技局、 list": lambda n: _HEAD + "市科技局、" * n + "负责。\n",
-    "promise sentence": lambda n: _HEAD + "对新认定的高新技术企业给予创新券支持,对孵化器给予贴息补助。" * n + "\n",
+    # one sentence of n promises: each was typed by re-reading the whole sentence
+    "promise sentence": lambda n: _HEAD + "对企业给予奖励," * n + "。\n",
+    "promise sentence with sums": lambda n: _HEAD + "对新认定的高新技术企业,给予50万元奖励," * n + "。\n",
+    "promise sentences": lambda n: _HEAD + "对新认定的高新技术企业给予创新券支持,对孵化器给予贴息补助。" * n + "\n",
     "measures with sums": lambda n: _HEAD + "".join(f"{i}.对企业给予{i}万元奖励。\n" for i in range(1, n + 1)),
     "percent run": lambda n: _HEAD + "提高" + "1%" * n + "。\n",
     "sums, no punctuation": lambda n: _HEAD + "对企业给予1万元奖励" * n + "\n",
@@ -344,7 +347,9 @@ def _scrambled_seed() -> str:
 SHAPE_SIZES: dict[str, int] = {
     "digit run": 50_000,
     "市科技局、 list": 4000,
-    "promise sentence": 400,
+    "promise sentence": 4000,
+    "promise sentence with sums": 1000,
+    "promise sentences": 400,
     "measures with sums": 600,
     "percent run": 2000,
     "sums, no punctuation": 1000,
@@ -467,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = scaling(name, factors, args.repeat)
             base_rate = rows[0][1] / rows[0][0]
             cells = "  ".join(f"{n:>7}: {t * 1000:7.1f} ms ({t / n / base_rate:4.2f})" for n, t in rows)
-            print(f"  {name:<22} {cells}")
+            print(f"  {name:<26} {cells}")
             figures["scaling"][name] = [{"size": n, "seconds": round(t, 4)} for n, t in rows]
     if "big" in parts:
         print(f"(c) big: the seeds repeated into one {args.big_mb:g} MB policy, in a child process")
