@@ -211,3 +211,35 @@ def test_occurrences_and_cover_equal_the_scans() -> None:
         for pos in range(32):
             assert cover.holds(pos) == any(s <= pos < e for s, e in spans)
             assert cover.closes(pos) == any(s < pos <= e for s, e in spans)
+
+
+def test_number_lists_followed_once_answer_as_the_patterns() -> None:
+    from extract.targets import _LIST_BEFORE, _THRESHOLD_AFTER, QUANTITY, _Clauses, _Lists
+
+    rng = random.Random(4)
+    pieces = [
+        "1亿元",
+        "5家",
+        "、",
+        "和",
+        "的",
+        "以上",
+        "对",
+        ",",
+        "2-3家",
+        "企业",
+        "比重",
+        " ",
+        "十个",
+        "凡",
+        "1,000家",
+    ]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        matches = list(QUANTITY.finditer(text))
+        lists, clauses = _Lists(text, matches), _Clauses(text)
+        for i, m in enumerate(matches):
+            assert lists.threshold_after(i) == bool(_THRESHOLD_AFTER.match(text[m.end() :])), (text, i)
+            head = _LIST_BEFORE.sub("", text[: m.start()])
+            opens = bool(re.match(r"对|凡", re.split(r"[,;:]", head)[-1]))
+            assert clauses.opens_eligible(lists.head_end(i)) == opens, (text, i)
