@@ -147,6 +147,8 @@ def test_outline_from_drops_the_notice_and_keeps_a_tree() -> None:
 @pytest.mark.parametrize("shape", sorted(bench.SHAPES))
 def test_linear_in_input_size(shape: str) -> None:
     (n, small), (big, large) = bench.scaling(shape, (1, 4), repeat=2)
+    if large >= LINEAR_BOUND * small:  # the machine may be shared: measure again before failing
+        (n, small), (big, large) = bench.scaling(shape, (1, 4), repeat=4)
     assert big == 4 * n
     assert large < LINEAR_BOUND * small, f"{shape}: {small * 1000:.0f} ms at {n}, {large * 1000:.0f} ms at {big}"
 
