@@ -15,6 +15,7 @@ from collections import Counter
 from .agency_names import ResponsibilityList, find_lists, find_prose_duties, is_collective
 from .cities import city_in
 from .document import Document
+from .language import component
 from .records import Agency, Measure
 
 # (long form, short form) of words inside body names, longest first; applied in order
@@ -88,6 +89,16 @@ def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, s
         best = max(forms, key=lambda f: (counts[f], -first[f]))
         out.update(dict.fromkeys(forms, best))
     return out
+
+
+@component("duties", assigns=("duty_lists", "city_hint"))
+def duties_component(doc: Document) -> None:
+    doc.layers["duty_lists"], doc.layers["city_hint"] = document_lists(doc)
+
+
+@component("agencies", requires=("duty_lists", "city_hint", "measures"), assigns=("agencies", "collective_agencies"))
+def agencies_component(doc: Document) -> None:
+    doc.layers["agencies"], doc.layers["collective_agencies"] = build_agencies(doc, doc.layers["measures"])
 
 
 def document_lists(doc: Document) -> tuple[list[ResponsibilityList], str | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .document import Document
+from .language import component
 from .metadata import DOC_NUMBER, GENRE, skeleton
 from .records import Citation, PolicyMeta
 
@@ -25,6 +26,11 @@ _SCRAMBLED_OBJECT = re.compile(
     rf"(?:落实|按照|根据|依据|贯彻|编制|制定|出台|执行|印发|对照|参照|依照|遵照){_SEP}+"
     rf"(?P<t>{_WORD}{{4,60}}?{GENRE})(?:{_SEP}*(?P<a>(?:19|20)\d{{2}}){_SEP}(?P<b>(?:19|20)\d{{2}})(?P<y>年?)|(?={_SEP}))"
 )
+
+
+@component("citations", requires=("policy",), assigns=("citations",))
+def citations_component(doc: Document) -> None:
+    doc.layers["citations"] = extract_citations(doc, doc.layers["policy"])
 
 
 def extract_citations(doc: Document, policy: PolicyMeta) -> list[Citation]:

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from .document import Document
+from .language import component
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
@@ -39,6 +40,11 @@ def city_in(text: str) -> str | None:
     if not counts:
         return None
     return max(counts, key=lambda n: (counts[n], -first[n]))
+
+
+@component("city", requires=("policy",), assigns=("city",))
+def city_component(doc: Document) -> None:
+    doc.layers["city"] = detect_city(doc, doc.layers["policy"])
 
 
 def detect_city(doc: Document, policy: PolicyMeta) -> str | None:

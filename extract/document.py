@@ -54,6 +54,8 @@ class Document:
     encoding: str = "utf-8"
     body: str = ""
     spans: dict[str, list[Span]] = field(default_factory=dict)
+    # what the components assign, by layer name (language.py): read-only for later components
+    layers: dict[str, Any] = field(default_factory=dict)
     # problems the components met that the record should report (an implausible sum…)
     warnings: list[str] = field(default_factory=list)
     # results several components read (the sentences, the responsibility lists, the metadata):

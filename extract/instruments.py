@@ -16,6 +16,7 @@ from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
+from .language import component
 from .normalise import normalise
 from .records import Instrument, Measure
 from .segments import Segment, Sentence, split
@@ -345,6 +346,11 @@ def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Me
     """The measure holding `orig_pos`: measures are disjoint and in order, so bisect."""
     i = bisect.bisect_right(starts, orig_pos) - 1
     return measures[i] if i >= 0 and orig_pos < measures[i].end else None
+
+
+@component("instruments", requires=("measures",), assigns=("instruments",))
+def instruments_component(doc: Document) -> None:
+    doc.layers["instruments"] = extract_instruments(doc, doc.layers["measures"])
 
 
 def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrument]:

@@ -19,6 +19,7 @@ from .agencies import canonical_names, document_lists
 from .agency_names import ResponsibilityList
 from .document import Document
 from .headings import Item, heading_of, line_marker, outline_from, parse_outline
+from .language import component
 from .metadata import wrapped_policy_start
 from .records import Measure
 
@@ -42,6 +43,11 @@ class _Span:
     path: str
     heading: str
     level: int
+
+
+@component("measures", requires=("policy", "duty_lists", "city_hint"), assigns=("measures",))
+def measures_component(doc: Document) -> None:
+    doc.layers["measures"] = extract_measures(doc)
 
 
 def extract_measures(doc: Document) -> list[Measure]:

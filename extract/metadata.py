@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
+from .language import component
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
@@ -94,6 +95,11 @@ class _Found:
     value: str
     start: int  # normalised span of the evidence
     end: int
+
+
+@component("metadata", assigns=("policy",))
+def metadata_component(doc: Document) -> None:
+    doc.layers["policy"] = extract_metadata(doc)
 
 
 def extract_metadata(doc: Document) -> PolicyMeta:

@@ -1,39 +1,39 @@
-"""The extraction pipeline: one Document through small components into one ExtractionRecord."""
+"""The extraction pipeline: one Document through the components, in order, into one ExtractionRecord.
+
+Each component (language.py) reads the layers that earlier ones assigned and adds its own; this
+module only names the order and assembles the record from the layers. Importing the component
+modules registers them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .agencies import build_agencies
-from .citations import extract_citations
-from .cities import detect_city
+from . import agencies, citations, cities, instruments, measures, metadata, targets  # noqa: F401  (registration)
 from .document import Document
-from .instruments import extract_instruments
-from .measures import extract_measures
-from .metadata import extract_metadata
+from .language import check_order, run_components
 from .records import ExtractionRecord
-from .targets import extract_targets
+
+PIPELINE = ("metadata", "duties", "measures", "agencies", "instruments", "targets", "citations", "city")
+check_order(PIPELINE)
 
 
 def extract_document(doc: Document) -> ExtractionRecord:
-    policy = extract_metadata(doc)
-    measures = extract_measures(doc)
-    agencies, collective = build_agencies(doc, measures)
-    targets, baselines = extract_targets(doc, measures)
-    citations = extract_citations(doc, policy)
+    layers = run_components(doc, PIPELINE).layers
+    found = layers["citations"]
     return ExtractionRecord(
         doc=doc.name,
         sha256=doc.sha256,
-        city=detect_city(doc, policy),
-        policy=policy,
-        measures=measures,
-        agencies=agencies,
-        collective_agencies=collective,
-        instruments=extract_instruments(doc, measures),
-        targets=targets,
-        baselines=baselines,
-        cited_policies=list(dict.fromkeys(c.title for c in citations)),
-        citations=citations,
+        city=layers["city"],
+        policy=layers["policy"],
+        measures=layers["measures"],
+        agencies=layers["agencies"],
+        collective_agencies=layers["collective_agencies"],
+        instruments=layers["instruments"],
+        targets=layers["targets"],
+        baselines=layers["baselines"],
+        cited_policies=list(dict.fromkeys(c.title for c in found)),
+        citations=found,
         warnings=list(doc.warnings),
     )
 

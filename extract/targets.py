@@ -15,6 +15,7 @@ from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_num
 from .document import Document
 from .index import Occurrences, last_before, positions
 from .instruments import SUPPORT
+from .language import component
 from .metadata import extract_metadata
 from .records import Measure, Target
 from .segments import Sentence, split
@@ -299,6 +300,11 @@ class _Sections:
         (到2025年) holds for the ——-items under it."""
         i = bisect.bisect_right(self.ends, pos) - 1  # a heading read in body[:pos] ends by pos
         return self.starts[i] if i >= 0 else doc.line_start(pos)
+
+
+@component("targets", requires=("policy", "measures"), assigns=("targets", "baselines"))
+def targets_component(doc: Document) -> None:
+    doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc, doc.layers["measures"])
 
 
 def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
