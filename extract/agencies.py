@@ -91,9 +91,9 @@ def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, s
     return out
 
 
-@component("duties", assigns=("duty_lists", "city_hint"))
+@component("duties", requires=("city_hint",), assigns=("duty_lists",))
 def duties_component(doc: Document) -> None:
-    doc.layers["duty_lists"], doc.layers["city_hint"] = document_lists(doc)
+    doc.layers["duty_lists"], _ = document_lists(doc)
 
 
 @component("agencies", requires=("duty_lists", "city_hint", "measures"), assigns=("agencies", "collective_agencies"))

@@ -42,6 +42,12 @@ def city_in(text: str) -> str | None:
     return max(counts, key=lambda n: (counts[n], -first[n]))
 
 
+@component("city_hint", assigns=("city_hint",))
+def city_hint_component(doc: Document) -> None:
+    """The city the text's government bodies most often name: read by the duty lists (市 prefixes)."""
+    doc.layers["city_hint"] = city_in(doc.text)
+
+
 @component("city", requires=("policy",), assigns=("city",))
 def city_component(doc: Document) -> None:
     doc.layers["city"] = detect_city(doc, doc.layers["policy"])

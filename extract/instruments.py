@@ -348,7 +348,7 @@ def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Me
     return measures[i] if i >= 0 and orig_pos < measures[i].end else None
 
 
-@component("instruments", requires=("measures",), assigns=("instruments",))
+@component("instruments", requires=("sentences", "segments", "measures"), assigns=("instruments",))
 def instruments_component(doc: Document) -> None:
     doc.layers["instruments"] = extract_instruments(doc, doc.layers["measures"])
 

@@ -45,7 +45,7 @@ class _Span:
     level: int
 
 
-@component("measures", requires=("policy", "duty_lists", "city_hint"), assigns=("measures",))
+@component("measures", requires=("wrapped_policy_start", "duty_lists", "city_hint"), assigns=("measures",))
 def measures_component(doc: Document) -> None:
     doc.layers["measures"] = extract_measures(doc)
 

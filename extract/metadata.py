@@ -97,9 +97,10 @@ class _Found:
     end: int
 
 
-@component("metadata", assigns=("policy",))
+@component("metadata", assigns=("policy", "wrapped_policy_start"))
 def metadata_component(doc: Document) -> None:
     doc.layers["policy"] = extract_metadata(doc)
+    doc.layers["wrapped_policy_start"] = wrapped_policy_start(doc)
 
 
 def extract_metadata(doc: Document) -> PolicyMeta:

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import agencies, citations, cities, instruments, measures, metadata, targets  # noqa: F401  (registration)
+from . import agencies, citations, cities, instruments, measures, metadata, segments, targets  # noqa: F401 (registers)
 from .document import Document
 from .language import check_order, run_components
 from .records import ExtractionRecord
 
-PIPELINE = ("metadata", "duties", "measures", "agencies", "instruments", "targets", "citations", "city")
+PIPELINE = (
+    "metadata",
+    "city_hint",
+    "duties",
+    "sentences",
+    "measures",
+    "agencies",
+    "instruments",
+    "targets",
+    "citations",
+    "city",
+)
 check_order(PIPELINE)
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .document import Document
+from .language import component
 
 _HAN = r"\u3400-\u9fff"
 _AGENCY_NAME = re.compile(
@@ -73,6 +74,11 @@ def blank_duty_lists(doc: Document) -> str:
             blanked_until = max(blanked_until, end)
         text = _blank(text, spans)
     return text
+
+
+@component("sentences", assigns=("sentences", "segments"))
+def sentences_component(doc: Document) -> None:
+    doc.layers["sentences"], doc.layers["segments"] = split(doc)
 
 
 def split(doc: Document) -> tuple[list[Sentence], list[Segment]]:

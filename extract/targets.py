@@ -302,7 +302,7 @@ class _Sections:
         return self.starts[i] if i >= 0 else doc.line_start(pos)
 
 
-@component("targets", requires=("policy", "measures"), assigns=("targets", "baselines"))
+@component("targets", requires=("policy", "sentences", "measures"), assigns=("targets", "baselines"))
 def targets_component(doc: Document) -> None:
     doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc, doc.layers["measures"])
 
