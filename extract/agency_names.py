@@ -1,4 +1,5 @@
-"""Responsibility lists (牵头单位 / 责任单位 …) and the government bodies they name.
+"""The duties component: responsibility lists (牵头单位 / 责任单位 …), the government bodies they
+name, and the one canonical name of each body in this document.
 
 A list is a label, a colon and names split by 、 , ; and sometimes 和/与/及. Lists drop the
 city prefix after the first name (`市发展改革委、经济和信息化委`), so the prefix the list opened
@@ -12,6 +13,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from .document import Document
+from .language import component
+from .lexicon import lexicon
+from .spans import ResponsibilityList
 
 _HAN = r"\u4e00-\u9fff"
 LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主办单位")
@@ -46,40 +52,12 @@ _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*�
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
 _PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
 _LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
-_COLLECTIVE = re.compile(r"各|成员单位|(?:有关|相关)(?:部门|单位|县|区|市)|直属单位|所属单位")
+_COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
 _GENERIC_ZONE = re.compile(
     r"^(?:经济区|先导区|开发区|功能区|园区|产业园区|县区|区县|乡镇|街道)(?:管委会|管委|政府|办事处)?$"
 )
 _DATE_AHEAD = re.compile(r"^[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
-
-
-@dataclass
-class ResponsibilityList:
-    """One 牵头单位/责任单位 parenthetical (or its scrambled remains), in normalised offsets."""
-
-    start: int
-    end: int
-    lead: list[str] = field(default_factory=list)
-    others: list[str] = field(default_factory=list)
-    shared: set[str] = field(default_factory=set)  # names collective only in this list's context
-    prose: bool = False  # read from a sentence (市科技局负责…), not from a labelled list
-    # `lead` as a set, grown as `lead` grows (lists are only ever extended)
-    _lead_set: set[str] = field(default_factory=set, repr=False, compare=False)
-    _lead_counted: int = field(default=0, repr=False, compare=False)
-
-    @property
-    def names(self) -> list[str]:
-        lead = set(self.lead)
-        return self.lead + [n for n in self.others if n not in lead]
-
-    def last_name(self) -> str | None:
-        """`names[-1]`, without building `names`: a page of thousands of lists joined into one
-        asked for it at each, which was quadratic."""
-        self._lead_set.update(self.lead[self._lead_counted :])
-        self._lead_counted = len(self.lead)
-        lead = self._lead_set
-        return next((n for n in reversed(self.others) if n not in lead), self.lead[-1] if self.lead else None)
 
 
 def is_collective(name: str) -> bool:
@@ -339,4 +317,90 @@ def find_prose_duties(text: str, city: str | None = None) -> list[Responsibility
         lead = names if m.group("role") == "牵头" else []
         others = [] if lead else names
         out.append(ResponsibilityList(m.start("names"), m.end("names"), lead, others, prose=True))
+    return out
+
+
+@component("duties", requires=("city_hint",), assigns=("duty_lists", "canonical_names"))
+def duties_component(doc: Document) -> None:
+    """The responsibility lists, and surface form → the canonical name of its body, which the
+    measures and the agencies both show."""
+    city = doc.layers["city_hint"]
+    lists = find_lists(doc.body, doc.scrambled, city)
+    if not lists and not doc.scrambled:
+        # no 责任单位 lists at all (管理办法, short notices): the duties the sentences assign
+        lists = find_prose_duties(doc.body, city)
+    doc.layers["duty_lists"] = lists
+    doc.layers["canonical_names"] = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
+
+
+# (long form, short form) of words inside body names, longest first; applied in order
+_ABBREVIATIONS: list[tuple[str, str]] = [
+    ("机构编制委员会办公室", "编委办"),
+    ("编办", "编委办"),
+    ("管理委员会", "管委会"),
+    ("人民政府", "政府"),
+    ("发展和改革", "发展改革"),
+    ("发改", "发展改革"),
+    ("经济和信息化", "经信"),
+    ("经济信息化", "经信"),
+    ("工业和信息化", "工信"),
+    ("工业信息化", "工信"),
+    ("人力资源和社会保障", "人社"),
+    ("人力资源社会保障", "人社"),
+    ("科学技术协会", "科协"),
+    ("科学技术", "科技"),
+    ("卫生和计划生育", "卫生计生"),
+    ("卫计", "卫生计生"),
+    ("卫生健康", "卫健"),
+    ("住房和城乡建设", "住建"),
+    ("住房城乡建设", "住建"),
+    ("城乡建设", "建"),
+    ("国有资产监督管理", "国资"),
+    ("质量技术监督", "质监"),
+    ("食品药品监督管理", "食药监"),
+    ("食品药品监管", "食药监"),
+    ("市场监督管理", "市场"),
+    ("市场监管", "市场"),
+    ("环境保护", "环保"),
+    ("国土资源", "国土"),
+    ("对外贸易经济合作", "外经贸"),
+    ("外事侨务", "外侨"),
+    ("金融工作", "金融"),
+    ("工商行政管理", "工商"),
+    ("旅游发展", "旅发"),
+    ("文化广播电视", "文广"),
+    ("文化广电", "文广"),
+    ("海洋与渔业", "海洋渔业"),
+    ("教育工作委员会", "教育工委"),
+    ("委员会", "委"),
+    ("办公室", "办"),
+    ("办公厅", "办"),
+    ("监督管理", "监管"),
+]
+_TRAILING_GUANWEI = re.compile(r"管委$")
+
+
+def agency_key(name: str, city: str | None = None) -> str:
+    """The key under which all forms of one body meet: 市发改委, 市发展和改革委员会 → 市发展改革委."""
+    key = name
+    if city and key.startswith(city + "市"):
+        key = key[len(city) :]
+    key = re.sub(r"[〔(][^〔〕()]*[〕)]", "", key)
+    for long, short in _ABBREVIATIONS:
+        key = key.replace(long, short)
+    key = _TRAILING_GUANWEI.sub("管委会", key)
+    return re.sub(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])", "", key)
+
+
+def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, str]:
+    """surface form → the form the document uses most for that body (ties: the first seen)."""
+    counts = Counter(surfaces)
+    first = {s: i for i, s in reversed(list(enumerate(surfaces)))}
+    groups: dict[str, list[str]] = {}
+    for surface in counts:
+        groups.setdefault(agency_key(surface, city), []).append(surface)
+    out: dict[str, str] = {}
+    for forms in groups.values():
+        best = max(forms, key=lambda f: (counts[f], -first[f]))
+        out.update(dict.fromkeys(forms, best))
     return out

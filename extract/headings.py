@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, cn_number
+from .document import Document
+from .language import component
+from .spans import Item
 
 _CN = "一二三四五六七八九十"
 _HAN = r"\u4e00-\u9fff"
@@ -44,29 +47,6 @@ _ATTACHMENT = re.compile(r"^\s*附件")
 _ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|中心)\s*$")
 
 
-@dataclass(eq=False)
-class Item:
-    kind: str
-    number: int
-    label: str  # the marker as printed, normalised: 一 / (一) / 1 / (1)
-    start: int  # normalised offset of the marker
-    body_start: int  # first character after the marker
-    end: int = 0  # end of the item's own text (before the next marker)
-    subtree_end: int = 0  # end of the item with its descendants
-    depth: int = 0
-    parent: Item | None = None
-    children: list[Item] = field(default_factory=list)
-
-    @property
-    def path(self) -> str:
-        labels: list[str] = []
-        node: Item | None = self
-        while node is not None:
-            labels.append(node.label)
-            node = node.parent
-        return "/".join(reversed(labels))
-
-
 def _label(kind: str, number: str) -> str:
     labels = {
         "pcn": f"({number})",
@@ -93,7 +73,7 @@ def line_marker(text: str, pos: int, original_char: str = "") -> tuple[str, str,
     return None
 
 
-def _lines(text: str):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
     for line in text.splitlines(keepends=True):
         yield pos, line.rstrip("\r\n")
@@ -227,3 +207,33 @@ def heading_of(text: str, start: int, end: int) -> str:
         if comma > 0:
             sentence = sentence[:comma]
     return sentence[:80].strip(" ,、.")
+
+
+@component("outline", requires=("wrapped_policy_start",), assigns=("outline",))
+def outline_component(doc: Document) -> None:
+    """The numbered items of the policy, each with its heading; a notice's own items before the
+    plan it wraps are left out."""
+    items = parse_outline(outline_text(doc), doc.original, doc.offsets)
+    begin = doc.layers["wrapped_policy_start"]
+    if any(it.start >= begin for it in items):
+        items = outline_from(items, begin)
+    for item in items:
+        item.heading = heading_of(doc.text, item.body_start, item.end)
+    doc.layers["outline"] = items
+
+
+def outline_text(doc: Document) -> str:
+    """`doc.body`, with the short numbered lines it blanked as navigation restored (第一章 总则, ①…)."""
+    out: list[str] = []
+    pos = 0
+    for line in doc.body.splitlines(keepends=True):
+        original = doc.text[pos : pos + len(line)]
+        at = pos + len(original) - len(original.lstrip())
+        blanked = not line.strip() and original.strip()
+        out.append(original if blanked and line_marker(doc.text, at, _orig_char(doc, at)) else line)
+        pos += len(line)
+    return "".join(out)
+
+
+def _orig_char(doc: Document, pos: int) -> str:
+    return doc.original[doc.offsets[pos]] if pos < len(doc.offsets) else ""
