@@ -16,13 +16,22 @@ from dataclasses import dataclass, field
 
 from .document import Document
 from .language import component
-from .lexicon import lexicon
+from .lexicon import Lexicon, lexicon
 from .spans import ResponsibilityList
 
 _HAN = r"\u4e00-\u9fff"
-LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主办单位")
-OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "协办单位", "协同单位")
-_LABEL = re.compile("|".join(LEAD_LABELS + OTHER_LABELS))
+
+
+def suffixes(reader: str) -> str:
+    """Regex source of the name endings one reader takes (lexicon/agency_suffixes.tsv), longest first."""
+    chosen = tuple(e for e in lexicon("agency_suffixes").entries if reader in e.value.split())
+    return Lexicon("agency_suffixes", chosen).alternation()
+
+
+# the labels this component reads (lexicon/duty_labels.tsv: all but those only blanked from sentences)
+_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "sentences" not in e.value.split()))
+LEAD_LABELS = frozenset(e.entry for e in _LABELS.entries if e.value.split()[0] == "lead")
+_LABEL = _LABELS.compile()
 # what may follow a label: a colon (clean pages) or any punctuation/space (scrambled pages)
 _AFTER_LABEL_CLEAN = re.compile(r"\s*[:】\]]\s*")
 _AFTER_LABEL_SCRAMBLED = re.compile(r"[\s:,、。.;】\]]+")
@@ -32,11 +41,8 @@ _SEPARATORS_SCRAMBLED = _SEPARATORS_CLEAN | set("。.:")
 # 和/与/及 split two names only where the left part is already a whole name (市委宣传部和市科协),
 # never inside one (市经济和信息化委, 市海洋与渔业局)
 _CONJUNCTION = re.compile(r"(?:以及|和|与|及)")
-_SUFFIXES = "管委会|管委|委员会|人民政府|政府|办公室|办公厅|领导小组|成员单位|单位|工委|科协|工会|妇联|团委|中支|分局|局|委|办|部|厅|院|署|处|联"
-_BODY_SUFFIX = re.compile(rf"(?:{_SUFFIXES})$")
-_LOOSE_SUFFIX = re.compile(
-    rf"(?:{_SUFFIXES}|区|市|县|旗|中心|银行|行|协会|会|集团|公司|大学|学院|校|所|站|队|馆|社|台|团)$"
-)
+_BODY_SUFFIX = re.compile(rf"{suffixes('name')}$")
+_LOOSE_SUFFIX = re.compile(rf"(?:{suffixes('name')}|{suffixes('loose')})$")
 # a clause that starts like this is prose, not a name (scrambled pages run lists into prose)
 _PROSE_START = re.compile(
     r"^(?:在|由|将|把|按|请|要|积极|加快|加强|加大|支持|推动|推进|建设|建立|打造|设立|探索|完善|实施|构建|"
@@ -44,9 +50,11 @@ _PROSE_START = re.compile(
 )
 _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
-_ROLE = re.compile(r"(?:牵头|负责|配合|参与|协助|协同|落实)$")
+_ROLES = lexicon("structure_duty_roles")
+_ROLE = re.compile(rf"{_ROLES.alternation()}$")
+_LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
-_ROLE_BRACKET = re.compile(r"[(]([^()\n]{3,200}?(?:牵头|负责|配合|参与|协助|协同|落实))[)]")
+_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLES.alternation()})[)]")
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
@@ -191,7 +199,7 @@ def parse_names(
             if name and _looks_like_body(name, strict):
                 clause.append(len(names))
                 names.append(name)
-        if role and role.group(0) == "牵头":
+        if role and role.group(0) in _LEAD_ROLES:
             lead.extend(clause)
         if role or ahead[:1] in (",", ";"):
             clause = []
@@ -292,13 +300,15 @@ def _role_brackets(text: str, city: str | None, usual: str) -> list[Responsibili
 
 # A duty stated in prose, the way 管理办法 and short notices assign work: 市科技局负责…;
 # 由市科技局会同市财政局负责解释; 市人社局牵头…. Only bodies with a level prefix, as subjects.
-_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?(?:管委会|委员会|办公室|办公厅|局|委|办|厅|部)"
+_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?{suffixes('prose')}"
 # At most _PROSE_MAX_NAMES names: the regex tries each 市 of a long list as a start, and with an
 # unbounded list each try read to the list's end (6,000 names took 9 s); no sentence has more.
 _PROSE_MAX_NAMES = 20
+# a sentence's subject leads (牵头) or is responsible (负责); 配合 and 落实 in prose are common verbs
+_PROSE_ROLE = "|".join((*_ROLES.words("lead"), *_ROLES.words("responsible")))
 _PROSE_DUTY = re.compile(
     rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:(?:会同|联合|和|与|及|、){_PROSE_BODY}){{0,{_PROSE_MAX_NAMES - 1}}})"
-    rf"(?:共同|具体|统一)?(?P<role>负责|牵头)"
+    rf"(?:共同|具体|统一)?(?P<role>{_PROSE_ROLE})"
 )
 _PROSE_JOIN = re.compile(r"会同|联合|和|与|及|、")
 
@@ -314,7 +324,7 @@ def find_prose_duties(text: str, city: str | None = None) -> list[Responsibility
                 names.append(name)
         if not names:
             continue
-        lead = names if m.group("role") == "牵头" else []
+        lead = names if m.group("role") in _LEAD_ROLES else []
         others = [] if lead else names
         out.append(ResponsibilityList(m.start("names"), m.end("names"), lead, others, prose=True))
     return out
@@ -333,50 +343,8 @@ def duties_component(doc: Document) -> None:
     doc.layers["canonical_names"] = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
 
 
-# (long form, short form) of words inside body names, longest first; applied in order
-_ABBREVIATIONS: list[tuple[str, str]] = [
-    ("机构编制委员会办公室", "编委办"),
-    ("编办", "编委办"),
-    ("管理委员会", "管委会"),
-    ("人民政府", "政府"),
-    ("发展和改革", "发展改革"),
-    ("发改", "发展改革"),
-    ("经济和信息化", "经信"),
-    ("经济信息化", "经信"),
-    ("工业和信息化", "工信"),
-    ("工业信息化", "工信"),
-    ("人力资源和社会保障", "人社"),
-    ("人力资源社会保障", "人社"),
-    ("科学技术协会", "科协"),
-    ("科学技术", "科技"),
-    ("卫生和计划生育", "卫生计生"),
-    ("卫计", "卫生计生"),
-    ("卫生健康", "卫健"),
-    ("住房和城乡建设", "住建"),
-    ("住房城乡建设", "住建"),
-    ("城乡建设", "建"),
-    ("国有资产监督管理", "国资"),
-    ("质量技术监督", "质监"),
-    ("食品药品监督管理", "食药监"),
-    ("食品药品监管", "食药监"),
-    ("市场监督管理", "市场"),
-    ("市场监管", "市场"),
-    ("环境保护", "环保"),
-    ("国土资源", "国土"),
-    ("对外贸易经济合作", "外经贸"),
-    ("外事侨务", "外侨"),
-    ("金融工作", "金融"),
-    ("工商行政管理", "工商"),
-    ("旅游发展", "旅发"),
-    ("文化广播电视", "文广"),
-    ("文化广电", "文广"),
-    ("海洋与渔业", "海洋渔业"),
-    ("教育工作委员会", "教育工委"),
-    ("委员会", "委"),
-    ("办公室", "办"),
-    ("办公厅", "办"),
-    ("监督管理", "监管"),
-]
+# (long form, short form) of words inside body names, applied in the lexicon's order
+_ABBREVIATIONS: list[tuple[str, str]] = [(e.entry, e.value) for e in lexicon("agency_abbreviations").entries]
 _TRAILING_GUANWEI = re.compile(r"管委$")
 
 

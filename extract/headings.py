@@ -15,36 +15,33 @@ from collections.abc import Iterator
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, cn_number
 from .document import Document
 from .language import component
+from .lexicon import Lexicon, lexicon
 from .spans import Item
 
-_CN = "一二三四五六七八九十"
 _HAN = r"\u4e00-\u9fff"
+_MARKERS = lexicon("heading_markers")
+_BOILERPLATE = lexicon("structure_boilerplate")
 
-# kind → pattern matched at a line start; group 1 is the number
+# kind → pattern matched at a line start; group 1 is the number (tried in the lexicon's order)
 _LINE_MARKERS: list[tuple[str, re.Pattern[str]]] = [
-    ("chap", re.compile(r"第([一二三四五六七八九十百零〇]+)章")),
-    ("art", re.compile(r"第([一二三四五六七八九十百零〇]+)条")),
-    ("pcn", re.compile(rf"[(〔]\s*([{_CN}]{{1,3}})\s*[)〕]")),
-    ("cn", re.compile(rf"([{_CN}]{{1,3}})\s*[、.](?!\d)")),
-    ("pnum", re.compile(r"[(〔]\s*(\d{1,2})\s*[)〕]")),
-    ("num", re.compile(r"(\d{1,2})\s*[、.](?!\d)")),
-    ("rnum", re.compile(r"(\d{1,2})[)](?!\d)")),
+    (e.value, re.compile(e.pattern))
+    for e in _MARKERS.entries
+    if e.kind == "regex" and e.value not in ("inline", "scrambled")
 ]
 # inline candidates: an arabic marker after any non-digit, a Chinese one only after a sentence end
-_INLINE = re.compile(
-    rf"(?:(?<=[。;!?)”])(?:[(]([{_CN}]{{1,3}})[)]|([{_CN}]{{1,3}})、)|(?<![0-9A-Za-z.\s])(?:(\d{{1,2}})[.、]|[(](\d{{1,2}})[)]))(?=[{_HAN}“\"(])"
-)
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_INLINE = _MARKERS.compile("inline")
+_CIRCLED = "".join(_MARKERS.words("circled"))
 # web chrome that happens to be numbered ("1、选择少量文本,重新进行复制操作")
-_CHROME = re.compile(r"VIP|会员|下载|复制|登录|注册|客户端|点击|扫一扫|二维码")
+_CHROME = _BOILERPLATE.compile("chrome")
 # lines after which an item's text cannot continue: attachments, cc lists, closing formulas
 _DATE_LINE = re.compile(rf"^\s*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern}|{COMPACT_RE.pattern})\s*$")
-_TERMINATOR = re.compile(
-    r"^\s*(?:附件|附:|抄送|主送|特此通知|特此函告|[(【]?此件|本(?:实施)?(?:意见|方案|办法|计划|措施|规定|细则|通知|政策|决定|规划)"
-    r"(?:自|从|由|出台|印发|所称|有效期|施行|执行|未尽))"
+_TERMINATOR = re.compile(rf"^\s*{_BOILERPLATE.alternation('terminator')}")
+_ATTACHMENT = re.compile(rf"^\s*{_BOILERPLATE.alternation('attachments')}")
+# a signature line: a body's name alone (lexicon/agency_suffixes.tsv, reader `signature`)
+_SIGNATURE_SUFFIXES = Lexicon(
+    "agency_suffixes", tuple(e for e in lexicon("agency_suffixes").entries if "signature" in e.value.split())
 )
-_ATTACHMENT = re.compile(r"^\s*附件")
-_ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|中心)\s*$")
+_ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}{_SIGNATURE_SUFFIXES.alternation()}\s*$")
 
 
 def _label(kind: str, number: str) -> str:

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 
 from .document import Document
 from .language import component
+from .lexicon import lexicon
 from .records import Measure
 from .spans import Item, ResponsibilityList
 
-_TERMS = (
-    "总体要求|指导思想|基本原则|主要原则|工作原则|主要目标|总体目标|发展目标|工作目标|目标任务|预期目标|基础现状|发展现状|"
-    "现状|发展基础|基本情况|工作思路|发展思路|总体思路|基本思路|总体考虑|总体部署|目标|重要意义|适用范围|总则|附则|背景|其他|其它"
-)
+_GENERAL_HEADINGS = lexicon("general_headings")
+_TERM = _GENERAL_HEADINGS.alternation("term")
 # the short heading is made only of such terms: 指导思想, 总体思路和发展目标, 指导思想、基本原则与主要目标
-_GENERAL = re.compile(rf"^(?:{_TERMS})(?:[和与及、](?:{_TERMS}))*$|重要意义$")
+_GENERAL = re.compile(rf"^{_TERM}(?:[和与及、]{_TERM})*$|{_GENERAL_HEADINGS.alternation('ending')}$")
 _SHORT_HEADING = re.compile(r"[。,;:!?\n]")
 # scrambled pages: a Chinese numeral between separators opens a section (`、四,进一步聚集…`)
-_SCRAMBLED_MARKER = re.compile(r"(?:^|(?<=[\s,、。.;:]))([一二三四五六七八九十]{1,2})[、,。.](?=[\u4e00-\u9fff])")
+_SCRAMBLED_MARKER = lexicon("heading_markers").compile("scrambled")
 _CLAUSE_END = re.compile(r"[\s,、。.;:]")
 _VISIBLE = re.compile(r"\S")
 
