@@ -44,10 +44,7 @@ _CONJUNCTION = re.compile(r"(?:以及|和|与|及)")
 _BODY_SUFFIX = re.compile(rf"{suffixes('name')}$")
 _LOOSE_SUFFIX = re.compile(rf"(?:{suffixes('name')}|{suffixes('loose')})$")
 # a clause that starts like this is prose, not a name (scrambled pages run lists into prose)
-_PROSE_START = re.compile(
-    r"^(?:在|由|将|把|按|请|要|积极|加快|加强|加大|支持|推动|推进|建设|建立|打造|设立|探索|完善|实施|构建|"
-    r"鼓励|引导|发挥|依托|围绕|开展|组织|提升|提高|争取|落实|做好|深化|创新|培育|促进|强化|编制|制定|改革|定期|充分|进一步)"
-)
+_PROSE_START = re.compile(rf"^{lexicon('structure_prose_starts').alternation()}")
 _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
@@ -62,9 +59,8 @@ _PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
 _LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
 _COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
-_GENERIC_ZONE = re.compile(
-    r"^(?:经济区|先导区|开发区|功能区|园区|产业园区|县区|区县|乡镇|街道)(?:管委会|管委|政府|办事处)?$"
-)
+_ZONES = lexicon("structure_generic_zones")
+_GENERIC_ZONE = re.compile(rf"^{_ZONES.alternation('zone')}{_ZONES.alternation('office')}?$")
 _DATE_AHEAD = re.compile(r"^[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
 
 
