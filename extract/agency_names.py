@@ -22,10 +22,14 @@ from .spans import ResponsibilityList
 _HAN = r"\u4e00-\u9fff"
 
 
+def tagged(name: str, reader: str) -> str:
+    """Regex source of the entries of lexicon `name` whose value lists `reader`, longest first."""
+    return Lexicon(name, tuple(e for e in lexicon(name).entries if reader in e.value.split())).alternation()
+
+
 def suffixes(reader: str) -> str:
-    """Regex source of the name endings one reader takes (lexicon/agency_suffixes.tsv), longest first."""
-    chosen = tuple(e for e in lexicon("agency_suffixes").entries if reader in e.value.split())
-    return Lexicon("agency_suffixes", chosen).alternation()
+    """Regex source of the name endings one reader takes (lexicon/agency_suffixes.tsv)."""
+    return tagged("agency_suffixes", reader)
 
 
 # the labels this component reads (lexicon/duty_labels.tsv: all but those only blanked from sentences)
@@ -40,7 +44,7 @@ _SEPARATORS_CLEAN = set("、,;/ \t\u3000")
 _SEPARATORS_SCRAMBLED = _SEPARATORS_CLEAN | set("。.:")
 # 和/与/及 split two names only where the left part is already a whole name (市委宣传部和市科协),
 # never inside one (市经济和信息化委, 市海洋与渔业局)
-_CONJUNCTION = re.compile(r"(?:以及|和|与|及)")
+_CONJUNCTION = re.compile(tagged("structure_name_joiners", "names"))
 _BODY_SUFFIX = re.compile(rf"{suffixes('name')}$")
 _LOOSE_SUFFIX = re.compile(rf"(?:{suffixes('name')}|{suffixes('loose')})$")
 # a clause that starts like this is prose, not a name (scrambled pages run lists into prose)
@@ -48,10 +52,11 @@ _PROSE_START = re.compile(rf"^{lexicon('structure_prose_starts').alternation()}"
 _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
-_ROLE = re.compile(rf"{_ROLES.alternation()}$")
+_ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
+_ROLE = re.compile(rf"{_ROLE_WORDS}$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
-_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLES.alternation()})[)]")
+_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
@@ -301,12 +306,13 @@ _PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?{suffixes('prose')}"
 # unbounded list each try read to the list's end (6,000 names took 9 s); no sentence has more.
 _PROSE_MAX_NAMES = 20
 # a sentence's subject leads (牵头) or is responsible (负责); 配合 and 落实 in prose are common verbs
+_PROSE_JOINER = tagged("structure_name_joiners", "prose")
 _PROSE_ROLE = "|".join((*_ROLES.words("lead"), *_ROLES.words("responsible")))
 _PROSE_DUTY = re.compile(
-    rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:(?:会同|联合|和|与|及|、){_PROSE_BODY}){{0,{_PROSE_MAX_NAMES - 1}}})"
-    rf"(?:共同|具体|统一)?(?P<role>{_PROSE_ROLE})"
+    rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:{_PROSE_JOINER}{_PROSE_BODY}){{0,{_PROSE_MAX_NAMES - 1}}})"
+    rf"{_ROLES.alternation('adverb')}?(?P<role>{_PROSE_ROLE})"
 )
-_PROSE_JOIN = re.compile(r"会同|联合|和|与|及|、")
+_PROSE_JOIN = re.compile(_PROSE_JOINER)
 
 
 def find_prose_duties(text: str, city: str | None = None) -> list[ResponsibilityList]:
