@@ -1,4 +1,5 @@
-"""Responsibility lists (牵头单位 / 责任单位 …) and the government bodies they name.
+"""The duties component: responsibility lists (牵头单位 / 责任单位 …), the government bodies they
+name, and the one canonical name of each body in this document.
 
 A list is a label, a colon and names split by 、 , ; and sometimes 和/与/及. Lists drop the
 city prefix after the first name (`市发展改革委、经济和信息化委`), so the prefix the list opened
@@ -13,10 +14,28 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .document import Document
+from .language import component
+from .lexicon import Lexicon, lexicon
+from .spans import ResponsibilityList
+
 _HAN = r"\u4e00-\u9fff"
-LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主办单位")
-OTHER_LABELS = ("责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "协办单位", "协同单位")
-_LABEL = re.compile("|".join(LEAD_LABELS + OTHER_LABELS))
+
+
+def tagged(name: str, reader: str) -> str:
+    """Regex source of the entries of lexicon `name` whose value lists `reader`, longest first."""
+    return Lexicon(name, tuple(e for e in lexicon(name).entries if reader in e.value.split())).alternation()
+
+
+def suffixes(reader: str) -> str:
+    """Regex source of the name endings one reader takes (lexicon/agency_suffixes.tsv)."""
+    return tagged("agency_suffixes", reader)
+
+
+# the labels this component reads (lexicon/duty_labels.tsv: all but those only blanked from sentences)
+_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "sentences" not in e.value.split()))
+LEAD_LABELS = frozenset(e.entry for e in _LABELS.entries if e.value.split()[0] == "lead")
+_LABEL = _LABELS.compile()
 # what may follow a label: a colon (clean pages) or any punctuation/space (scrambled pages)
 _AFTER_LABEL_CLEAN = re.compile(r"\s*[:】\]]\s*")
 _AFTER_LABEL_SCRAMBLED = re.compile(r"[\s:,、。.;】\]]+")
@@ -25,61 +44,29 @@ _SEPARATORS_CLEAN = set("、,;/ \t\u3000")
 _SEPARATORS_SCRAMBLED = _SEPARATORS_CLEAN | set("。.:")
 # 和/与/及 split two names only where the left part is already a whole name (市委宣传部和市科协),
 # never inside one (市经济和信息化委, 市海洋与渔业局)
-_CONJUNCTION = re.compile(r"(?:以及|和|与|及)")
-_SUFFIXES = "管委会|管委|委员会|人民政府|政府|办公室|办公厅|领导小组|成员单位|单位|工委|科协|工会|妇联|团委|中支|分局|局|委|办|部|厅|院|署|处|联"
-_BODY_SUFFIX = re.compile(rf"(?:{_SUFFIXES})$")
-_LOOSE_SUFFIX = re.compile(
-    rf"(?:{_SUFFIXES}|区|市|县|旗|中心|银行|行|协会|会|集团|公司|大学|学院|校|所|站|队|馆|社|台|团)$"
-)
+_CONJUNCTION = re.compile(tagged("structure_name_joiners", "names"))
+_BODY_SUFFIX = re.compile(rf"{suffixes('name')}$")
+_LOOSE_SUFFIX = re.compile(rf"(?:{suffixes('name')}|{suffixes('loose')})$")
 # a clause that starts like this is prose, not a name (scrambled pages run lists into prose)
-_PROSE_START = re.compile(
-    r"^(?:在|由|将|把|按|请|要|积极|加快|加强|加大|支持|推动|推进|建设|建立|打造|设立|探索|完善|实施|构建|"
-    r"鼓励|引导|发挥|依托|围绕|开展|组织|提升|提高|争取|落实|做好|深化|创新|培育|促进|强化|编制|制定|改革|定期|充分|进一步)"
-)
+_PROSE_START = re.compile(rf"^{lexicon('structure_prose_starts').alternation()}")
 _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
-_ROLE = re.compile(r"(?:牵头|负责|配合|参与|协助|协同|落实)$")
+_ROLES = lexicon("structure_duty_roles")
+_ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
+_ROLE = re.compile(rf"{_ROLE_WORDS}$")
+_LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
-_ROLE_BRACKET = re.compile(r"[(]([^()\n]{3,200}?(?:牵头|负责|配合|参与|协助|协同|落实))[)]")
+_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
 _PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
 _LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
-_COLLECTIVE = re.compile(r"各|成员单位|(?:有关|相关)(?:部门|单位|县|区|市)|直属单位|所属单位")
+_COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
-_GENERIC_ZONE = re.compile(
-    r"^(?:经济区|先导区|开发区|功能区|园区|产业园区|县区|区县|乡镇|街道)(?:管委会|管委|政府|办事处)?$"
-)
+_ZONES = lexicon("structure_generic_zones")
+_GENERIC_ZONE = re.compile(rf"^{_ZONES.alternation('zone')}{_ZONES.alternation('office')}?$")
 _DATE_AHEAD = re.compile(r"^[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
-
-
-@dataclass
-class ResponsibilityList:
-    """One 牵头单位/责任单位 parenthetical (or its scrambled remains), in normalised offsets."""
-
-    start: int
-    end: int
-    lead: list[str] = field(default_factory=list)
-    others: list[str] = field(default_factory=list)
-    shared: set[str] = field(default_factory=set)  # names collective only in this list's context
-    prose: bool = False  # read from a sentence (市科技局负责…), not from a labelled list
-    # `lead` as a set, grown as `lead` grows (lists are only ever extended)
-    _lead_set: set[str] = field(default_factory=set, repr=False, compare=False)
-    _lead_counted: int = field(default=0, repr=False, compare=False)
-
-    @property
-    def names(self) -> list[str]:
-        lead = set(self.lead)
-        return self.lead + [n for n in self.others if n not in lead]
-
-    def last_name(self) -> str | None:
-        """`names[-1]`, without building `names`: a page of thousands of lists joined into one
-        asked for it at each, which was quadratic."""
-        self._lead_set.update(self.lead[self._lead_counted :])
-        self._lead_counted = len(self.lead)
-        lead = self._lead_set
-        return next((n for n in reversed(self.others) if n not in lead), self.lead[-1] if self.lead else None)
 
 
 def is_collective(name: str) -> bool:
@@ -213,7 +200,7 @@ def parse_names(
             if name and _looks_like_body(name, strict):
                 clause.append(len(names))
                 names.append(name)
-        if role and role.group(0) == "牵头":
+        if role and role.group(0) in _LEAD_ROLES:
             lead.extend(clause)
         if role or ahead[:1] in (",", ";"):
             clause = []
@@ -314,15 +301,18 @@ def _role_brackets(text: str, city: str | None, usual: str) -> list[Responsibili
 
 # A duty stated in prose, the way 管理办法 and short notices assign work: 市科技局负责…;
 # 由市科技局会同市财政局负责解释; 市人社局牵头…. Only bodies with a level prefix, as subjects.
-_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?(?:管委会|委员会|办公室|办公厅|局|委|办|厅|部)"
+_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?{suffixes('prose')}"
 # At most _PROSE_MAX_NAMES names: the regex tries each 市 of a long list as a start, and with an
 # unbounded list each try read to the list's end (6,000 names took 9 s); no sentence has more.
 _PROSE_MAX_NAMES = 20
+# a sentence's subject leads (牵头) or is responsible (负责); 配合 and 落实 in prose are common verbs
+_PROSE_JOINER = tagged("structure_name_joiners", "prose")
+_PROSE_ROLE = "|".join((*_ROLES.words("lead"), *_ROLES.words("responsible")))
 _PROSE_DUTY = re.compile(
-    rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:(?:会同|联合|和|与|及|、){_PROSE_BODY}){{0,{_PROSE_MAX_NAMES - 1}}})"
-    rf"(?:共同|具体|统一)?(?P<role>负责|牵头)"
+    rf"(?:^|(?<=[\s,;:。、.)])|(?<=由))(?P<names>{_PROSE_BODY}(?:{_PROSE_JOINER}{_PROSE_BODY}){{0,{_PROSE_MAX_NAMES - 1}}})"
+    rf"{_ROLES.alternation('adverb')}?(?P<role>{_PROSE_ROLE})"
 )
-_PROSE_JOIN = re.compile(r"会同|联合|和|与|及|、")
+_PROSE_JOIN = re.compile(_PROSE_JOINER)
 
 
 def find_prose_duties(text: str, city: str | None = None) -> list[ResponsibilityList]:
@@ -336,7 +326,51 @@ def find_prose_duties(text: str, city: str | None = None) -> list[Responsibility
                 names.append(name)
         if not names:
             continue
-        lead = names if m.group("role") == "牵头" else []
+        lead = names if m.group("role") in _LEAD_ROLES else []
         others = [] if lead else names
         out.append(ResponsibilityList(m.start("names"), m.end("names"), lead, others, prose=True))
+    return out
+
+
+@component("duties", requires=("city_hint",), assigns=("duty_lists", "canonical_names"))
+def duties_component(doc: Document) -> None:
+    """The responsibility lists, and surface form → the canonical name of its body, which the
+    measures and the agencies both show."""
+    city = doc.layers["city_hint"]
+    lists = find_lists(doc.body, doc.scrambled, city)
+    if not lists and not doc.scrambled:
+        # no 责任单位 lists at all (管理办法, short notices): the duties the sentences assign
+        lists = find_prose_duties(doc.body, city)
+    doc.layers["duty_lists"] = lists
+    doc.layers["canonical_names"] = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
+
+
+# (long form, short form) of words inside body names, applied in the lexicon's order
+_ABBREVIATIONS: list[tuple[str, str]] = [(e.entry, e.value) for e in lexicon("agency_abbreviations").entries]
+_TRAILING_GUANWEI = re.compile(r"管委$")
+
+
+def agency_key(name: str, city: str | None = None) -> str:
+    """The key under which all forms of one body meet: 市发改委, 市发展和改革委员会 → 市发展改革委."""
+    key = name
+    if city and key.startswith(city + "市"):
+        key = key[len(city) :]
+    key = re.sub(r"[〔(][^〔〕()]*[〕)]", "", key)
+    for long, short in _ABBREVIATIONS:
+        key = key.replace(long, short)
+    key = _TRAILING_GUANWEI.sub("管委会", key)
+    return re.sub(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])", "", key)
+
+
+def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, str]:
+    """surface form → the form the document uses most for that body (ties: the first seen)."""
+    counts = Counter(surfaces)
+    first = {s: i for i, s in reversed(list(enumerate(surfaces)))}
+    groups: dict[str, list[str]] = {}
+    for surface in counts:
+        groups.setdefault(agency_key(surface, city), []).append(surface)
+    out: dict[str, str] = {}
+    for forms in groups.values():
+        best = max(forms, key=lambda f: (counts[f], -first[f]))
+        out.update(dict.fromkeys(forms, best))
     return out

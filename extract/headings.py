@@ -10,61 +10,38 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, cn_number
+from .document import Document
+from .language import component
+from .lexicon import Lexicon, lexicon
+from .spans import Item
 
-_CN = "一二三四五六七八九十"
 _HAN = r"\u4e00-\u9fff"
+_MARKERS = lexicon("heading_markers")
+_BOILERPLATE = lexicon("structure_boilerplate")
 
-# kind → pattern matched at a line start; group 1 is the number
+# kind → pattern matched at a line start; group 1 is the number (tried in the lexicon's order)
 _LINE_MARKERS: list[tuple[str, re.Pattern[str]]] = [
-    ("chap", re.compile(r"第([一二三四五六七八九十百零〇]+)章")),
-    ("art", re.compile(r"第([一二三四五六七八九十百零〇]+)条")),
-    ("pcn", re.compile(rf"[(〔]\s*([{_CN}]{{1,3}})\s*[)〕]")),
-    ("cn", re.compile(rf"([{_CN}]{{1,3}})\s*[、.](?!\d)")),
-    ("pnum", re.compile(r"[(〔]\s*(\d{1,2})\s*[)〕]")),
-    ("num", re.compile(r"(\d{1,2})\s*[、.](?!\d)")),
-    ("rnum", re.compile(r"(\d{1,2})[)](?!\d)")),
+    (e.value, re.compile(e.pattern))
+    for e in _MARKERS.entries
+    if e.kind == "regex" and e.value not in ("inline", "scrambled")
 ]
 # inline candidates: an arabic marker after any non-digit, a Chinese one only after a sentence end
-_INLINE = re.compile(
-    rf"(?:(?<=[。;!?)”])(?:[(]([{_CN}]{{1,3}})[)]|([{_CN}]{{1,3}})、)|(?<![0-9A-Za-z.\s])(?:(\d{{1,2}})[.、]|[(](\d{{1,2}})[)]))(?=[{_HAN}“\"(])"
-)
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_INLINE = _MARKERS.compile("inline")
+_CIRCLED = "".join(_MARKERS.words("circled"))
 # web chrome that happens to be numbered ("1、选择少量文本,重新进行复制操作")
-_CHROME = re.compile(r"VIP|会员|下载|复制|登录|注册|客户端|点击|扫一扫|二维码")
+_CHROME = _BOILERPLATE.compile("chrome")
 # lines after which an item's text cannot continue: attachments, cc lists, closing formulas
 _DATE_LINE = re.compile(rf"^\s*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern}|{COMPACT_RE.pattern})\s*$")
-_TERMINATOR = re.compile(
-    r"^\s*(?:附件|附:|抄送|主送|特此通知|特此函告|[(【]?此件|本(?:实施)?(?:意见|方案|办法|计划|措施|规定|细则|通知|政策|决定|规划)"
-    r"(?:自|从|由|出台|印发|所称|有效期|施行|执行|未尽))"
+_TERMINATOR = re.compile(rf"^\s*{_BOILERPLATE.alternation('terminator')}")
+_ATTACHMENT = re.compile(rf"^\s*{_BOILERPLATE.alternation('attachments')}")
+# a signature line: a body's name alone (lexicon/agency_suffixes.tsv, reader `signature`)
+_SIGNATURE_SUFFIXES = Lexicon(
+    "agency_suffixes", tuple(e for e in lexicon("agency_suffixes").entries if "signature" in e.value.split())
 )
-_ATTACHMENT = re.compile(r"^\s*附件")
-_ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|中心)\s*$")
-
-
-@dataclass(eq=False)
-class Item:
-    kind: str
-    number: int
-    label: str  # the marker as printed, normalised: 一 / (一) / 1 / (1)
-    start: int  # normalised offset of the marker
-    body_start: int  # first character after the marker
-    end: int = 0  # end of the item's own text (before the next marker)
-    subtree_end: int = 0  # end of the item with its descendants
-    depth: int = 0
-    parent: Item | None = None
-    children: list[Item] = field(default_factory=list)
-
-    @property
-    def path(self) -> str:
-        labels: list[str] = []
-        node: Item | None = self
-        while node is not None:
-            labels.append(node.label)
-            node = node.parent
-        return "/".join(reversed(labels))
+_ORG_LINE = re.compile(rf"^\s*[{_HAN}()]{{2,30}}{_SIGNATURE_SUFFIXES.alternation()}\s*$")
 
 
 def _label(kind: str, number: str) -> str:
@@ -93,7 +70,7 @@ def line_marker(text: str, pos: int, original_char: str = "") -> tuple[str, str,
     return None
 
 
-def _lines(text: str):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
     for line in text.splitlines(keepends=True):
         yield pos, line.rstrip("\r\n")
@@ -227,3 +204,33 @@ def heading_of(text: str, start: int, end: int) -> str:
         if comma > 0:
             sentence = sentence[:comma]
     return sentence[:80].strip(" ,、.")
+
+
+@component("outline", requires=("wrapped_policy_start",), assigns=("outline",))
+def outline_component(doc: Document) -> None:
+    """The numbered items of the policy, each with its heading; a notice's own items before the
+    plan it wraps are left out."""
+    items = parse_outline(outline_text(doc), doc.original, doc.offsets)
+    begin = doc.layers["wrapped_policy_start"]
+    if any(it.start >= begin for it in items):
+        items = outline_from(items, begin)
+    for item in items:
+        item.heading = heading_of(doc.text, item.body_start, item.end)
+    doc.layers["outline"] = items
+
+
+def outline_text(doc: Document) -> str:
+    """`doc.body`, with the short numbered lines it blanked as navigation restored (第一章 总则, ①…)."""
+    out: list[str] = []
+    pos = 0
+    for line in doc.body.splitlines(keepends=True):
+        original = doc.text[pos : pos + len(line)]
+        at = pos + len(original) - len(original.lstrip())
+        blanked = not line.strip() and original.strip()
+        out.append(original if blanked and line_marker(doc.text, at, _orig_char(doc, at)) else line)
+        pos += len(line)
+    return "".join(out)
+
+
+def _orig_char(doc: Document, pos: int) -> str:
+    return doc.original[doc.offsets[pos]] if pos < len(doc.offsets) else ""

@@ -15,23 +15,19 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .agencies import canonical_names, document_lists
-from .agency_names import ResponsibilityList
 from .document import Document
-from .headings import Item, heading_of, line_marker, outline_from, parse_outline
 from .language import component
-from .metadata import wrapped_policy_start
+from .lexicon import lexicon
 from .records import Measure
+from .spans import Item, ResponsibilityList
 
-_TERMS = (
-    "总体要求|指导思想|基本原则|主要原则|工作原则|主要目标|总体目标|发展目标|工作目标|目标任务|预期目标|基础现状|发展现状|"
-    "现状|发展基础|基本情况|工作思路|发展思路|总体思路|基本思路|总体考虑|总体部署|目标|重要意义|适用范围|总则|附则|背景|其他|其它"
-)
+_GENERAL_HEADINGS = lexicon("general_headings")
+_TERM = _GENERAL_HEADINGS.alternation("term")
 # the short heading is made only of such terms: 指导思想, 总体思路和发展目标, 指导思想、基本原则与主要目标
-_GENERAL = re.compile(rf"^(?:{_TERMS})(?:[和与及、](?:{_TERMS}))*$|重要意义$")
+_GENERAL = re.compile(rf"^{_TERM}(?:[和与及、]{_TERM})*$|{_GENERAL_HEADINGS.alternation('ending')}$")
 _SHORT_HEADING = re.compile(r"[。,;:!?\n]")
 # scrambled pages: a Chinese numeral between separators opens a section (`、四,进一步聚集…`)
-_SCRAMBLED_MARKER = re.compile(r"(?:^|(?<=[\s,、。.;:]))([一二三四五六七八九十]{1,2})[、,。.](?=[\u4e00-\u9fff])")
+_SCRAMBLED_MARKER = lexicon("heading_markers").compile("scrambled")
 _CLAUSE_END = re.compile(r"[\s,、。.;:]")
 _VISIBLE = re.compile(r"\S")
 
@@ -45,13 +41,13 @@ class _Span:
     level: int
 
 
-@component("measures", requires=("wrapped_policy_start", "duty_lists", "city_hint"), assigns=("measures",))
+@component("measures", requires=("outline", "duty_lists", "canonical_names"), assigns=("measures",))
 def measures_component(doc: Document) -> None:
     doc.layers["measures"] = extract_measures(doc)
 
 
 def extract_measures(doc: Document) -> list[Measure]:
-    lists, city = document_lists(doc)
+    lists: list[ResponsibilityList] = doc.layers["duty_lists"]
     # duties read from prose assign work to bodies but do not mark or cut measures
     marking = [lst for lst in lists if not lst.prose]
     spans: list[_Span] = []
@@ -59,7 +55,7 @@ def extract_measures(doc: Document) -> list[Measure]:
         spans = _outline_spans(doc, marking)
     if not spans and marking:
         spans = _list_spans(doc, marking)
-    canon = canonical_names([n for lst in lists for n in lst.lead + lst.others], city)
+    canon: dict[str, str] = doc.layers["canonical_names"]
     index = _ListIndex(lists)
     measures: list[Measure] = []
     for i, span in enumerate(spans, 1):
@@ -97,30 +93,9 @@ def is_general(heading: str) -> bool:
     return bool(_GENERAL.search(re.sub(r"\s+", "", short)))
 
 
-def outline_text(doc: Document) -> str:
-    """`doc.body`, with the short numbered lines it blanked as navigation restored (第一章 总则, ①…)."""
-    out: list[str] = []
-    pos = 0
-    for line in doc.body.splitlines(keepends=True):
-        original = doc.text[pos : pos + len(line)]
-        at = pos + len(original) - len(original.lstrip())
-        blanked = not line.strip() and original.strip()
-        out.append(original if blanked and line_marker(doc.text, at, _orig_char(doc, at)) else line)
-        pos += len(line)
-    return "".join(out)
-
-
-def _orig_char(doc: Document, pos: int) -> str:
-    return doc.original[doc.offsets[pos]] if pos < len(doc.offsets) else ""
-
-
 def _outline_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span]:
-    items = parse_outline(outline_text(doc), doc.original, doc.offsets)
-    begin = wrapped_policy_start(doc)
-    if any(it.start >= begin for it in items):
-        items = outline_from(items, begin)
+    items: list[Item] = doc.layers["outline"]
     text = doc.text
-    headings = {id(it): heading_of(text, it.body_start, it.end) for it in items}
     folding = {id(it) for it in items if it.children and _folds_children(text, it)}
     index = _ListIndex(lists)
     spans: list[_Span] = []
@@ -129,9 +104,9 @@ def _outline_spans(doc: Document, lists: list[ResponsibilityList]) -> list[_Span
             continue
         end = item.subtree_end
         has_list = index.any_within(item.start, end)
-        if (_under_general(item, headings) or _bare_heading(text, item)) and not has_list:
+        if (_under_general(item) or _bare_heading(text, item)) and not has_list:
             continue
-        spans.append(_Span(item.start, end, item.path, headings[id(item)], item.depth + 1))
+        spans.append(_Span(item.start, end, item.path, item.heading, item.depth + 1))
     return spans
 
 
@@ -157,10 +132,10 @@ def _bare_heading(text: str, item: Item) -> bool:
     return len(own) <= 8 and not re.search(r"[,。;:!?]", own)
 
 
-def _under_general(item: Item, headings: dict[int, str]) -> bool:
+def _under_general(item: Item) -> bool:
     node: Item | None = item
     while node is not None:
-        if is_general(headings[id(node)]):
+        if is_general(node.heading):
             return True
         node = node.parent
     return False

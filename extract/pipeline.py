@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import agencies, citations, cities, instruments, measures, metadata, segments, targets  # noqa: F401 (registers)
+from . import agencies, agency_names, citations, cities, headings, instruments, measures, metadata, segments, targets  # noqa: F401 (registers)
 from .document import Document
 from .language import check_order, run_components
 from .records import ExtractionRecord
@@ -18,6 +18,7 @@ PIPELINE = (
     "metadata",
     "city_hint",
     "duties",
+    "outline",
     "sentences",
     "measures",
     "agencies",

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 
 from .document import Document
 from .language import component
+from .lexicon import Lexicon, lexicon
 
 _HAN = r"\u3400-\u9fff"
-_AGENCY_NAME = re.compile(
-    r"^[\s市]*[\u3400-\u9fff()〔〕]{1,20}?(局|委|办|厅|委员会|管委会|管委|政府|部|院|行|中支|分局|协|会|单位)$"
+# what a name ends with after a scrambled duty label (lexicon/agency_suffixes.tsv, reader `sentences`)
+_SUFFIXES = Lexicon(
+    "agency_suffixes", tuple(e for e in lexicon("agency_suffixes").entries if "sentences" in e.value.split())
 )
-_DUTY_PARENS = re.compile(r"\((?:[^()]{0,6})?(?:牵头单位|责任单位|负责单位|配合单位)[^()]*\)")
-_DUTY_LABEL = re.compile(r"(?:牵头单位|责任单位|负责单位|配合单位)")
+_AGENCY_NAME = re.compile(rf"^[\s市]*[\u3400-\u9fff()〔〕]{{1,20}}?{_SUFFIXES.alternation()}$")
+# the duty labels blanked here (lexicon/duty_labels.tsv: all but those only the duties component reads)
+_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "lists" not in e.value.split()))
+_DUTY_PARENS = re.compile(rf"\((?:[^()]{{0,6}})?{_LABELS.alternation()}[^()]*\)")
+_DUTY_LABEL = _LABELS.compile()
 
 
 @dataclass(frozen=True)

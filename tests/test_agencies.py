@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extract.agencies import agency_key, build_agencies, canonical_names
-from extract.agency_names import find_lists, is_collective, parse_names
+from extract.agency_names import agency_key, canonical_names, find_lists, is_collective, parse_names
 from extract.document import Document
-from extract.measures import extract_measures
+from extract.language import run_components
+from extract.pipeline import PIPELINE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def run_until(doc: Document, name: str) -> Document:
+    return run_components(doc, PIPELINE[: PIPELINE.index(name) + 1])
+
+
+def extract_measures(doc: Document):
+    return run_until(doc, "measures").layers["measures"]
+
+
+def build_agencies(doc: Document, measures):
+    """The agencies layers (after the measures, which `measures` must be)."""
+    assert run_until(doc, "agencies").layers["measures"] == measures
+    return doc.layers["agencies"], doc.layers["collective_agencies"]
 
 
 def names(text: str, city: str | None = None) -> list[str]:

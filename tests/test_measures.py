@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 
 from extract.document import Document
-from extract.headings import parse_outline
-from extract.measures import extract_measures, is_general, outline_text
+from extract.headings import outline_text, parse_outline
+from extract.language import run_components
+from extract.measures import is_general
+from extract.pipeline import PIPELINE
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def extract_measures(doc: Document):
+    """The measures layer, after the components it depends on."""
+    run_components(doc, PIPELINE[: PIPELINE.index("measures") + 1])
+    return doc.layers["measures"]
 
 
 def measures(text: str):
