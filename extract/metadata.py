@@ -16,15 +16,11 @@ from difflib import SequenceMatcher
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
+from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from .language import component
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
-GENRE = (
-    r"(?:实施意见|指导意见|若干意见|意见|实施方案|工作方案|行动方案|方案|行动计划|工作计划|推进计划|计划|规划|纲要|"
-    r"实施细则|细则|管理办法|暂行办法|办法|规定|决定|决议|政策措施|若干措施|措施|若干政策|政策|通知|通告|公告|批复|报告|指南|"
-    r"条例|要点|指引|目录|清单|行动)"
-)
 # the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
 # period or 试行), and is followed by the line end, an addressee (各…) or a separator
 _TITLE_AT_LINE = re.compile(
@@ -72,14 +68,6 @@ _PUBLISHED_LABEL = re.compile(
 )
 _STATUS_MARK = re.compile(
     r"(?:此|该|本)(?:文件|政策|规定|办法|通知)?已(?:经)?(?:失效|废止)|[(\[【](?:已)?(?:失效|废止)[)\]】]"
-)
-DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,12}}\s*[〔\[【(]\s*\d{{4}}\s*[〕\]】)]\s*\d{{1,5}}\s*号")
-# a doc number alone on its line: whole (厦府〔2021〕286号, 苏科规〔2023〕2号), or missing its 〕 and 号
-# (盘政办发〔201929), which is read only after a prefix ending like a doc number's (…发, …办, …函)
-_STANDALONE_NUMBER = re.compile(
-    rf"^[ \t\u3000]*(?P<p>[{_HAN}]{{1,12}})[ \t]*[〔\[【(][ \t]*(?P<y>(?:19|20)\d{{2}})[ \t]*[〕\]】)][ \t]*(?P<n>\d{{1,5}})[ \t]*号[ \t\u3000]*$"
-    rf"|^[ \t\u3000]*(?P<gp>[{_HAN}]{{1,12}}[发办函字令复通规])[ \t]*[〔\[【(]?[ \t]*(?P<gy>(?:19|20)\d{{2}})[ \t]*[〕\]】)]?[ \t]*(?P<gn>\d{{1,5}})[ \t]*号?[ \t\u3000]*$",
-    re.MULTILINE,
 )
 # (2021年3月15日) or (2021年3月15日市人民政府第32次常务会议通过) under a title: the adoption date
 _BRACKETED_DATE = re.compile(
@@ -182,7 +170,7 @@ def _broken_titles(body: str) -> list[_Found]:
     for (start, first), (_, second) in zip(lines, lines[1:], strict=False):
         head = first.strip()
         opens = head.endswith(("关于", "印发", "转发", "颁发")) or ("关于" in head and len(head) >= 10)
-        if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or re.search(f"{GENRE}$", head):
+        if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or GENRE_AT_END.search(head):
             continue
         joined = _TITLE_AT_LINE.match(head + second.strip())
         if joined and joined.end("t") - joined.start("t") > len(head):
@@ -259,11 +247,6 @@ def _inner_title(notice: _Found) -> _Found | None:
     return None
 
 
-def skeleton(title: str) -> str:
-    """Characters that survive a web copy: Han, digits, letters (punctuation is often lost)."""
-    return "".join(ch for ch in title if ch.isalnum())
-
-
 def _similar(a: str, b: str) -> bool:
     sa, sb = skeleton(a), skeleton(b)
     if not sa or not sb:
@@ -297,7 +280,7 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
 
 def _standalone_doc_number(text: str) -> _Found | None:
     """The number printed on a line of its own under the title (cited numbers sit in sentences)."""
-    m = _STANDALONE_NUMBER.search(text)
+    m = STANDALONE_DOC_NUMBER.search(text)
     if not m:
         return None
     p, y, n = (
@@ -422,4 +405,4 @@ def _status(text: str, header: re.Match[str] | None) -> _Found | None:
     return _Found("失效", m.start(), m.end()) if m else None
 
 
-__all__ = ["DATE_RE", "DOC_NUMBER", "GENRE", "extract_metadata", "skeleton"]
+__all__ = ["extract_metadata", "wrapped_policy_start"]
