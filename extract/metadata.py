@@ -18,6 +18,7 @@ from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
 from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from .language import component
+from .lexicon import lexicon
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
@@ -32,47 +33,46 @@ _TITLE_AT_LINE = re.compile(
 _MARKER_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十0-9]+[)]|\d+[.、]|第[一二三四五六七八九十]+[章条])"
 )
-_NOTICE = re.compile(r"(?:印发|转发|颁发|发布)")
+_TITLE_WORDS = lexicon("metadata_title_words")
+_WRAPPING_VERB = _TITLE_WORDS.alternation("wrapping_verb")
+_WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
+_NOTICE = re.compile(_WRAPPING_VERB)
+_TITLE_OPENINGS = _TITLE_WORDS.words("title_opening")
 _INNER_BOOK = re.compile(r"《([^《》]+)》")
-_INNER_PLAIN = re.compile(r"(?:印发|转发|颁发|发布)(?P<t>.+?)的?(?:通知|通告)$")
-_ORG_SUFFIX = r"(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|政府|局|厅|委|办|部|院|署|管委会|中心|市委|县委|区委)"
+_INNER_PLAIN = re.compile(rf"{_WRAPPING_VERB}(?P<t>.+?)的?{_TITLE_WORDS.alternation('wrapping_genre')}$")
+_ORG_SUFFIX = lexicon("metadata_issuer_suffixes").alternation("issuer")
 _ORG = re.compile(rf"^[{_HAN}()〔〕]{{2,40}}?{_ORG_SUFFIX}$")
-_TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX})(?:关于|印发|转发)")
+_TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX}){_TITLE_WORDS.alternation('issuer_then')}")
 _LABEL_VALUE = r"[ \t\u3000]*[:][ \t\u3000]*"
 
 
-def _labels(*names: str) -> str:
-    """Header labels as portals print them, often spaced out to align a table: 标  题, 有 效 性."""
+def _labels(field: str) -> str:
+    """The header labels of one field (lexicon `metadata_labels`) as portals print them, often
+    spaced out to align a table: 标  题, 有 效 性."""
+    names = lexicon("metadata_labels").words(field)
     return "(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, name)) for name in names) + ")"
 
 
 # a label's value ends at the line end, or where a table's next cell (2+ spaces, a label) begins
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
 _HEADER = {
-    "title": re.compile(
-        rf"(?:^|(?<=\s)){_labels('文件标题', '标题', '文件名称')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE
-    ),
-    "doc_number": re.compile(rf"(?:^|(?<=\s)){_labels('发文字号', '文号')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
-    "issuer": re.compile(
-        rf"(?:^|(?<=\s)){_labels('发布机构', '发文机关', '发文机构', '发文单位', '发布单位', '制发机关')}{_LABEL_VALUE}(?P<v>[^\s]+)",
-        re.MULTILINE,
-    ),
-    "status": re.compile(
-        rf"(?:^|(?<=\s)){_labels('效力状态', '时效性', '有效性', '时效状态')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE
-    ),
+    "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
+    **{
+        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE)
+        for field in ("doc_number", "issuer", "status")
+    },
 }
-_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('成文日期')}{_LABEL_VALUE}", re.MULTILINE)
-_PUBLISHED_LABEL = re.compile(
-    rf"(?:^|(?<=[\s>|])){_labels('发布日期', '发布时间', '发文日期', '公布日期', '公开日期', '发表日期', '发表时间', '发布于', '时间', '日期')}{_LABEL_VALUE}",
-    re.MULTILINE,
-)
-_STATUS_MARK = re.compile(
-    r"(?:此|该|本)(?:文件|政策|规定|办法|通知)?已(?:经)?(?:失效|废止)|[(\[【](?:已)?(?:失效|废止)[)\]】]"
-)
+_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
+_PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+_STATUS = lexicon("metadata_status")
+_STATUS_MARK = _STATUS.compile("repealed_mark")
+_REPEALED = _STATUS.compile("repealed")
+_IN_FORCE = _STATUS.compile("in_force")
+_PARTLY = _STATUS.words("partly")
 # (2021年3月15日) or (2021年3月15日市人民政府第32次常务会议通过) under a title: the adoption date
 _BRACKETED_DATE = re.compile(
     rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})"
-    rf"(?:[^()\n]{{0,40}}(?:通过|公布|发布|印发|批准|修订|修正))?[ \t]*[)][ \t\u3000]*$"
+    rf"(?:[^()\n]{{0,40}}{_TITLE_WORDS.alternation('adoption_verb')})?[ \t]*[)][ \t\u3000]*$"
 )
 _YEAR_RANGE = re.compile(r"(?P<o>[(]?)(?P<a>(?:19|20)\d{2})(?P<d>[—\-–~至]?)(?P<b>(?:19|20)\d{2})(?P<y>年?)(?P<c>[)]?)")
 _WELL_FORMED_RANGE = re.compile(r"[(](?P<a>(?:19|20)\d{2})[—\-–~至](?P<b>(?:19|20)\d{2})年?[)]")
@@ -169,7 +169,7 @@ def _broken_titles(body: str) -> list[_Found]:
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]*\S[^\n]*", body)]
     for (start, first), (_, second) in zip(lines, lines[1:], strict=False):
         head = first.strip()
-        opens = head.endswith(("关于", "印发", "转发", "颁发")) or ("关于" in head and len(head) >= 10)
+        opens = head.endswith(_TITLE_OPENINGS) or ("关于" in head and len(head) >= 10)
         if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or GENRE_AT_END.search(head):
             continue
         joined = _TITLE_AT_LINE.match(head + second.strip())
@@ -206,7 +206,7 @@ def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None,
     if first is None:
         return None, None
     first = _with_issuer_line(first, doc.text)
-    if not (first.value.endswith(("通知", "通告")) and _NOTICE.search(first.value)):
+    if not (first.value.endswith(_WRAPPING_GENRES) and _NOTICE.search(first.value)):
         return None, _repair_title(first, doc.text)
     inner = _inner_title(first)
     if inner is None:
@@ -397,9 +397,9 @@ def _published(text: str) -> _Found | None:
 def _status(text: str, header: re.Match[str] | None) -> _Found | None:
     if header:
         value = header.group("v")
-        if "部分" not in value and re.search(r"失效|废止", value):
+        if not any(word in value for word in _PARTLY) and _REPEALED.search(value):
             return _Found("失效", header.start("v"), header.end("v"))
-        if re.search(r"有效", value):
+        if _IN_FORCE.search(value):
             return _Found("有效", header.start("v"), header.end("v"))
     m = _STATUS_MARK.search(text)
     return _Found("失效", m.start(), m.end()) if m else None
