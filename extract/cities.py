@@ -12,19 +12,17 @@ from collections import Counter
 
 from .document import Document
 from .language import component
+from .lexicon import lexicon
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
-_BODY = r"(?:人民政府|政府|委员会|委|人大|政协|科学技术局|科技局|财政局|发展和改革委员会|发展改革委|人力资源和社会保障局|工业和信息化局)"
+# a government body a city's name prefixes: 人民政府, 科技局 …
+_BODY = lexicon("government_bodies").alternation("body")
 # a city name is 2-4 characters after a boundary; lazy so 大连市 is not read as 连市
 _CITY_BODY = re.compile(rf"(?:^|(?<=[^{_HAN}])|(?<=省)|(?<=中共))((?!中共)[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE)
-# words that end in 市 but are not places (创新型城市, 国际化大都市, 超市, 股市) or that precede 市 in prose
-# (部门市科技局, 全市, 本市). Real names do end in 城, 都 and 门 (盐城, 成都, 厦门), so those are
-# refused only in the compounds that make a common word.
-_NOT_CITY = re.compile(
-    r"(?:型|化|明|心|大|小|中|新|名|卫|城)城$|(?:大|首|新|古)都$|部门$|专门$|"
-    r"全$|本$|我$|该$|超$|上$|股$|夜$|[各由在对是的和与及将把向为从按等或到]"
-)
+# words that end in 市 but are not places (创新型城市, 超市, 股市) or that precede 市 in prose (全市,
+# 由市科技局): lexicon `not_city`
+_NOT_CITY = re.compile(rf"{lexicon('not_city').alternation('end')}$|{lexicon('not_city').alternation('anywhere')}")
 
 
 def city_in(text: str) -> str | None:
