@@ -12,6 +12,7 @@ import re
 from .document import Document
 from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, SCRAMBLED_DOC_NUMBER, skeleton
 from .language import component
+from .lexicon import lexicon
 from .records import Citation, PolicyMeta
 
 _MAX_TITLE = 120
@@ -21,7 +22,7 @@ _WORD = r"[^\s,、。.;:〔〕()]"
 # scrambled: a title, separators, a doc number whose brackets became separators
 _SCRAMBLED_NUMBERED = re.compile(rf"(?P<t>{_WORD}{{4,80}}?{GENRE}){_SEP}+{SCRAMBLED_DOC_NUMBER}")
 _SCRAMBLED_OBJECT = re.compile(
-    rf"(?:落实|按照|根据|依据|贯彻|编制|制定|出台|执行|印发|对照|参照|依照|遵照){_SEP}+"
+    rf"{lexicon('metadata_citing_verbs').alternation('citing')}{_SEP}+"
     rf"(?P<t>{_WORD}{{4,60}}?{GENRE})(?:{_SEP}*(?P<a>(?:19|20)\d{{2}}){_SEP}(?P<b>(?:19|20)\d{{2}})(?P<y>年?)|(?={_SEP}))"
 )
 

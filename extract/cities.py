@@ -46,15 +46,23 @@ def city_hint_component(doc: Document) -> None:
     doc.layers["city_hint"] = city_in(doc.text)
 
 
-@component("city", requires=("policy",), assigns=("city",))
+@component("city", requires=("policy", "city_hint"), assigns=("city",))
 def city_component(doc: Document) -> None:
-    doc.layers["city"] = detect_city(doc, doc.layers["policy"])
+    """The issuer's city; failing that, the city the bodies of the text name most often, in the
+    body (chrome blanked) first, then in the whole text (the `city_hint` layer)."""
+    doc.layers["city"] = issuer_city(doc.layers["policy"]) or city_in(doc.body) or doc.layers["city_hint"]
 
 
-def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
+def issuer_city(policy: PolicyMeta) -> str | None:
+    """The city named by the issuer, else the notice's title, else the policy's title."""
     for evidence in (policy.issuer, policy.notice_title, policy.title):
         if evidence:
             m = _CITY_BODY.search(evidence)
             if m and not _NOT_CITY.search(m.group(1)):
                 return m.group(1)
-    return city_in(doc.body) or city_in(doc.text)
+    return None
+
+
+def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
+    """What the `city` component assigns, for a document run through no pipeline."""
+    return issuer_city(policy) or city_in(doc.body) or city_in(doc.text)
