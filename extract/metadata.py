@@ -5,6 +5,10 @@ doc number on its own line, the addressees, the text, and a signature (issuer li
 A 通知 that 印发/转发 a plan wraps it: the plan's own title is the policy title and the notice's is
 `notice_title`. Web copies garble the genre's punctuation; a value is repaired only where the
 evidence is unambiguous (see `_repair_title`, `_standalone_doc_number`, `dates.parse_compact`).
+
+What the genre's words are lives in the lexicon: `metadata_labels` (header fields),
+`metadata_title_words`, `metadata_status`, `metadata_issuer_suffixes`, and through genre.py
+`policy_genres` and `doc_number`. The component reads no other component's layer.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from .lexicon import lexicon
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
+_STATUS = lexicon("metadata_status")
 # the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
 # period or 试行), and is followed by the line end, an addressee (各…) or a separator
 _TITLE_AT_LINE = re.compile(
-    rf"^[ \t\u3000]*(?:[(\[【](?:此文件|本文件)?已?(?:失效|废止|有效)[)\]】])?[ \t\u3000]*"
+    rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*"
     rf"(?P<t>[^\s,。;:!?\n](?:[^,。;:!?\n]{{2,118}}?){GENRE}(?:[ \t]*[(][^()\n]{{1,20}}[)])?)"
     rf"(?=[ \t\u3000]*$|各|[,.。:])",
     re.MULTILINE,
@@ -64,7 +69,6 @@ _HEADER = {
 }
 _ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
 _PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
-_STATUS = lexicon("metadata_status")
 _STATUS_MARK = _STATUS.compile("repealed_mark")
 _REPEALED = _STATUS.compile("repealed")
 _IN_FORCE = _STATUS.compile("in_force")
