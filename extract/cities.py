@@ -2,7 +2,8 @@
 
 Evidence, strongest first: the issuer (`大连市人民政府办公厅`), the title, then the most frequent
 `XX市` that prefixes a government body in the text. No list of cities: the name is whatever stands
-between a boundary (line start, punctuation, 省, 中共) and 市 + a body.
+between a boundary (line start, punctuation, 省, 中共: lexicon `metadata_city_boundaries`) and 市 + a
+body (lexicon `government_bodies`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ _HAN = r"\u4e00-\u9fff"
 # a government body a city's name prefixes: 人民政府, 科技局 …
 _BODY = lexicon("government_bodies").alternation("body")
 # a city name is 2-4 characters after a boundary; lazy so 大连市 is not read as 连市
-_CITY_BODY = re.compile(rf"(?:^|(?<=[^{_HAN}])|(?<=省)|(?<=中共))((?!中共)[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE)
+_BOUNDARIES = lexicon("metadata_city_boundaries")
+# one look-behind a word: Python's look-behinds are of fixed width
+_AFTER_WORD = "".join(f"|(?<={re.escape(word)})" for word in _BOUNDARIES.words("before"))
+_CITY_BODY = re.compile(
+    rf"(?:^|(?<=[^{_HAN}]){_AFTER_WORD})((?!{_BOUNDARIES.alternation('party')})[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE
+)
 # words that end in 市 but are not places (创新型城市, 超市, 股市) or that precede 市 in prose (全市,
 # 由市科技局): lexicon `not_city`
 _NOT_CITY = re.compile(rf"{lexicon('not_city').alternation('end')}$|{lexicon('not_city').alternation('anywhere')}")
