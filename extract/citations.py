@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from .document import Document
+from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, SCRAMBLED_DOC_NUMBER, skeleton
 from .language import component
-from .metadata import DOC_NUMBER, GENRE, skeleton
+from .lexicon import lexicon
 from .records import Citation, PolicyMeta
 
 _MAX_TITLE = 120
@@ -19,11 +20,9 @@ _NUMBER_AFTER = re.compile(rf"\s*[(]\s*(?P<n>{DOC_NUMBER.pattern})\s*[)]")
 _SEP = r"[\s,、。.;:〔〕]"
 _WORD = r"[^\s,、。.;:〔〕()]"
 # scrambled: a title, separators, a doc number whose brackets became separators
-_SCRAMBLED_NUMBERED = re.compile(
-    rf"(?P<t>{_WORD}{{4,80}}?{GENRE}){_SEP}+(?P<p>[\u4e00-\u9fff]{{1,8}}[发办函字令]){_SEP}*(?P<y>(?:19|20)\d{{2}}){_SEP}+(?P<n>\d{{1,5}})号"
-)
+_SCRAMBLED_NUMBERED = re.compile(rf"(?P<t>{_WORD}{{4,80}}?{GENRE}){_SEP}+{SCRAMBLED_DOC_NUMBER}")
 _SCRAMBLED_OBJECT = re.compile(
-    rf"(?:落实|按照|根据|依据|贯彻|编制|制定|出台|执行|印发|对照|参照|依照|遵照){_SEP}+"
+    rf"{lexicon('metadata_citing_verbs').alternation('citing')}{_SEP}+"
     rf"(?P<t>{_WORD}{{4,60}}?{GENRE})(?:{_SEP}*(?P<a>(?:19|20)\d{{2}}){_SEP}(?P<b>(?:19|20)\d{{2}})(?P<y>年?)|(?={_SEP}))"
 )
 
@@ -97,4 +96,4 @@ def _scrambled(text: str) -> list[tuple[int, int, str, str | None]]:
 
 def _is_own(key: str, own: list[str]) -> bool:
     """The document itself: the same title, or a bare genre name of it (《工作方案》, 《实施意见》)."""
-    return any(key == o or (len(key) <= 6 and key in o and re.search(f"{GENRE}$", key)) for o in own)
+    return any(key == o or (len(key) <= 6 and key in o and GENRE_AT_END.search(key)) for o in own)

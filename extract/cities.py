@@ -2,7 +2,8 @@
 
 Evidence, strongest first: the issuer (`大连市人民政府办公厅`), the title, then the most frequent
 `XX市` that prefixes a government body in the text. No list of cities: the name is whatever stands
-between a boundary (line start, punctuation, 省, 中共) and 市 + a body.
+between a boundary (line start, punctuation, 省, 中共: lexicon `metadata_city_boundaries`) and 市 + a
+body (lexicon `government_bodies`).
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from collections import Counter
 
 from .document import Document
 from .language import component
+from .lexicon import lexicon
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
-_BODY = r"(?:人民政府|政府|委员会|委|人大|政协|科学技术局|科技局|财政局|发展和改革委员会|发展改革委|人力资源和社会保障局|工业和信息化局)"
+# a government body a city's name prefixes: 人民政府, 科技局 …
+_BODY = lexicon("government_bodies").alternation("body")
 # a city name is 2-4 characters after a boundary; lazy so 大连市 is not read as 连市
-_CITY_BODY = re.compile(rf"(?:^|(?<=[^{_HAN}])|(?<=省)|(?<=中共))((?!中共)[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE)
-# words that end in 市 but are not places (创新型城市, 国际化大都市, 超市, 股市) or that precede 市 in prose
-# (部门市科技局, 全市, 本市). Real names do end in 城, 都 and 门 (盐城, 成都, 厦门), so those are
-# refused only in the compounds that make a common word.
-_NOT_CITY = re.compile(
-    r"(?:型|化|明|心|大|小|中|新|名|卫|城)城$|(?:大|首|新|古)都$|部门$|专门$|"
-    r"全$|本$|我$|该$|超$|上$|股$|夜$|[各由在对是的和与及将把向为从按等或到]"
+_BOUNDARIES = lexicon("metadata_city_boundaries")
+# one look-behind a word: Python's look-behinds are of fixed width
+_AFTER_WORD = "".join(f"|(?<={re.escape(word)})" for word in _BOUNDARIES.words("before"))
+_CITY_BODY = re.compile(
+    rf"(?:^|(?<=[^{_HAN}]){_AFTER_WORD})((?!{_BOUNDARIES.alternation('party')})[{_HAN}]{{2,4}}?)市{_BODY}", re.MULTILINE
 )
+# words that end in 市 but are not places (创新型城市, 超市, 股市) or that precede 市 in prose (全市,
+# 由市科技局): lexicon `not_city`
+_NOT_CITY = re.compile(rf"{lexicon('not_city').alternation('end')}$|{lexicon('not_city').alternation('anywhere')}")
 
 
 def city_in(text: str) -> str | None:
@@ -48,15 +52,23 @@ def city_hint_component(doc: Document) -> None:
     doc.layers["city_hint"] = city_in(doc.text)
 
 
-@component("city", requires=("policy",), assigns=("city",))
+@component("city", requires=("policy", "city_hint"), assigns=("city",))
 def city_component(doc: Document) -> None:
-    doc.layers["city"] = detect_city(doc, doc.layers["policy"])
+    """The issuer's city; failing that, the city the bodies of the text name most often, in the
+    body (chrome blanked) first, then in the whole text (the `city_hint` layer)."""
+    doc.layers["city"] = issuer_city(doc.layers["policy"]) or city_in(doc.body) or doc.layers["city_hint"]
 
 
-def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
+def issuer_city(policy: PolicyMeta) -> str | None:
+    """The city named by the issuer, else the notice's title, else the policy's title."""
     for evidence in (policy.issuer, policy.notice_title, policy.title):
         if evidence:
             m = _CITY_BODY.search(evidence)
             if m and not _NOT_CITY.search(m.group(1)):
                 return m.group(1)
-    return city_in(doc.body) or city_in(doc.text)
+    return None
+
+
+def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
+    """What the `city` component assigns, for a document run through no pipeline."""
+    return issuer_city(policy) or city_in(doc.body) or city_in(doc.text)

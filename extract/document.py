@@ -14,18 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .lexicon import lexicon
 from .normalise import normalise
 from .reader import read_text
 
-# Lines a mirror site or portal wraps around a policy: navigation, sharing, paywalls, spam.
-_SPAM_WORDS = re.compile(r"无码|人妻|国产精品|AV|天堂|欧美|亚洲|制服|一区二区|成人|色情|博彩|娱乐城|福利")
+# Lines a mirror site or portal wraps around a policy: navigation, sharing, paywalls, spam
+# (lexicon `boilerplate`).
+_SPAM_WORDS = lexicon("boilerplate").compile("spam")
 # a spam line stacks several of these; one alone (欧美, 成人) is ordinary policy prose
 _SPAM_MIN_HITS = 3
-_CHROME = re.compile(
-    r"VIP|会员|客户端|下载|复制|分享|微信|QQ|微博|贴吧|登录|注册|验证码|留言|首页|更多>|热门|"
-    r"访问量|浏览次数|批注|书签|版权所有|主办单位|Produced By|政策解读|申报入口|相关服务|相关政策|"
-    r"政策评价|提交|打印|关闭窗口|收藏"
-)
+_CHROME = lexicon("boilerplate").compile("chrome")
 _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、])")
 _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
 # a line that ends like a clause of prose (…在本市注册;  申请单位应当提交下列材料:) is text, not chrome

@@ -5,6 +5,10 @@ doc number on its own line, the addressees, the text, and a signature (issuer li
 A 通知 that 印发/转发 a plan wraps it: the plan's own title is the policy title and the notice's is
 `notice_title`. Web copies garble the genre's punctuation; a value is repaired only where the
 evidence is unambiguous (see `_repair_title`, `_standalone_doc_number`, `dates.parse_compact`).
+
+What the genre's words are lives in the lexicon: `metadata_labels` (header fields),
+`metadata_title_words`, `metadata_status`, `metadata_issuer_suffixes`, and through genre.py
+`policy_genres` and `doc_number`. The component reads no other component's layer.
 """
 
 from __future__ import annotations
@@ -16,19 +20,17 @@ from difflib import SequenceMatcher
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
+from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from .language import component
+from .lexicon import lexicon
 from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
-GENRE = (
-    r"(?:实施意见|指导意见|若干意见|意见|实施方案|工作方案|行动方案|方案|行动计划|工作计划|推进计划|计划|规划|纲要|"
-    r"实施细则|细则|管理办法|暂行办法|办法|规定|决定|决议|政策措施|若干措施|措施|若干政策|政策|通知|通告|公告|批复|报告|指南|"
-    r"条例|要点|指引|目录|清单|行动)"
-)
+_STATUS = lexicon("metadata_status")
 # the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
 # period or 试行), and is followed by the line end, an addressee (各…) or a separator
 _TITLE_AT_LINE = re.compile(
-    rf"^[ \t\u3000]*(?:[(\[【](?:此文件|本文件)?已?(?:失效|废止|有效)[)\]】])?[ \t\u3000]*"
+    rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*"
     rf"(?P<t>[^\s,。;:!?\n](?:[^,。;:!?\n]{{2,118}}?){GENRE}(?:[ \t]*[(][^()\n]{{1,20}}[)])?)"
     rf"(?=[ \t\u3000]*$|各|[,.。:])",
     re.MULTILINE,
@@ -36,55 +38,45 @@ _TITLE_AT_LINE = re.compile(
 _MARKER_START = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十0-9]+[)]|\d+[.、]|第[一二三四五六七八九十]+[章条])"
 )
-_NOTICE = re.compile(r"(?:印发|转发|颁发|发布)")
+_TITLE_WORDS = lexicon("metadata_title_words")
+_WRAPPING_VERB = _TITLE_WORDS.alternation("wrapping_verb")
+_WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
+_NOTICE = re.compile(_WRAPPING_VERB)
+_TITLE_OPENINGS = _TITLE_WORDS.words("title_opening")
 _INNER_BOOK = re.compile(r"《([^《》]+)》")
-_INNER_PLAIN = re.compile(r"(?:印发|转发|颁发|发布)(?P<t>.+?)的?(?:通知|通告)$")
-_ORG_SUFFIX = r"(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|政府|局|厅|委|办|部|院|署|管委会|中心|市委|县委|区委)"
+_INNER_PLAIN = re.compile(rf"{_WRAPPING_VERB}(?P<t>.+?)的?{_TITLE_WORDS.alternation('wrapping_genre')}$")
+_ORG_SUFFIX = lexicon("metadata_issuer_suffixes").alternation("issuer")
 _ORG = re.compile(rf"^[{_HAN}()〔〕]{{2,40}}?{_ORG_SUFFIX}$")
-_TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX})(?:关于|印发|转发)")
+_TITLE_ISSUER = re.compile(rf"^(?P<o>[{_HAN} ]{{2,60}}?{_ORG_SUFFIX}){_TITLE_WORDS.alternation('issuer_then')}")
 _LABEL_VALUE = r"[ \t\u3000]*[:][ \t\u3000]*"
 
 
-def _labels(*names: str) -> str:
-    """Header labels as portals print them, often spaced out to align a table: 标  题, 有 效 性."""
+def _labels(field: str) -> str:
+    """The header labels of one field (lexicon `metadata_labels`) as portals print them, often
+    spaced out to align a table: 标  题, 有 效 性."""
+    names = lexicon("metadata_labels").words(field)
     return "(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, name)) for name in names) + ")"
 
 
 # a label's value ends at the line end, or where a table's next cell (2+ spaces, a label) begins
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
 _HEADER = {
-    "title": re.compile(
-        rf"(?:^|(?<=\s)){_labels('文件标题', '标题', '文件名称')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE
-    ),
-    "doc_number": re.compile(rf"(?:^|(?<=\s)){_labels('发文字号', '文号')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE),
-    "issuer": re.compile(
-        rf"(?:^|(?<=\s)){_labels('发布机构', '发文机关', '发文机构', '发文单位', '发布单位', '制发机关')}{_LABEL_VALUE}(?P<v>[^\s]+)",
-        re.MULTILINE,
-    ),
-    "status": re.compile(
-        rf"(?:^|(?<=\s)){_labels('效力状态', '时效性', '有效性', '时效状态')}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE
-    ),
+    "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
+    **{
+        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE)
+        for field in ("doc_number", "issuer", "status")
+    },
 }
-_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('成文日期')}{_LABEL_VALUE}", re.MULTILINE)
-_PUBLISHED_LABEL = re.compile(
-    rf"(?:^|(?<=[\s>|])){_labels('发布日期', '发布时间', '发文日期', '公布日期', '公开日期', '发表日期', '发表时间', '发布于', '时间', '日期')}{_LABEL_VALUE}",
-    re.MULTILINE,
-)
-_STATUS_MARK = re.compile(
-    r"(?:此|该|本)(?:文件|政策|规定|办法|通知)?已(?:经)?(?:失效|废止)|[(\[【](?:已)?(?:失效|废止)[)\]】]"
-)
-DOC_NUMBER = re.compile(rf"[{_HAN}]{{1,12}}\s*[〔\[【(]\s*\d{{4}}\s*[〕\]】)]\s*\d{{1,5}}\s*号")
-# a doc number alone on its line: whole (厦府〔2021〕286号, 苏科规〔2023〕2号), or missing its 〕 and 号
-# (盘政办发〔201929), which is read only after a prefix ending like a doc number's (…发, …办, …函)
-_STANDALONE_NUMBER = re.compile(
-    rf"^[ \t\u3000]*(?P<p>[{_HAN}]{{1,12}})[ \t]*[〔\[【(][ \t]*(?P<y>(?:19|20)\d{{2}})[ \t]*[〕\]】)][ \t]*(?P<n>\d{{1,5}})[ \t]*号[ \t\u3000]*$"
-    rf"|^[ \t\u3000]*(?P<gp>[{_HAN}]{{1,12}}[发办函字令复通规])[ \t]*[〔\[【(]?[ \t]*(?P<gy>(?:19|20)\d{{2}})[ \t]*[〕\]】)]?[ \t]*(?P<gn>\d{{1,5}})[ \t]*号?[ \t\u3000]*$",
-    re.MULTILINE,
-)
+_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
+_PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+_STATUS_MARK = _STATUS.compile("repealed_mark")
+_REPEALED = _STATUS.compile("repealed")
+_IN_FORCE = _STATUS.compile("in_force")
+_PARTLY = _STATUS.words("partly")
 # (2021年3月15日) or (2021年3月15日市人民政府第32次常务会议通过) under a title: the adoption date
 _BRACKETED_DATE = re.compile(
     rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})"
-    rf"(?:[^()\n]{{0,40}}(?:通过|公布|发布|印发|批准|修订|修正))?[ \t]*[)][ \t\u3000]*$"
+    rf"(?:[^()\n]{{0,40}}{_TITLE_WORDS.alternation('adoption_verb')})?[ \t]*[)][ \t\u3000]*$"
 )
 _YEAR_RANGE = re.compile(r"(?P<o>[(]?)(?P<a>(?:19|20)\d{2})(?P<d>[—\-–~至]?)(?P<b>(?:19|20)\d{2})(?P<y>年?)(?P<c>[)]?)")
 _WELL_FORMED_RANGE = re.compile(r"[(](?P<a>(?:19|20)\d{2})[—\-–~至](?P<b>(?:19|20)\d{2})年?[)]")
@@ -181,8 +173,8 @@ def _broken_titles(body: str) -> list[_Found]:
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]*\S[^\n]*", body)]
     for (start, first), (_, second) in zip(lines, lines[1:], strict=False):
         head = first.strip()
-        opens = head.endswith(("关于", "印发", "转发", "颁发")) or ("关于" in head and len(head) >= 10)
-        if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or re.search(f"{GENRE}$", head):
+        opens = head.endswith(_TITLE_OPENINGS) or ("关于" in head and len(head) >= 10)
+        if not opens or len(head) > 60 or re.search(r"[,。;:!?]", head) or GENRE_AT_END.search(head):
             continue
         joined = _TITLE_AT_LINE.match(head + second.strip())
         if joined and joined.end("t") - joined.start("t") > len(head):
@@ -218,7 +210,7 @@ def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None,
     if first is None:
         return None, None
     first = _with_issuer_line(first, doc.text)
-    if not (first.value.endswith(("通知", "通告")) and _NOTICE.search(first.value)):
+    if not (first.value.endswith(_WRAPPING_GENRES) and _NOTICE.search(first.value)):
         return None, _repair_title(first, doc.text)
     inner = _inner_title(first)
     if inner is None:
@@ -259,11 +251,6 @@ def _inner_title(notice: _Found) -> _Found | None:
     return None
 
 
-def skeleton(title: str) -> str:
-    """Characters that survive a web copy: Han, digits, letters (punctuation is often lost)."""
-    return "".join(ch for ch in title if ch.isalnum())
-
-
 def _similar(a: str, b: str) -> bool:
     sa, sb = skeleton(a), skeleton(b)
     if not sa or not sb:
@@ -297,7 +284,7 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
 
 def _standalone_doc_number(text: str) -> _Found | None:
     """The number printed on a line of its own under the title (cited numbers sit in sentences)."""
-    m = _STANDALONE_NUMBER.search(text)
+    m = STANDALONE_DOC_NUMBER.search(text)
     if not m:
         return None
     p, y, n = (
@@ -414,12 +401,12 @@ def _published(text: str) -> _Found | None:
 def _status(text: str, header: re.Match[str] | None) -> _Found | None:
     if header:
         value = header.group("v")
-        if "部分" not in value and re.search(r"失效|废止", value):
+        if not any(word in value for word in _PARTLY) and _REPEALED.search(value):
             return _Found("失效", header.start("v"), header.end("v"))
-        if re.search(r"有效", value):
+        if _IN_FORCE.search(value):
             return _Found("有效", header.start("v"), header.end("v"))
     m = _STATUS_MARK.search(text)
     return _Found("失效", m.start(), m.end()) if m else None
 
 
-__all__ = ["DATE_RE", "DOC_NUMBER", "GENRE", "extract_metadata", "skeleton"]
+__all__ = ["extract_metadata", "wrapped_policy_start"]
