@@ -11,17 +11,37 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
+from .lexicon import lexicon
 from .normalise import normalise
 from .records import Instrument, Measure
-from .segments import Segment, Sentence, split
 
-SUPPORT = re.compile(r"给予|予以|奖励|补助|资助|补贴|支持|配套|奖补|安排|贴息|扶持|资金|补偿")
+
+class Sentence(Protocol):
+    """A sentence of the `sentences` layer: its normalised offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Segment(Protocol):
+    """A segment (a clause between commas) of the `segments` layer, with its sentence's index."""
+
+    start: int
+    end: int
+    text: str
+    sentence: int
+
+
+# words that make a sum near them an award
+SUPPORT = lexicon("giving_verbs").compile("support")
 # words before a sum that make it a goal or a threshold, not an award
 _NOT_AWARD_BEFORE = re.compile(
     r"(达到|突破|(?<![不最])超过|不少于|不低于|完成|实现|增长|(?<![不最])超|逾|(?<!超)过|约|累计)$"
@@ -350,11 +370,15 @@ def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Me
 
 @component("instruments", requires=("sentences", "segments", "measures"), assigns=("instruments",))
 def instruments_component(doc: Document) -> None:
-    doc.layers["instruments"] = extract_instruments(doc, doc.layers["measures"])
+    doc.layers["instruments"] = extract_instruments(doc)
 
 
-def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrument]:
-    sentences, segments = split(doc)
+def extract_instruments(doc: Document) -> list[Instrument]:
+    """The instruments of the `sentences` and `segments` layers, each in the measure (of the
+    `measures` layer) that holds it."""
+    sentences: list[Sentence] = doc.layers["sentences"]
+    segments: list[Segment] = doc.layers["segments"]
+    measures: list[Measure] = doc.layers["measures"]
     starts = [m.start for m in measures]
     by_sentence: dict[int, list[Segment]] = {}
     for seg in segments:

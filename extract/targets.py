@@ -10,15 +10,26 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from typing import Protocol
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
 from .index import Occurrences, last_before, positions
-from .instruments import SUPPORT
 from .language import component
-from .metadata import extract_metadata
-from .records import Measure, Target
-from .segments import Sentence, split
+from .lexicon import lexicon
+from .records import PolicyMeta, Target
+
+
+class Sentence(Protocol):
+    """A sentence of the `sentences` layer: its normalised offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# a sum near a giving verb is the sum of an award, not a goal
+SUPPORT = lexicon("giving_verbs").compile("support")
 
 _UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|万家|万件|万个|万项|万户|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
 _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
@@ -270,10 +281,9 @@ class _Years:
         return self.values[found] if found >= 0 and self.starts[found] >= start else None
 
 
-def _plan_year(doc: Document) -> int | None:
+def _plan_year(policy: PolicyMeta) -> int | None:
     """A one-year work plan's quantities are that year's goals: the year its own title names
     (…2018年工作推进计划), not the year of a plan it cites."""
-    policy = extract_metadata(doc)
     for title in (policy.title, policy.notice_title):
         m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", title or "")
         if m:
@@ -302,14 +312,16 @@ class _Sections:
         return self.starts[i] if i >= 0 else doc.line_start(pos)
 
 
-@component("targets", requires=("policy", "sentences", "measures"), assigns=("targets", "baselines"))
+@component("targets", requires=("policy", "sentences"), assigns=("targets", "baselines"))
 def targets_component(doc: Document) -> None:
-    doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc, doc.layers["measures"])
+    doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc)
 
 
-def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
-    sentences, _ = split(doc)
-    plan_year = _plan_year(doc)
+def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
+    """The targets and baselines of the `sentences` layer; the `policy` layer's title dates a
+    one-year plan's goals."""
+    sentences: list[Sentence] = doc.layers["sentences"]
+    plan_year = _plan_year(doc.layers["policy"])
     targets: list[Target] = []
     baselines: list[Target] = []
     rejected: list[tuple[int, int]] = []
