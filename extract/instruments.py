@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
+from .amounts import MATCHING, PERCENT, Amount
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
@@ -119,10 +119,10 @@ _SEGMENT_SEP = re.compile(r"[,;]")
 _AFTER_SUM = 40
 
 
-def _award_amounts(sentence: Sentence, rejected: list[tuple[int, int]]) -> list[Money]:
+def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
+    """The sums of the sentence (`moneys`, from the amounts layer) that are awards."""
     text = sentence.text
-    kept: list[Money] = []
-    moneys = find_money(text, sentence.start, rejected)
+    kept: list[Amount] = []
     if not moneys:
         return kept
     separators = positions(_CLAUSE_SEP, text)
@@ -178,9 +178,9 @@ def _level(text: str) -> str | None:
     return _LEVEL_OF[m.group()] if m else None
 
 
-def _amount_lists(text: str, amounts: list[Money], offset: int) -> list[list[Money]]:
+def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Amount]]:
     """Group sums written as one list (分别给予 1000 万元、500 万元) so they share one recipient phrase."""
-    groups: list[list[Money]] = []
+    groups: list[list[Amount]] = []
     for money in amounts:
         between = text[groups[-1][-1].end - offset : money.start - offset] if groups else ""
         if groups and re.fullmatch(r"\s*[、,和及]\s*", between):
@@ -203,11 +203,11 @@ def _basis_type(zone: str) -> str | None:
     return classify([(m.group("b"), 1)], weak=False)
 
 
-def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[int, int]]) -> list[_Draft]:
+def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    groups = _amount_lists(text, _award_amounts(sentence, rejected), sentence.start)
+    groups = _amount_lists(text, _award_amounts(sentence, moneys), sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
@@ -238,12 +238,12 @@ def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[i
             drafts.append(
                 _Draft(
                     type=type_id or "rd_project_grant",
-                    amount_yuan=money.yuan,
+                    amount_yuan=money.value,
                     start=sentence.start + zone_start,
                     end=sentence.start + zone_end,
                     # max and per are read close to the sum; a ratio anywhere in the promise
                     zone=text[max(zone_start, local_start - 16) : min(zone_end, next_sum)]
-                    + ("/年" if money.per_year else ""),
+                    + ("/年" if money.per == "year" else ""),
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
                     ratio_zone=zone,
@@ -368,7 +368,7 @@ def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Me
     return measures[i] if i >= 0 and orig_pos < measures[i].end else None
 
 
-@component("instruments", requires=("sentences", "segments", "measures"), assigns=("instruments",))
+@component("instruments", requires=("sentences", "segments", "measures", "amounts"), assigns=("instruments",))
 def instruments_component(doc: Document) -> None:
     doc.layers["instruments"] = extract_instruments(doc)
 
@@ -379,6 +379,8 @@ def extract_instruments(doc: Document) -> list[Instrument]:
     sentences: list[Sentence] = doc.layers["sentences"]
     segments: list[Segment] = doc.layers["segments"]
     measures: list[Measure] = doc.layers["measures"]
+    amounts: list[Amount] = doc.layers["amounts"]
+    amount_starts = [a.start for a in amounts]
     starts = [m.start for m in measures]
     by_sentence: dict[int, list[Segment]] = {}
     for seg in segments:
@@ -389,10 +391,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         measure = _measure_at(measures, starts, orig_start)
         heading = measure.heading if measure else ""
         context = _Context(heading, form_type(heading))
-        rejected: list[tuple[int, int]] = []
-        amount_drafts = _amount_drafts(sentence, context, rejected)
-        for start, end in rejected:
-            doc.warn(f"sum above {MAX_PLAUSIBLE_TEXT} yuan ignored", start, end)
+        first = bisect.bisect_left(amount_starts, sentence.start)
+        moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
+        amount_drafts = _amount_drafts(sentence, context, moneys)
         covered = [(d.start, d.end) for d in amount_drafts]
         is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
         promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)

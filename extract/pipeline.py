@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import agencies, citations, cities, instruments, measures, metadata, segments, targets  # noqa: F401 (registers)
+from . import agencies, citations, cities, instruments, measures, metadata, money, segments, targets  # noqa: F401 (registers)
 from .document import Document
 from .language import check_order, run_components
 from .records import ExtractionRecord
@@ -21,6 +21,7 @@ PIPELINE = (
     "sentences",
     "measures",
     "agencies",
+    "amounts",
     "instruments",
     "targets",
     "citations",

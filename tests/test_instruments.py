@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extract.amounts import find_money, parse_number
+from extract.amounts import find_sums, parse_number
 from extract.document import Document
 from extract.language import run_components
 from extract.pipeline import extract_document  # noqa: F401 (registers the components)
@@ -14,21 +14,21 @@ _PAD = "\n为加快科技创新,推动高质量发展,结合我市实际,制定�
 def _instruments(body: str) -> list[Instrument]:
     doc = Document.from_text(_PAD + body + _PAD, "fixture.txt")
     doc.layers["measures"] = []  # no measure context: the fixtures test the sentences alone
-    found = run_components(doc, ("sentences", "instruments")).layers["instruments"]
+    found = run_components(doc, ("sentences", "amounts", "instruments")).layers["instruments"]
     for inst in found:
         assert doc.original[inst.start : inst.end] == inst.quote
     return found
 
 
 def test_money_units_parse_to_integer_yuan() -> None:
-    assert [m.yuan for m in find_money("200万元、2亿元、1.5亿元、3.6万元/年、5千万元")] == [
+    assert [m.value for m in find_sums("200万元、2亿元、1.5亿元、3.6万元/年、5千万元")] == [
         2_000_000,
         200_000_000,
         150_000_000,
         36_000,
         50_000_000,
     ]
-    assert find_money("3.6万元/年")[0].per_year
+    assert find_sums("3.6万元/年")[0].per == "year"
     assert parse_number("二十五") == 25 and parse_number("百") == 100
 
 
