@@ -42,52 +42,37 @@ class Segment(Protocol):
 
 # words that make a sum near them an award
 SUPPORT = lexicon("giving_verbs").compile("support")
+_THRESHOLDS = lexicon("threshold_words")
+_FUNDS = lexicon("money_fund_words")
+_PER = lexicon("per_words")
+_CAPS = lexicon("cap_words")
+_PROMISES = lexicon("money_promise_words")
 # words before a sum that make it a goal or a threshold, not an award
-_NOT_AWARD_BEFORE = re.compile(
-    r"(达到|突破|(?<![不最])超过|不少于|不低于|完成|实现|增长|(?<![不最])超|逾|(?<!超)过|约|累计)$"
-)
-_NOT_AWARD_CONTEXT = re.compile(r"产值|收入|销售|成交额|交易额|总额|规模|信贷|融资|营业|投资额|贷款额")
-_THRESHOLD_AFTER = re.compile(r"^(以上|以下|及以上)")
+_NOT_AWARD_BEFORE = re.compile(_THRESHOLDS.alternation("before") + "$")
+_NOT_AWARD_CONTEXT = lexicon("goal_words").compile("scale")
+_THRESHOLD_AFTER = re.compile(_THRESHOLDS.alternation("after"))
 # a sum that sizes a fund the government sets up or pays into
-_FUNDING_VERB = re.compile(r"设立|出资|组建|发起|筹集|安排")
-_FUND_AFTER = re.compile(r"^(?:左右)?(?:的)?[^,;。]{0,16}?(?:基金|资金池|风险补偿资金)")
-_MAX = re.compile(r"最高|不超过|不高于|最多|上限|封顶")
-_PER_YEAR = re.compile(r"每年|/年|年度|每家每年")
-_PER_ITEM = re.compile(
-    r"每家|每个|每项|每所|每人|每位|每名|每件|每户|每台|每套|单个|单项|单家|单位企业|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)"
-)
+_FUNDING_VERB = _FUNDS.compile("verb")
+_FUND_AFTER = re.compile(r"(?:左右)?(?:的)?[^,;。]{0,16}?" + _FUNDS.alternation("fund"))
+_MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
+_PER_YEAR = _PER.compile("year")
+_PER_ITEM = _PER.compile("item")
 # what stands right before a sum and qualifies it
 # (bounded: a run of such words is tried from each of its characters)
-_QUALIFIERS_BEFORE = re.compile(
-    r"(?:最高|不超过|不高于|最多|每年|每家|每人|每个|每项|每件|单个|单项|一次性|分别|给予|予以|奖励|补助|资助|补贴|可|\s){1,32}$"
-)
+_QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before") + "{1,32}$")
 _LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
 _LEVEL_OF = dict(_LEVEL)
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
 _RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?:(?<=[,;:\s])|^)为)(?!外|接|标|话)")
 
 # Words that make a segment a promise even without a figure.
-_STRONG = re.compile(
-    "|".join(
-        [
-            *map(re.escape, form_cues()),
-            r"创新券|贴息|加计扣除|税前扣除|所得税(?:政策|优惠)|税费减免|专利奖|免费提供\S{0,8}(?:场地|厂房|用房|办公)",
-            r"专项资金|科技创新基金|科技计划|重点研发计划|重大专项|支持计划|后补助|一事一议|税收增长奖励",
-        ]
-    )
-)
-_AWARD = re.compile(
-    r"奖励|补助|补贴|资助|奖补|配套(?:奖励|支持|资金|补助)|(?:给予|予以|1:1|两级|三级)配套|资金支持|资金扶持|经费支持|财政支持"
-)
+_STRONG = re.compile("|".join([*map(re.escape, form_cues()), _PROMISES.alternation("strong")]))
+_AWARD = _PROMISES.compile("award")
 # Running an instrument that another sentence promises: its rules, its call for applications.
-_ADMINISTRATION = re.compile(
-    r"资金管理|管理办法|管理细则|实施细则|办法细则|申报工作|推荐及|组织开展|组织实施|修订完善|负责|监督管理|预算安排"
-)
-_GIVING = re.compile(r"给予|予以|设立")
+_ADMINISTRATION = _PROMISES.compile("administration")
+_GIVING = _PROMISES.compile("giving")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
-_NOT_PROMISE = re.compile(
-    r"争取|申请|推荐申报|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.{0,40}?激励|分红激励|奖励主要完成人|用于奖励"
-)
+_NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")

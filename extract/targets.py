@@ -31,7 +31,8 @@ class Sentence(Protocol):
 # a sum near a giving verb is the sum of an award, not a goal
 SUPPORT = lexicon("giving_verbs").compile("support")
 
-_UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|万家|万件|万个|万项|万户|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
+# the counters and units a target is stated in, longest first (万人 before 人)
+_UNITS = lexicon("target_units").alternation()
 _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
 # (?<!\d): a range's low end starts where its digits start (see amounts.ARABIC)
 QUANTITY = re.compile(rf"(?:(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
@@ -67,19 +68,22 @@ _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
 _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
-_MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|完成|实现产值|增长到|提高到|总额|总量|规模)$")
+_MONEY_GOAL = re.compile(lexicon("goal_words").alternation("before_sum") + "$")
+_CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
+_THRESHOLDS = lexicon("threshold_words")
+_AFTER_THRESHOLD = f"(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?"
 
 
 # 对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
 # them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)
-_THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*(?:以上|以下|及以上|以内)?的(?!比重)")
+_THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*{_AFTER_THRESHOLD}的(?!比重)")
 # the numbers of a list that ends right before this one (…1亿元、5亿元、)
 _LIST_BEFORE = re.compile(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$")
 # the pieces of those two patterns, to follow a list number by number (see `_Lists`)
 _LIST_SEPS = "、和及或至"
 _LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
 _NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
-_THRESHOLD_TAIL = re.compile(r"(?:以上|以下|及以上|以内)?的(?!比重)")
+_THRESHOLD_TAIL = re.compile(rf"{_AFTER_THRESHOLD}的(?!比重)")
 _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 # Characters a quantity's tests read around it: a few words each, a list of thresholds a few
 # dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
@@ -154,7 +158,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool) -
         return True
     # the end-anchored tests read the clause's last words (their longest phrase is 4)
     clause = text[max(last_before(clauses.clause, start) + 1, start - 6) : start]
-    capped = re.search(r"(?:最高|不超过|最多|上限)$", clause)
+    capped = _CAPPED.search(clause)
     if unit in ("亿元", "万元", "亿") and (
         capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)
     ):
