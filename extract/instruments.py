@@ -19,7 +19,6 @@ from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
-from .normalise import normalise
 from .records import Instrument, Measure
 
 
@@ -371,6 +370,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
     for seg in segments:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
+    texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
@@ -388,6 +388,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         ]
         for draft in amount_drafts + null_drafts:
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
+            texts.append(doc.text[draft.start : draft.end])
             instruments.append(
                 Instrument(
                     type=draft.type,
@@ -403,16 +404,15 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                     end=q_end,
                 )
             )
-    return _drop_repeated_mentions(instruments)
+    return _drop_repeated_mentions(instruments, texts)
 
 
 def _bigrams(text: str) -> set[str]:
-    text = normalise(text)[0]
     core = re.sub(r"^[(（]?[一二三四五六七八九十0-9]+[)）.、]?|[^\u3400-\u9fff]", "", text)
     return {core[i : i + 2] for i in range(len(core) - 1)}
 
 
-def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
+def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> list[Instrument]:
     """A promise without a figure restated later (in a heading, then its item) is one instrument."""
     kept: list[Instrument] = []
     # earlier mentions, by (type, recipient) and by type; each instrument is compared with the
@@ -422,10 +422,10 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     programmes: dict[str, list[str]] = defaultdict(list)
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
-    for inst in instruments:
+    for inst, text in zip(instruments, texts, strict=True):
         if inst.amount_yuan is None and _restates_a_figure(inst, figures, shares):
             continue
-        name = _programme_name(inst) if inst.amount_yuan is None else None
+        name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
             # one named fund or scheme is one instrument however often the text returns to it
             names = programmes[inst.type]
@@ -433,7 +433,7 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
                 continue
             names.append(name)
         if inst.amount_yuan is None:
-            grams = _bigrams(inst.quote)
+            grams = _bigrams(text)
             earlier = seen[(inst.type, inst.recipient)]
             if grams and any(len(grams & g) / len(grams | g) >= REPEAT_SIMILARITY for g in earlier[-REPEAT_MEMORY:]):
                 continue
@@ -491,11 +491,10 @@ def _after_naming_verbs(text: str) -> str:
     return "\n".join(out)
 
 
-def _programme_name(inst: Instrument) -> str | None:
+def _programme_name(inst: Instrument, text: str) -> str | None:
     """科技成果转化天使投资基金: the named fund or scheme a form-type promise runs through."""
     if inst.type not in FORM_TYPES:
         return None
-    text = normalise(inst.quote)[0]  # quotes keep traditional characters; cue words are simplified
     hits = [(cue, pos) for t, cue, pos in cue_hits(text) if t == inst.type]
     if not hits:
         return None

@@ -115,3 +115,9 @@ def test_respectively_applies_only_within_its_own_list_of_sums() -> None:
         (2_000_000, "认定为国家级科技企业孵化器、国家专业化众创空间"),
         (1_000_000, "星创天地"),
     ]
+
+
+def test_a_fund_restated_in_traditional_characters_is_one_instrument() -> None:
+    # the dedup reads the normalised (simplified) text, the quote keeps the original characters
+    found = _instruments("設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n")
+    assert [(i.type, i.quote) for i in found] == [("guidance_fund", "設立科技成果轉化天使投資基金")]
