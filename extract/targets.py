@@ -37,11 +37,16 @@ _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
 # (?<!\d): a range's low end starts where its digits start (see amounts.ARABIC)
 QUANTITY = re.compile(rf"(?:(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
 # 比重达到3.5、 — a share whose % sign the page lost
+_GOALS = lexicon("goal_words")
 _BARE_SHARE = re.compile(
-    r"(?:比重|占比|比例|增速|强度|贡献率|转化率)(?:达到|提高到|超过|为)(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
+    _GOALS.alternation("share_noun") + _GOALS.alternation("share_verb") + r"(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
 )
-_BASELINE_MARK = re.compile(r"截至目前|截止目前|截至\d{4}年|截止\d{4}年|目前,|现有|已有|已建成|近年")
-_FUTURE_MARK = re.compile(r"到\d{4}年|到二[〇○零]|到“?十[一二三四五六七八九]五|力争|预计|计划")
+_BASELINE_MARK = lexicon("money_target_marks").compile("baseline")
+_FUTURE_MARK = lexicon("money_target_marks").compile("future")
+# the words around a goal's figure that are no part of its indicator's name
+_INDICATOR_LEAD = re.compile(f"^{_GOALS.alternation('indicator_lead')}+")
+_INDICATOR_VERB = re.compile(f"{_GOALS.alternation('indicator_verb')}+$")
+_INDICATOR_AFTER = re.compile(f"^{_GOALS.alternation('indicator_after')}+")
 # 到2025年, 到二〇二五年, 到“十四五”末 (the last year of the five-year plan period)
 _YEAR = re.compile(
     r"(?:到|至|截至|截止)?(?:(?P<year>20\d{2})|(?P<cn>二[〇○零][〇○零一二三四五六七八九]{2}))年(?![度份]|\d)"
@@ -68,7 +73,7 @@ _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
 _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
-_MONEY_GOAL = re.compile(lexicon("goal_words").alternation("before_sum") + "$")
+_MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + "$")
 _CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
 _THRESHOLDS = lexicon("threshold_words")
 _AFTER_THRESHOLD = f"(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?"
@@ -237,9 +242,8 @@ def _indicator(clauses: _Clauses, start: int, end: int) -> str:
     before = text[max(last_before(clauses.piece, start) + 1, start - _WINDOW) : start]
     piece_end = _PIECE_END.search(text, end, end + _WINDOW)
     after = text[end : piece_end.start() if piece_end else end + _WINDOW]
-    before = re.sub(r"^(?:力争|其中|同时|并|到\d{4}年|\d{4}年|至\d{4}年)+", "", before)
-    before = re.sub(r"(?:达到|突破|超过|实现|不少于|不低于|增长到|提高到|增加|达|为|约|均)+$", "", before)
-    after = re.sub(r"^(?:以上|左右|以内|规模)+", "", after)
+    before = _INDICATOR_VERB.sub("", _INDICATOR_LEAD.sub("", before))
+    after = _INDICATOR_AFTER.sub("", after)
     indicator = (before + after).strip()[:40]
     # a bare "达到30个" still needs a name: fall back to the words around the number
     return indicator or re.sub(r"[\d.%]+", "", text[max(0, start - 12) : end + 8]).strip(" ,;:。、") or "未命名指标"
