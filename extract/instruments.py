@@ -59,8 +59,9 @@ _PER_ITEM = _PER.compile("item")
 # what stands right before a sum and qualifies it
 # (bounded: a run of such words is tried from each of its characters)
 _QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before") + "{1,32}$")
-_LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
-_LEVEL_OF = dict(_LEVEL)
+# the level of government a recipient's words name (国家 → 国家级)
+_LEVEL = lexicon("money_levels").compile()
+_LEVEL_OF = lexicon("money_levels").mapping()
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
 _RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?:(?<=[,;:\s])|^)为)(?!外|接|标|话)")
 
@@ -158,7 +159,7 @@ def _split_items(recipient: str, count: int) -> list[str] | None:
 
 
 def _level(text: str) -> str | None:
-    m = re.search(r"国际级|国家|中国|省|市级", text)
+    m = _LEVEL.search(text)
     return _LEVEL_OF[m.group()] if m else None
 
 
@@ -473,7 +474,7 @@ def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> b
 
 # the verbs that name what a promise runs through; the qualifier of a programme is what follows
 # the last of them (in the order tried at one position: 按照 before 按, 发挥好 before 发挥)
-_NAMING_VERB = re.compile(r"设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入")
+_NAMING_VERB = lexicon("money_naming_verbs").compile("naming")
 
 
 def _after_naming_verbs(text: str) -> str:
