@@ -63,7 +63,11 @@ _QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before"
 _LEVEL = lexicon("money_levels").compile()
 _LEVEL_OF = lexicon("money_levels").mapping()
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
-_RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?:(?<=[,;:\s])|^)为)(?!外|接|标|话)")
+_RECIPIENTS = lexicon("money_recipient_words")
+_RECIPIENT_START = re.compile(_RECIPIENTS.alternation("opener") + "(?!外|接|标|话)")
+_QUALIFYING = re.compile(_RECIPIENTS.alternation("qualifying") + r"?([^,;]{2,30}?)的,")
+# words right before a share that make it a rate of growth, not the share of a subsidy
+_GROWTH_BEFORE = lexicon("goal_words").compile("share_growth")
 
 # Words that make a segment a promise even without a figure.
 _STRONG = re.compile("|".join([*map(re.escape, form_cues()), _PROMISES.alternation("strong")]))
@@ -139,7 +143,7 @@ def _recipient(zone: str) -> str | None:
     starts = list(_RECIPIENT_START.finditer(zone))
     if not starts:
         # 认定为星创天地的,择优给予100万元: the qualifying clause names the recipient
-        qualifying = re.search(r"(?:认定为|获批为|获批|获得|入选|升级为)?([^,;]{2,30}?)的,", zone)
+        qualifying = _QUALIFYING.search(zone)
         return qualifying.group(1) if qualifying else None
     rest = zone[starts[-1].end() :]
     head = re.split(r"(?:的)?[,]|(?:由市财政)?(?:分别|一次性|择优|按照|按)?(?:给予|予以)", rest)[0]
@@ -333,7 +337,7 @@ def _ratio(zone: str) -> float | None:
         return 1.0
     for m in PERCENT.finditer(zone):
         before = zone[: m.start()]
-        if re.search(r"增长|达到|提高|以上$", before[-4:]):
+        if _GROWTH_BEFORE.search(before[-4:]):
             continue
         return round(float(m.group("num")) / 100, 4)
     return None
