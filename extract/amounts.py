@@ -1,10 +1,19 @@
-"""Numbers, money and ratios as the genre writes them (200万元, 2亿元, 3.6万元/年, 1:1, 30%)."""
+"""Numbers, money and ratios as the genre writes them (200万元, 2亿元, 3.6万元/年, 1:1, 30%).
+
+A small grammar (after Duckling's rules): a number, written in digits or in Chinese numerals,
+then a unit of money from `lexicon/amount_units.tsv` and what it is paid per (`per_words`), read
+into `Amount` spans. The phrasings it handles, with the values it reads, are listed in
+`data/amount_corpus.tsv` and checked by tests/test_amounts.py. A pure module: the `amounts`
+component (money.py) runs it over the sentences; targets and dates use its number grammar.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
+
+from .lexicon import lexicon
 
 CN_DIGITS = {
     "零": 0,
@@ -29,15 +38,27 @@ CN_NUMBER = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二�
 ARABIC = r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<!\d)\d+(?:\.\d+)?"
 NUMBER = rf"(?:{ARABIC}|{CN_NUMBER})"
 
-# yuan per unit word; 千万 and 百万 before 万 so the longest unit wins
-_MONEY_UNITS = {"亿元": 10**8, "亿": 10**8, "千万元": 10**7, "百万元": 10**6, "万元": 10**4, "万": 10**4, "元": 1}
-# 最高50万奖励: web copies often drop the 元 of 万元 before the award word
+_UNITS = lexicon("amount_units")
+_PER = lexicon("per_words")
+_CAPS = lexicon("cap_words")
+_FLOORS = lexicon("floor_words")
+# yuan per unit word; the longest unit wins (千万元 before 万元), so a bare 万 (a regex entry,
+# tried after the words) is read only where 万元 is not written
+_SCALE = {e.entry: int(e.value) for e in _UNITS.entries if e.kind == "word"}
+_SCALE_PATTERNS = [(re.compile(e.entry), int(e.value)) for e in _UNITS.entries if e.kind == "regex"]
+_PER_SUFFIX = {e.entry: e.value for e in _PER.entries if e.value.startswith("suffix_")}
 MONEY = re.compile(
-    rf"(?P<num>{NUMBER})(?P<unit>亿元|千万元|百万元|万元|元|万(?=(?:的)?(?:一次性)?(?:奖励|补助|资助|补贴|奖补|经费|资金|奖金)))"
-    r"(?P<per>/年|/人|/项|/家)?"
+    rf"(?P<num>{NUMBER})(?P<unit>{_UNITS.alternation()})"
+    rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')})?"
 )
 PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
+# the words right before (or after) a sum that make it a ceiling or a floor
+_CAP_BEFORE = re.compile(rf"(?:{_CAPS.alternation('cap')}|{_CAPS.alternation('cap_award')})\s*$")
+_FLOOR_BEFORE = re.compile(rf"{_FLOORS.alternation('before')}\s*$")
+_FLOOR_AFTER = re.compile(_FLOORS.alternation("after"))
+# how far before a sum its cap or floor word may stand (不超过 is the longest, 3)
+_QUALIFIER_REACH = 4
 
 
 # Above this a sum in yuan is a typo or garbage, not a policy's figure (a city's whole budget is
@@ -68,35 +89,87 @@ def parse_number(text: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class Money:
-    yuan: int
+class Amount:
+    """A sum of money (`value`, in yuan) or a share (`ratio`) as written at [start, end).
+
+    What the phrase itself says of it: `max`, a ceiling word right before it (最高50万元);
+    `floor`, a floor word around it (不少于100万元, 100万元以上); `per`, the period of its
+    suffix (3.6万元/年 → "year"); `unit_price`, the counted unit its suffix prices (10万元/人
+    → "/人"). Instruments read max and per from the wider promise, not from these."""
+
+    value: int | None
+    max: bool
+    per: str | None
+    ratio: float | None
+    floor: bool
+    unit_price: str | None
     start: int
     end: int
-    per_year: bool
 
 
-def find_money(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None = None) -> list[Money]:
-    """The sums of money in `text`; sums above `MAX_PLAUSIBLE` yuan are left out, their
-    (start, end) appended to `rejected` so the caller can warn about them."""
+def _scale(text: str, m: re.Match[str]) -> int:
+    unit = m.group("unit")
+    if unit in _SCALE:
+        return _SCALE[unit]
+    for pattern, scale in _SCALE_PATTERNS:
+        if pattern.match(text, m.start("unit")):
+            return scale
+    raise AssertionError(f"unit {unit!r} matched no amount_units entry")
+
+
+def _qualifiers(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """(capped, floored): the cap or floor word around text[start:end]."""
+    before = text[max(0, start - _QUALIFIER_REACH) : start]
+    capped = bool(_CAP_BEFORE.search(before))
+    floored = bool(_FLOOR_BEFORE.search(before) or _FLOOR_AFTER.match(text, end))
+    return capped, floored
+
+
+def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None = None) -> list[Amount]:
+    """The sums of money in `text` (offsets shifted by `offset`); sums above `MAX_PLAUSIBLE`
+    yuan are left out, their (start, end) appended to `rejected` so the caller can warn."""
     found = []
     for m in MONEY.finditer(text):
         value = parse_number(m.group("num"))
         if value is None:
             continue
-        yuan = value * _MONEY_UNITS[m.group("unit")]
+        yuan = value * _scale(text, m)
         if not plausible(yuan):
             if rejected is not None:
                 rejected.append((offset + m.start(), offset + m.end()))
             continue
+        suffix = _PER_SUFFIX.get(m.group("per") or "")
+        capped, floored = _qualifiers(text, m.start(), m.end())
         found.append(
-            Money(
-                yuan=round(yuan),
+            Amount(
+                value=round(yuan),
+                max=capped,
+                per="year" if suffix == "suffix_year" else None,
+                ratio=None,
+                floor=floored,
+                unit_price=m.group("per") if suffix == "suffix_unit" else None,
                 start=offset + m.start(),
                 end=offset + m.end(),
-                per_year=m.group("per") == "/年",
             )
         )
     return found
+
+
+def find_ratios(text: str, offset: int = 0) -> list[Amount]:
+    """The shares in `text`: 30% (0.3) and matching funds 1:1 (1.0)."""
+    found = []
+    for m in PERCENT.finditer(text):
+        capped, floored = _qualifiers(text, m.start(), m.end())
+        ratio = round(float(m.group("num")) / 100, 4)
+        found.append(Amount(None, capped, None, ratio, floored, None, offset + m.start(), offset + m.end()))
+    for m in MATCHING.finditer(text):
+        found.append(Amount(None, False, None, 1.0, False, None, offset + m.start(), offset + m.end()))
+    return found
+
+
+def find_amounts(text: str, offset: int = 0) -> list[Amount]:
+    """Sums and shares of `text`, in order."""
+    return sorted(find_sums(text, offset) + find_ratios(text, offset), key=lambda a: a.start)
 
 
 def as_number(value: float) -> float | int:

@@ -12,18 +12,10 @@ from functools import cache, lru_cache
 
 from .taxonomy import load_taxonomy
 
-# Types that name the form of support rather than who receives it.
-FORM_TYPES = (
-    "innovation_voucher",
-    "loan_interest_subsidy",
-    "risk_compensation",
-    "insurance_subsidy",
-    "guidance_fund",
-    "tax_incentive",
-    "free_premises",
-)
-# Cue words too generic to outweigh a specific beneficiary (配套 matches any matching award).
-_WEAK_CUES = {"配套", "场地", "担保", "研究院", "专家"}
+# Types that name the form of support rather than who receives it (the taxonomy's `names` column).
+FORM_TYPES = tuple(t.id for t in load_taxonomy() if t.names == "form")
+# Cue words too generic to outweigh a specific beneficiary (the taxonomy's `weak_cues_zh`).
+_WEAK_CUES = frozenset(cue for t in load_taxonomy() for cue in t.weak_cues)
 
 
 @cache

@@ -11,63 +11,72 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from .amounts import MATCHING, MAX_PLAUSIBLE_TEXT, PERCENT, Money, find_money
+from .amounts import MATCHING, PERCENT, Amount
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
-from .normalise import normalise
+from .lexicon import lexicon
 from .records import Instrument, Measure
-from .segments import Segment, Sentence, split
 
-SUPPORT = re.compile(r"给予|予以|奖励|补助|资助|补贴|支持|配套|奖补|安排|贴息|扶持|资金|补偿")
+
+class Sentence(Protocol):
+    """A sentence of the `sentences` layer: its normalised offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+class Segment(Protocol):
+    """A segment (a clause between commas) of the `segments` layer, with its sentence's index."""
+
+    start: int
+    end: int
+    text: str
+    sentence: int
+
+
+# words that make a sum near them an award
+SUPPORT = lexicon("giving_verbs").compile("support")
+_THRESHOLDS = lexicon("threshold_words")
+_FUNDS = lexicon("money_fund_words")
+_PER = lexicon("per_words")
+_CAPS = lexicon("cap_words")
+_PROMISES = lexicon("money_promise_words")
 # words before a sum that make it a goal or a threshold, not an award
-_NOT_AWARD_BEFORE = re.compile(
-    r"(达到|突破|(?<![不最])超过|不少于|不低于|完成|实现|增长|(?<![不最])超|逾|(?<!超)过|约|累计)$"
-)
-_NOT_AWARD_CONTEXT = re.compile(r"产值|收入|销售|成交额|交易额|总额|规模|信贷|融资|营业|投资额|贷款额")
-_THRESHOLD_AFTER = re.compile(r"^(以上|以下|及以上)")
+_NOT_AWARD_BEFORE = re.compile(_THRESHOLDS.alternation("before") + "$")
+_NOT_AWARD_CONTEXT = lexicon("goal_words").compile("scale")
+_THRESHOLD_AFTER = re.compile(_THRESHOLDS.alternation("after"))
 # a sum that sizes a fund the government sets up or pays into
-_FUNDING_VERB = re.compile(r"设立|出资|组建|发起|筹集|安排")
-_FUND_AFTER = re.compile(r"^(?:左右)?(?:的)?[^,;。]{0,16}?(?:基金|资金池|风险补偿资金)")
-_MAX = re.compile(r"最高|不超过|不高于|最多|上限|封顶")
-_PER_YEAR = re.compile(r"每年|/年|年度|每家每年")
-_PER_ITEM = re.compile(
-    r"每家|每个|每项|每所|每人|每位|每名|每件|每户|每台|每套|单个|单项|单家|单位企业|每(?:成功)?\S{0,6}?1(?:家|个|项|位|名)"
-)
+_FUNDING_VERB = _FUNDS.compile("verb")
+_FUND_AFTER = re.compile(r"(?:左右)?(?:的)?[^,;。]{0,16}?" + _FUNDS.alternation("fund"))
+_MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
+_PER_YEAR = _PER.compile("year")
+_PER_ITEM = _PER.compile("item")
 # what stands right before a sum and qualifies it
 # (bounded: a run of such words is tried from each of its characters)
-_QUALIFIERS_BEFORE = re.compile(
-    r"(?:最高|不超过|不高于|最多|每年|每家|每人|每个|每项|每件|单个|单项|一次性|分别|给予|予以|奖励|补助|资助|补贴|可|\s){1,32}$"
-)
-_LEVEL = (("国际级", "国际级"), ("国家", "国家级"), ("中国", "国家级"), ("省", "省级"), ("市级", "市级"))
-_LEVEL_OF = dict(_LEVEL)
+_QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before") + "{1,32}$")
+# the level of government a recipient's words name (国家 → 国家级)
+_LEVEL = lexicon("money_levels").compile()
+_LEVEL_OF = lexicon("money_levels").mapping()
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
-_RECIPIENT_START = re.compile(r"(?:对于|对|凡|(?:(?<=[,;:\s])|^)为)(?!外|接|标|话)")
+_RECIPIENTS = lexicon("money_recipient_words")
+_RECIPIENT_START = re.compile(_RECIPIENTS.alternation("opener") + "(?!外|接|标|话)")
+_QUALIFYING = re.compile(_RECIPIENTS.alternation("qualifying") + r"?([^,;]{2,30}?)的,")
+# words right before a share that make it a rate of growth, not the share of a subsidy
+_GROWTH_BEFORE = lexicon("goal_words").compile("share_growth")
 
 # Words that make a segment a promise even without a figure.
-_STRONG = re.compile(
-    "|".join(
-        [
-            *map(re.escape, form_cues()),
-            r"创新券|贴息|加计扣除|税前扣除|所得税(?:政策|优惠)|税费减免|专利奖|免费提供\S{0,8}(?:场地|厂房|用房|办公)",
-            r"专项资金|科技创新基金|科技计划|重点研发计划|重大专项|支持计划|后补助|一事一议|税收增长奖励",
-        ]
-    )
-)
-_AWARD = re.compile(
-    r"奖励|补助|补贴|资助|奖补|配套(?:奖励|支持|资金|补助)|(?:给予|予以|1:1|两级|三级)配套|资金支持|资金扶持|经费支持|财政支持"
-)
+_STRONG = re.compile("|".join([*map(re.escape, form_cues()), _PROMISES.alternation("strong")]))
+_AWARD = _PROMISES.compile("award")
 # Running an instrument that another sentence promises: its rules, its call for applications.
-_ADMINISTRATION = re.compile(
-    r"资金管理|管理办法|管理细则|实施细则|办法细则|申报工作|推荐及|组织开展|组织实施|修订完善|负责|监督管理|预算安排"
-)
-_GIVING = re.compile(r"给予|予以|设立")
+_ADMINISTRATION = _PROMISES.compile("administration")
+_GIVING = _PROMISES.compile("giving")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
-_NOT_PROMISE = re.compile(
-    r"争取|申请|推荐申报|承接|承担|参与|评选|参评|研究制定|研究出台|(?<!建立)(?<!设立)(?<!绩效)奖励制度|奖励办法|科技奖励|股权奖励.{0,40}?激励|分红激励|奖励主要完成人|用于奖励"
-)
+_NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
@@ -99,10 +108,10 @@ _SEGMENT_SEP = re.compile(r"[,;]")
 _AFTER_SUM = 40
 
 
-def _award_amounts(sentence: Sentence, rejected: list[tuple[int, int]]) -> list[Money]:
+def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
+    """The sums of the sentence (`moneys`, from the amounts layer) that are awards."""
     text = sentence.text
-    kept: list[Money] = []
-    moneys = find_money(text, sentence.start, rejected)
+    kept: list[Amount] = []
     if not moneys:
         return kept
     separators = positions(_CLAUSE_SEP, text)
@@ -134,7 +143,7 @@ def _recipient(zone: str) -> str | None:
     starts = list(_RECIPIENT_START.finditer(zone))
     if not starts:
         # 认定为星创天地的,择优给予100万元: the qualifying clause names the recipient
-        qualifying = re.search(r"(?:认定为|获批为|获批|获得|入选|升级为)?([^,;]{2,30}?)的,", zone)
+        qualifying = _QUALIFYING.search(zone)
         return qualifying.group(1) if qualifying else None
     rest = zone[starts[-1].end() :]
     head = re.split(r"(?:的)?[,]|(?:由市财政)?(?:分别|一次性|择优|按照|按)?(?:给予|予以)", rest)[0]
@@ -154,13 +163,13 @@ def _split_items(recipient: str, count: int) -> list[str] | None:
 
 
 def _level(text: str) -> str | None:
-    m = re.search(r"国际级|国家|中国|省|市级", text)
+    m = _LEVEL.search(text)
     return _LEVEL_OF[m.group()] if m else None
 
 
-def _amount_lists(text: str, amounts: list[Money], offset: int) -> list[list[Money]]:
+def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Amount]]:
     """Group sums written as one list (分别给予 1000 万元、500 万元) so they share one recipient phrase."""
-    groups: list[list[Money]] = []
+    groups: list[list[Amount]] = []
     for money in amounts:
         between = text[groups[-1][-1].end - offset : money.start - offset] if groups else ""
         if groups and re.fullmatch(r"\s*[、,和及]\s*", between):
@@ -183,11 +192,11 @@ def _basis_type(zone: str) -> str | None:
     return classify([(m.group("b"), 1)], weak=False)
 
 
-def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[int, int]]) -> list[_Draft]:
+def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    groups = _amount_lists(text, _award_amounts(sentence, rejected), sentence.start)
+    groups = _amount_lists(text, _award_amounts(sentence, moneys), sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
@@ -218,12 +227,12 @@ def _amount_drafts(sentence: Sentence, context: _Context, rejected: list[tuple[i
             drafts.append(
                 _Draft(
                     type=type_id or "rd_project_grant",
-                    amount_yuan=money.yuan,
+                    amount_yuan=money.value,
                     start=sentence.start + zone_start,
                     end=sentence.start + zone_end,
                     # max and per are read close to the sum; a ratio anywhere in the promise
                     zone=text[max(zone_start, local_start - 16) : min(zone_end, next_sum)]
-                    + ("/年" if money.per_year else ""),
+                    + ("/年" if money.per == "year" else ""),
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
                     ratio_zone=zone,
@@ -328,7 +337,7 @@ def _ratio(zone: str) -> float | None:
         return 1.0
     for m in PERCENT.finditer(zone):
         before = zone[: m.start()]
-        if re.search(r"增长|达到|提高|以上$", before[-4:]):
+        if _GROWTH_BEFORE.search(before[-4:]):
             continue
         return round(float(m.group("num")) / 100, 4)
     return None
@@ -348,27 +357,33 @@ def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Me
     return measures[i] if i >= 0 and orig_pos < measures[i].end else None
 
 
-@component("instruments", requires=("sentences", "segments", "measures"), assigns=("instruments",))
+@component("instruments", requires=("sentences", "segments", "measures", "amounts"), assigns=("instruments",))
 def instruments_component(doc: Document) -> None:
-    doc.layers["instruments"] = extract_instruments(doc, doc.layers["measures"])
+    doc.layers["instruments"] = extract_instruments(doc)
 
 
-def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrument]:
-    sentences, segments = split(doc)
+def extract_instruments(doc: Document) -> list[Instrument]:
+    """The instruments of the `sentences` and `segments` layers, each in the measure (of the
+    `measures` layer) that holds it."""
+    sentences: list[Sentence] = doc.layers["sentences"]
+    segments: list[Segment] = doc.layers["segments"]
+    measures: list[Measure] = doc.layers["measures"]
+    amounts: list[Amount] = doc.layers["amounts"]
+    amount_starts = [a.start for a in amounts]
     starts = [m.start for m in measures]
     by_sentence: dict[int, list[Segment]] = {}
     for seg in segments:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
+    texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
         heading = measure.heading if measure else ""
         context = _Context(heading, form_type(heading))
-        rejected: list[tuple[int, int]] = []
-        amount_drafts = _amount_drafts(sentence, context, rejected)
-        for start, end in rejected:
-            doc.warn(f"sum above {MAX_PLAUSIBLE_TEXT} yuan ignored", start, end)
+        first = bisect.bisect_left(amount_starts, sentence.start)
+        moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
+        amount_drafts = _amount_drafts(sentence, context, moneys)
         covered = [(d.start, d.end) for d in amount_drafts]
         is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
         promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
@@ -378,6 +393,7 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
         ]
         for draft in amount_drafts + null_drafts:
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
+            texts.append(doc.text[draft.start : draft.end])
             instruments.append(
                 Instrument(
                     type=draft.type,
@@ -393,16 +409,15 @@ def extract_instruments(doc: Document, measures: list[Measure]) -> list[Instrume
                     end=q_end,
                 )
             )
-    return _drop_repeated_mentions(instruments)
+    return _drop_repeated_mentions(instruments, texts)
 
 
 def _bigrams(text: str) -> set[str]:
-    text = normalise(text)[0]
     core = re.sub(r"^[(（]?[一二三四五六七八九十0-9]+[)）.、]?|[^\u3400-\u9fff]", "", text)
     return {core[i : i + 2] for i in range(len(core) - 1)}
 
 
-def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
+def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> list[Instrument]:
     """A promise without a figure restated later (in a heading, then its item) is one instrument."""
     kept: list[Instrument] = []
     # earlier mentions, by (type, recipient) and by type; each instrument is compared with the
@@ -412,10 +427,10 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
     programmes: dict[str, list[str]] = defaultdict(list)
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
-    for inst in instruments:
+    for inst, text in zip(instruments, texts, strict=True):
         if inst.amount_yuan is None and _restates_a_figure(inst, figures, shares):
             continue
-        name = _programme_name(inst) if inst.amount_yuan is None else None
+        name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
             # one named fund or scheme is one instrument however often the text returns to it
             names = programmes[inst.type]
@@ -423,7 +438,7 @@ def _drop_repeated_mentions(instruments: list[Instrument]) -> list[Instrument]:
                 continue
             names.append(name)
         if inst.amount_yuan is None:
-            grams = _bigrams(inst.quote)
+            grams = _bigrams(text)
             earlier = seen[(inst.type, inst.recipient)]
             if grams and any(len(grams & g) / len(grams | g) >= REPEAT_SIMILARITY for g in earlier[-REPEAT_MEMORY:]):
                 continue
@@ -463,7 +478,7 @@ def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> b
 
 # the verbs that name what a promise runs through; the qualifier of a programme is what follows
 # the last of them (in the order tried at one position: 按照 before 按, 发挥好 before 发挥)
-_NAMING_VERB = re.compile(r"设立|用好|完善|按照|按|依托|发挥好|发挥|落实|实施|通过|由|构建|建立|纳入")
+_NAMING_VERB = lexicon("money_naming_verbs").compile("naming")
 
 
 def _after_naming_verbs(text: str) -> str:
@@ -481,11 +496,10 @@ def _after_naming_verbs(text: str) -> str:
     return "\n".join(out)
 
 
-def _programme_name(inst: Instrument) -> str | None:
+def _programme_name(inst: Instrument, text: str) -> str | None:
     """科技成果转化天使投资基金: the named fund or scheme a form-type promise runs through."""
     if inst.type not in FORM_TYPES:
         return None
-    text = normalise(inst.quote)[0]  # quotes keep traditional characters; cue words are simplified
     hits = [(cue, pos) for t, cue, pos in cue_hits(text) if t == inst.type]
     if not hits:
         return None

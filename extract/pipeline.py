@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import agencies, agency_names, citations, cities, headings, instruments, measures, metadata, segments, targets  # noqa: F401 (registers)
+from . import (  # noqa: F401 (importing a component module registers its components)
+    agencies,
+    agency_names,
+    citations,
+    cities,
+    headings,
+    instruments,
+    measures,
+    metadata,
+    money,
+    segments,
+    targets,
+)
 from .document import Document
 from .language import check_order, run_components
 from .records import ExtractionRecord
@@ -22,6 +34,7 @@ PIPELINE = (
     "sentences",
     "measures",
     "agencies",
+    "amounts",
     "instruments",
     "targets",
     "citations",

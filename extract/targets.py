@@ -10,26 +10,43 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from typing import Protocol
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
 from .index import Occurrences, last_before, positions
-from .instruments import SUPPORT
 from .language import component
-from .metadata import extract_metadata
-from .records import Measure, Target
-from .segments import Sentence, split
+from .lexicon import lexicon
+from .records import PolicyMeta, Target
 
-_UNITS = "件/万人口|个百分点|万平方米|平方米|人次|万人|万名|万家|万件|万个|万项|万户|亿元|万元|亿|家|个|项|名|人|件|次|期|所|座|台|套|条|批|%"
+
+class Sentence(Protocol):
+    """A sentence of the `sentences` layer: its normalised offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# a sum near a giving verb is the sum of an award, not a goal
+SUPPORT = lexicon("giving_verbs").compile("support")
+
+# the counters and units a target is stated in, longest first (万人 before 人)
+_UNITS = lexicon("target_units").alternation()
 _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
 # (?<!\d): a range's low end starts where its digits start (see amounts.ARABIC)
 QUANTITY = re.compile(rf"(?:(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
 # 比重达到3.5、 — a share whose % sign the page lost
+_GOALS = lexicon("goal_words")
 _BARE_SHARE = re.compile(
-    r"(?:比重|占比|比例|增速|强度|贡献率|转化率)(?:达到|提高到|超过|为)(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
+    _GOALS.alternation("share_noun") + _GOALS.alternation("share_verb") + r"(?P<num>\d+(?:\.\d+)?)(?![\d%.])"
 )
-_BASELINE_MARK = re.compile(r"截至目前|截止目前|截至\d{4}年|截止\d{4}年|目前,|现有|已有|已建成|近年")
-_FUTURE_MARK = re.compile(r"到\d{4}年|到二[〇○零]|到“?十[一二三四五六七八九]五|力争|预计|计划")
+_BASELINE_MARK = lexicon("money_target_marks").compile("baseline")
+_FUTURE_MARK = lexicon("money_target_marks").compile("future")
+# the words around a goal's figure that are no part of its indicator's name
+_INDICATOR_LEAD = re.compile(f"^{_GOALS.alternation('indicator_lead')}+")
+_INDICATOR_VERB = re.compile(f"{_GOALS.alternation('indicator_verb')}+$")
+_INDICATOR_AFTER = re.compile(f"^{_GOALS.alternation('indicator_after')}+")
 # 到2025年, 到二〇二五年, 到“十四五”末 (the last year of the five-year plan period)
 _YEAR = re.compile(
     r"(?:到|至|截至|截止)?(?:(?P<year>20\d{2})|(?P<cn>二[〇○零][〇○零一二三四五六七八九]{2}))年(?![度份]|\d)"
@@ -56,19 +73,22 @@ _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
 _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
-_MONEY_GOAL = re.compile(r"(?:达到|突破|超过|不少于|不低于|实现|完成|实现产值|增长到|提高到|总额|总量|规模)$")
+_MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + "$")
+_CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
+_THRESHOLDS = lexicon("threshold_words")
+_AFTER_THRESHOLD = f"(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?"
 
 
 # 对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
 # them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)
-_THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*(?:以上|以下|及以上|以内)?的(?!比重)")
+_THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*{_AFTER_THRESHOLD}的(?!比重)")
 # the numbers of a list that ends right before this one (…1亿元、5亿元、)
 _LIST_BEFORE = re.compile(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$")
 # the pieces of those two patterns, to follow a list number by number (see `_Lists`)
 _LIST_SEPS = "、和及或至"
 _LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
 _NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
-_THRESHOLD_TAIL = re.compile(r"(?:以上|以下|及以上|以内)?的(?!比重)")
+_THRESHOLD_TAIL = re.compile(rf"{_AFTER_THRESHOLD}的(?!比重)")
 _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 # Characters a quantity's tests read around it: a few words each, a list of thresholds a few
 # dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
@@ -143,7 +163,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool) -
         return True
     # the end-anchored tests read the clause's last words (their longest phrase is 4)
     clause = text[max(last_before(clauses.clause, start) + 1, start - 6) : start]
-    capped = re.search(r"(?:最高|不超过|最多|上限)$", clause)
+    capped = _CAPPED.search(clause)
     if unit in ("亿元", "万元", "亿") and (
         capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)
     ):
@@ -222,9 +242,8 @@ def _indicator(clauses: _Clauses, start: int, end: int) -> str:
     before = text[max(last_before(clauses.piece, start) + 1, start - _WINDOW) : start]
     piece_end = _PIECE_END.search(text, end, end + _WINDOW)
     after = text[end : piece_end.start() if piece_end else end + _WINDOW]
-    before = re.sub(r"^(?:力争|其中|同时|并|到\d{4}年|\d{4}年|至\d{4}年)+", "", before)
-    before = re.sub(r"(?:达到|突破|超过|实现|不少于|不低于|增长到|提高到|增加|达|为|约|均)+$", "", before)
-    after = re.sub(r"^(?:以上|左右|以内|规模)+", "", after)
+    before = _INDICATOR_VERB.sub("", _INDICATOR_LEAD.sub("", before))
+    after = _INDICATOR_AFTER.sub("", after)
     indicator = (before + after).strip()[:40]
     # a bare "达到30个" still needs a name: fall back to the words around the number
     return indicator or re.sub(r"[\d.%]+", "", text[max(0, start - 12) : end + 8]).strip(" ,;:。、") or "未命名指标"
@@ -270,10 +289,9 @@ class _Years:
         return self.values[found] if found >= 0 and self.starts[found] >= start else None
 
 
-def _plan_year(doc: Document) -> int | None:
+def _plan_year(policy: PolicyMeta) -> int | None:
     """A one-year work plan's quantities are that year's goals: the year its own title names
     (…2018年工作推进计划), not the year of a plan it cites."""
-    policy = extract_metadata(doc)
     for title in (policy.title, policy.notice_title):
         m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", title or "")
         if m:
@@ -302,14 +320,16 @@ class _Sections:
         return self.starts[i] if i >= 0 else doc.line_start(pos)
 
 
-@component("targets", requires=("policy", "sentences", "measures"), assigns=("targets", "baselines"))
+@component("targets", requires=("policy", "sentences"), assigns=("targets", "baselines"))
 def targets_component(doc: Document) -> None:
-    doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc, doc.layers["measures"])
+    doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc)
 
 
-def extract_targets(doc: Document, measures: list[Measure]) -> tuple[list[Target], list[Target]]:
-    sentences, _ = split(doc)
-    plan_year = _plan_year(doc)
+def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
+    """The targets and baselines of the `sentences` layer; the `policy` layer's title dates a
+    one-year plan's goals."""
+    sentences: list[Sentence] = doc.layers["sentences"]
+    plan_year = _plan_year(doc.layers["policy"])
     targets: list[Target] = []
     baselines: list[Target] = []
     rejected: list[tuple[int, int]] = []

@@ -19,6 +19,11 @@ class InstrumentType:
     cue_words: tuple[str, ...]
     covers: str
     stip_type: str
+    # "form" where the cues name a form of support (贴息, 创新券, a fund), "object" where they
+    # name who or what receives it (孵化器, 人才): a form named in a promise decides its type
+    names: str = "object"
+    # cue words too generic to outweigh a specific beneficiary (配套 matches any matching award)
+    weak_cues: tuple[str, ...] = ()
 
 
 @cache
@@ -33,6 +38,8 @@ def load_taxonomy() -> tuple[InstrumentType, ...]:
             cue_words=tuple(w for w in row["cue_words_zh"].split(";") if w),
             covers=row["covers"],
             stip_type=row["oecd_stip_type"],
+            names=row["names"],
+            weak_cues=tuple(w for w in row["weak_cues_zh"].split(";") if w),
         )
         for row in rows
     )

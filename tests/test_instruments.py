@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from extract.amounts import find_money, parse_number
+from extract.amounts import find_sums, parse_number
 from extract.document import Document
-from extract.instruments import extract_instruments
+from extract.language import run_components
+from extract.pipeline import extract_document  # noqa: F401 (registers the components)
 from extract.records import Instrument
 
 _PAD = "\n为加快科技创新,推动高质量发展,结合我市实际,制定本政策措施。\n"
@@ -12,21 +13,22 @@ _PAD = "\n为加快科技创新,推动高质量发展,结合我市实际,制定�
 
 def _instruments(body: str) -> list[Instrument]:
     doc = Document.from_text(_PAD + body + _PAD, "fixture.txt")
-    found = extract_instruments(doc, [])
+    doc.layers["measures"] = []  # no measure context: the fixtures test the sentences alone
+    found = run_components(doc, ("sentences", "amounts", "instruments")).layers["instruments"]
     for inst in found:
         assert doc.original[inst.start : inst.end] == inst.quote
     return found
 
 
 def test_money_units_parse_to_integer_yuan() -> None:
-    assert [m.yuan for m in find_money("200万元、2亿元、1.5亿元、3.6万元/年、5千万元")] == [
+    assert [m.value for m in find_sums("200万元、2亿元、1.5亿元、3.6万元/年、5千万元")] == [
         2_000_000,
         200_000_000,
         150_000_000,
         36_000,
         50_000_000,
     ]
-    assert find_money("3.6万元/年")[0].per_year
+    assert find_sums("3.6万元/年")[0].per == "year"
     assert parse_number("二十五") == 25 and parse_number("百") == 100
 
 
@@ -113,3 +115,9 @@ def test_respectively_applies_only_within_its_own_list_of_sums() -> None:
         (2_000_000, "认定为国家级科技企业孵化器、国家专业化众创空间"),
         (1_000_000, "星创天地"),
     ]
+
+
+def test_a_fund_restated_in_traditional_characters_is_one_instrument() -> None:
+    # the dedup reads the normalised (simplified) text, the quote keeps the original characters
+    found = _instruments("設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n")
+    assert [(i.type, i.quote) for i in found] == [("guidance_fund", "設立科技成果轉化天使投資基金")]

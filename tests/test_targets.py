@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from extract.document import Document
-from extract.targets import extract_targets
+from extract.language import run_components
+from extract.pipeline import extract_document  # noqa: F401 (registers the components)
 
 
 def _facts(text: str):
     doc = Document.from_text(text, "fixture.txt")
-    targets, baselines = extract_targets(doc, [])
+    layers = run_components(doc, ("metadata", "sentences", "targets")).layers
+    targets, baselines = layers["targets"], layers["baselines"]
     for fact in targets + baselines:
         assert doc.original[fact.start : fact.end] == fact.quote
     return targets, baselines
