@@ -24,7 +24,8 @@ _SPAM_WORDS = lexicon("boilerplate").compile("spam")
 # a spam line stacks several of these; one alone (欧美, 成人) is ordinary policy prose
 _SPAM_MIN_HITS = 3
 _CHROME = lexicon("boilerplate").compile("chrome")
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[.、])")
+# a line opening with an outline marker (lexicon `heading_markers`) is policy text, never chrome
+_HEADING_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
 _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
 # a line that ends like a clause of prose (…在本市注册;  申请单位应当提交下列材料:) is text, not chrome
 _CLAUSE_END = ("。", ";", ":", "!", "?")

@@ -80,6 +80,14 @@ class Lexicon:
         patterns = [e for e in chosen if e.kind == "regex"]
         return "(?:" + "|".join(e.pattern for e in [*words, *patterns]) + ")"
 
+    def alternation_of(self, values: tuple[str, ...]) -> str:
+        """Regex source matching any entry of any of `values`, in file order (for regex entries
+        whose order matters, such as outline markers)."""
+        chosen = [e for e in self.entries if e.value in values]
+        if not chosen:
+            raise LexiconError(f"lexicon/{self.name}.tsv: no entry with a value in {values}")
+        return "(?:" + "|".join(e.pattern for e in chosen) + ")"
+
     def compile(self, value: str | None = None, flags: int = 0) -> re.Pattern[str]:
         return re.compile(self.alternation(value), flags)
 

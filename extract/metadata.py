@@ -35,9 +35,7 @@ _TITLE_AT_LINE = re.compile(
     rf"(?=[ \t\u3000]*$|各|[,.。:])",
     re.MULTILINE,
 )
-_MARKER_START = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十0-9]+[)]|\d+[.、]|第[一二三四五六七八九十]+[章条])"
-)
+_MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
 _TITLE_WORDS = lexicon("metadata_title_words")
 _WRAPPING_VERB = _TITLE_WORDS.alternation("wrapping_verb")
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
