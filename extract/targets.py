@@ -177,8 +177,8 @@ def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
         return False
     if _RECIPIENT.search(clause) or _CAPPED.search(clause):
         return False
-    if clauses.opens_eligible(start):
-        return False
+    if clauses.opens_eligible(start) or text.lstrip().startswith(_ELIGIBLE):
+        return False  # 对新认定的实验室,安排500万元经费: an award to whom the sentence names
     return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
 
 
