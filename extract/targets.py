@@ -1,8 +1,11 @@
 """Quantitative targets (到2020年…达到500家) and baselines (截至目前…473家).
 
 A quantity is a number with a counter or unit. Quantities that describe the present go to
-baselines; thresholds of eligibility (年产值20亿元以上的企业), durations, ranks and the sums
-of support instruments are not goals; the rest of the quantities a policy states are targets.
+baselines; thresholds of eligibility (年产值20亿元以上的企业), conditions of an award, shares of a
+subsidy base, durations, ranks, counts in a policy's title and the sums of support instruments
+are not goals. A target needs positive evidence of a goal: a date (到2025年, a work plan's year),
+a goal word or verb in its clause (达到, 新增, 培育…), a paragraph that sets goals (力争) or a
+section headed so (目标). Budget totals the policy commits to (每年安排资金2亿元) are targets.
 """
 
 from __future__ import annotations
