@@ -1,8 +1,11 @@
 """Quantitative targets (到2020年…达到500家) and baselines (截至目前…473家).
 
 A quantity is a number with a counter or unit. Quantities that describe the present go to
-baselines; thresholds of eligibility (年产值20亿元以上的企业), durations, ranks and the sums
-of support instruments are not goals; the rest of the quantities a policy states are targets.
+baselines; thresholds of eligibility (年产值20亿元以上的企业), conditions of an award, shares of a
+subsidy base, durations, ranks, counts in a policy's title and the sums of support instruments
+are not goals. A target needs positive evidence of a goal: a date (到2025年, a work plan's year),
+a goal word or verb in its clause (达到, 新增, 培育…), a paragraph that sets goals (力争) or a
+section headed so (目标). Budget totals the policy commits to (每年安排资金2亿元) are targets.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Protocol
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
 from .document import Document
-from .index import Occurrences, last_before, positions
+from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
 from .records import PolicyMeta, Target
@@ -73,15 +76,17 @@ _CN_SMALL = re.compile(r"^[一二三四五六七八九]$")
 _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
-_MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + "$")
+_MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + r"\s*$")
 _CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
 _THRESHOLDS = lexicon("threshold_words")
-_AFTER_THRESHOLD = f"(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?"
+# 3000万元(含)以上的, 20件以上\n的 (a page's line break inside the phrase)
+_AFTER_THRESHOLD = rf"\s*(?:\(含\)\s*)?(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?\s*"
 
 
 # 对年获发明专利授权20件以上的单位: a number that qualifies who is eligible (also a list of
 # them: 对营业收入首次突破1亿元、5亿元、10亿元的企业,分别给予…)
 _THRESHOLD_AFTER = re.compile(rf"(?:[、和及或至]\s*{_NUM}\s*(?:{_UNITS}))*{_AFTER_THRESHOLD}的(?!比重)")
+_BOUND_AFTER = re.compile(rf"\s*(?:\(含\)\s*)?{_THRESHOLDS.alternation('after')}")
 # the numbers of a list that ends right before this one (…1亿元、5亿元、)
 _LIST_BEFORE = re.compile(rf"(?:{_NUM}\s*(?:{_UNITS})\s*[、和及或至]\s*)+$")
 # the pieces of those two patterns, to follow a list number by number (see `_Lists`)
@@ -90,10 +95,35 @@ _LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
 _NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
 _THRESHOLD_TAIL = re.compile(rf"{_AFTER_THRESHOLD}的(?!比重)")
 _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
+
+# what makes a quantity a goal where no year dates it: a goal word or a goal's verb in its clause
+_EVIDENCE = lexicon("target_evidence").compile("goal")
+# a section headed so sets goals (二、目标任务, (二)发展目标): the first words of its heading
+_GOAL_HEADING = lexicon("target_evidence").compile("heading")
+_HEADING_READ = 20
+# a budget total the policy commits to (每年安排资金2亿元, 带动社会投资300亿元): a target
+_BUDGET_LEX = lexicon("target_budget")
+_BUDGET = _BUDGET_LEX.compile("budget")
+_BUDGET_PORTION = re.compile(_BUDGET_LEX.alternation("portion"))
+_BUDGET_BREAKDOWN = _BUDGET_LEX.compile("breakdown")
+_FUND_SETUP = re.compile(r"[^,;。]{0,12}?" + _BUDGET_LEX.alternation("fund"))
+# the clause after the sum names what it pays for (…2000万元,对重点支出予以保障): a promise
+_RECIPIENT_NEXT = re.compile(r"[^,;。]{0,12}?[,;]\s*" + _BUDGET_LEX.alternation("recipient_next"))
+_RECIPIENT = _BUDGET_LEX.compile("recipient")
+# a share of a subsidy base (按合同额的40%, 给予50%配套, 10%奖励): no goal
+_SHARE_BASE = lexicon("target_share_base")
+_SHARE_BASE_BEFORE = _SHARE_BASE.compile("before")
+_SHARE_BASE_AFTER = re.compile(r"\s*" + _SHARE_BASE.alternation("after"))
+# 连续两次, 近三年: a number that counts a condition's repetitions or period
+_CONDITION_BEFORE = re.compile(lexicon("target_not_goal").alternation("before") + r"\s*$")
+# the next clause gives an award: the quantity is the award's condition (…3000万元以上,给予5万元)
+_AWARD_NEXT = re.compile(r"[^,;。]{0,12}?[,;]\s*" + lexicon("target_not_goal").alternation("award_next"))
 # Characters a quantity's tests read around it: a few words each, a list of thresholds a few
 # dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
 _WINDOW = 300
 _CLAUSE_SEP = re.compile(r"[,;:]")
+# what opens and closes a quoted name or a policy's title (“千人服务千企”, 《…29条》)
+_OPENINGS, _CLOSINGS = ("“", "《", "〈"), ("”", "》", "〉")
 _QUOTE_SEP = re.compile(r"[,;]")
 _PIECE_SEP = re.compile(r"[,;:。、]")
 _PIECE_END = re.compile(r"[,;:。、(]")
@@ -115,7 +145,10 @@ class _Clauses:
 
 _MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[.、]|[一二三四五六七八九十]{1,3}、)")
 # 应当具备下列条件: / 申报条件如下: — what the numbered lines under it state are requirements
-_CONDITIONS_LEAD = re.compile(r"(?:条件|资格|要求|情形|标准)(?:如下)?\s*:\s*$")
+# 对同时满足以下条件的企业,给予3万元补助: — a lead that names the conditions before its award
+_CONDITIONS_LEAD = re.compile(
+    r"(?:条件|资格|要求|情形|标准)(?:如下)?\s*:\s*$|(?:以下|下列|如下)(?:条件|要求|情形|标准)[^\n]{0,80}:\s*$"
+)
 
 
 def _in_conditions_list(body: str, line_start: int) -> bool:
@@ -137,9 +170,25 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
     return False
 
 
-def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool) -> bool:
+def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
+    """A sum the policy commits to spend or raise, naming no recipient (计划安排资金20亿元,
+    带动社会投资300亿元, 10亿元的资金…); `breakdown`: it follows 其中 after such a total in its
+    sentence (其中,支持人才引育0.61亿元)."""
+    text, start = clauses.text, m.start()
+    clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
+    if _FUND_SETUP.match(text, m.end()) or _RECIPIENT_NEXT.match(text, m.end()):
+        return False
+    if _RECIPIENT.search(clause) or _CAPPED.search(clause):
+        return False
+    if clauses.opens_eligible(start) or text.lstrip().startswith(_ELIGIBLE):
+        return False  # 对新认定的实验室,安排500万元经费: an award to whom the sentence names
+    return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
+
+
+def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, budget: bool = False) -> bool:
     """Whether the sentence's `index`-th quantity match is no goal; `quoted`: it stands inside
-    “…” (more “ than ” before it in the sentence)."""
+    “…” or 《…》 (more openings than closings before it in the sentence); `budget`: a sum the
+    policy commits to (see `_is_budget`)."""
     m = lists.matches[index]
     text, start = clauses.text, m.start()
     before, after = text[max(0, start - _WINDOW) : start], text[m.end() : m.end() + _WINDOW]
@@ -152,25 +201,37 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool) -
         return True
     if unit == "亿" and re.match(r"[\u3400-\u9fff]", after):
         return True  # 百亿企业, 千亿级: a size class, not a sum
+    if _CONDITION_BEFORE.search(before[-4:]) or _AWARD_NEXT.match(after):
+        return True  # 连续两次; …3000万元以上,给予5万元: the condition of an award
     if not num[0].isdigit() and (_CN_SMALL.match(num) or before.endswith("数")):
         return True  # 三个主要方向 enumerates; 百名 / 千人 / 两家 count
     eligible = clauses.opens_eligible(start)
-    if not num[0].isdigit() and eligible:
-        return True
-    if lists.threshold_after(index) and (
-        eligible or unit in ("亿元", "万元", "亿") or clauses.opens_eligible(lists.head_end(index))
+    if eligible and (not num[0].isdigit() or _BOUND_AFTER.match(after)):
+        return True  # 对…增长超过3000万元(含)以上: who is eligible
+    if (
+        not budget
+        and lists.threshold_after(index)
+        and (eligible or unit in ("亿元", "万元", "亿") or clauses.opens_eligible(lists.head_end(index)))
     ):
         return True
     # the end-anchored tests read the clause's last words (their longest phrase is 4)
     clause = text[max(last_before(clauses.clause, start) + 1, start - 6) : start]
     capped = _CAPPED.search(clause)
-    if unit in ("亿元", "万元", "亿") and (
-        capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause)
+    if (
+        unit in ("亿元", "万元", "亿")
+        and not budget
+        and (capped or SUPPORT.search(before[-10:] + after[:6]) or not _MONEY_GOAL.search(clause))
     ):
         return True  # the sum of an award or a threshold (年收入超5000万元), not a goal
-    # 按实际费用的50%给予补助, 奖金的50%用于…: the share of an award
-    return unit == "%" and bool(
-        re.match(r"(?:以上)?(?:给予|予以|用于|可用于|的风险|的比例)", after) or "按" in before[-8:]
+    if unit != "%":
+        return False
+    # 按实际费用的50%给予补助, 给予技术交易额10%奖励, 奖金的50%用于…: the share of an award
+    share_clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
+    return bool(
+        re.match(r"(?:以上)?(?:给予|予以|用于|可用于|的风险|的比例)", after)
+        or "按" in before[-8:]
+        or _SHARE_BASE_BEFORE.search(share_clause)
+        or _SHARE_BASE_AFTER.match(after)
     )
 
 
@@ -293,7 +354,7 @@ def _plan_year(policy: PolicyMeta) -> int | None:
     """A one-year work plan's quantities are that year's goals: the year its own title names
     (…2018年工作推进计划), not the year of a plan it cites."""
     for title in (policy.title, policy.notice_title):
-        m = re.search(r"(20\d{2})年(?:度)?(?:工作(?:推进)?计划|工作要点|行动计划)", title or "")
+        m = re.search(r"(20\d{2})年(?:度)?[^\d()]{0,12}?(?:工作(?:推进)?计划|工作要点|行动计划)", title or "")
         if m:
             return int(m.group(1))
     return None
@@ -336,10 +397,11 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
     body = doc.body
     years, sections = _Years(body), _Sections(body)
     baseline_marks, future_marks = Occurrences(_BASELINE_MARK, body), Occurrences(_FUTURE_MARK, body)
+    goal_words, goal_headings = Occurrences(_EVIDENCE, body), Occurrences(_GOAL_HEADING, body)
     conditions: dict[int, bool] = {}  # by line start: lines hold many numbers, the answer is the line's
     for sentence in sentences:
         clauses: _Clauses | None = None
-        for value, low, unit, start, end in _quantities(sentence, rejected):
+        for value, low, unit, start, end, budget in _quantities(sentence, rejected):
             line_start = doc.line_start(start)
             if line_start not in conditions:
                 conditions[line_start] = _in_conditions_list(body, line_start)
@@ -370,6 +432,17 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
                 start=q_start,
                 end=q_end,
             )
+            if not is_baseline and fact.year is None and not budget:
+                # no date: a goal only where its clause says so (新增…, 培育…, 达到…) or its
+                # paragraph sets goals (力争, 计划)
+                evidence_start = sentence.start + last_before(clauses.clause, local_start) + 1
+                section_start = sections.start(doc, start)
+                if not (
+                    goal_words.within(max(evidence_start, start - _WINDOW), start)
+                    or future_marks.within(paragraph_start, start)
+                    or goal_headings.within(section_start, min(start, section_start + _HEADING_READ))
+                ):
+                    continue
             (baselines if is_baseline else targets).append(fact)
     for start, end in rejected:
         doc.warn(f"quantity above {MAX_PLAUSIBLE_TEXT} ignored", start, end)
@@ -383,18 +456,27 @@ def _plausible(unit: str, *values: float | None) -> bool:
 
 def _quantities(
     sentence: Sentence, rejected: list[tuple[int, int]]
-) -> list[tuple[float | int, float | int | None, str, int, int]]:
-    """The quantities of a sentence; absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
+) -> list[tuple[float | int, float | int | None, str, int, int, bool]]:
+    """The quantities of a sentence, each with whether it is a budget total the policy commits to;
+    absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
     found = []
     text = sentence.text
     clauses = _Clauses(text)
     lists = _Lists(text, list(QUANTITY.finditer(text)))
-    opened = closed = counted = 0  # “ and ” before the number, counted as the numbers go by
+    opened = closed = counted = 0  # “ 《 and ” 》 before the number, counted as the numbers go by
+    breakdowns = positions(_BUDGET_BREAKDOWN, text)
+    budget_end: int | None = None  # where the last budget total of the sentence ends
     for index, m in enumerate(lists.matches):
-        opened += text.count("“", counted, m.start())
-        closed += text.count("”", counted, m.start())
+        opened += sum(text.count(mark, counted, m.start()) for mark in _OPENINGS)
+        closed += sum(text.count(mark, counted, m.start()) for mark in _CLOSINGS)
         counted = m.start()
-        if _skip_quantity(clauses, lists, index, opened > closed):
+        budget = False
+        if m.group("unit") in ("亿元", "万元", "亿"):
+            breakdown = budget_end is not None and (first_at_or_after(breakdowns, budget_end) or m.start()) < m.start()
+            budget = _is_budget(clauses, m, breakdown)
+            if budget and budget_end is None:
+                budget_end = m.end()  # the sentence's budget total: 其中 after it opens its parts
+        if _skip_quantity(clauses, lists, index, opened > closed, budget):
             continue
         value = parse_number(m.group("num"))
         if value is None:
@@ -405,14 +487,14 @@ def _quantities(
             rejected.append((sentence.start + m.start(), sentence.start + m.end()))
             continue
         low = as_number(low_value) if low_value is not None else None
-        found.append((as_number(value), low, unit, sentence.start + m.start(), sentence.start + m.end()))
+        found.append((as_number(value), low, unit, sentence.start + m.start(), sentence.start + m.end(), budget))
     for m in _BARE_SHARE.finditer(text):
         end = m.end()
         share = float(m.group("num"))
         if not _plausible("%", share):
             rejected.append((sentence.start + m.start("num"), sentence.start + end))
             continue
-        found.append((as_number(share), None, "%", sentence.start + m.start("num"), sentence.start + end))
+        found.append((as_number(share), None, "%", sentence.start + m.start("num"), sentence.start + end, False))
     return found
 
 
