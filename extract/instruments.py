@@ -82,6 +82,10 @@ _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
 
 
+# what a promise whose funded object no type covers is typed as (with a warning in the record)
+UNTYPED = "rd_project_grant"
+
+
 @dataclass
 class _Draft:
     type: str
@@ -92,6 +96,7 @@ class _Draft:
     recipient: str | None
     level_text: str
     ratio_zone: str = ""
+    untyped: bool = False  # no cue, no previous promise, no heading named what it funds
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,11 @@ class _Context:
 
     measure_text: str
     heading_form: str | None
+    # the type of the last promise of the same item (measure): a follow-on promise that names
+    # no object of its own (建设期满后,给予最高100万元资助) continues it
+    previous_type: str | None = None
+    # the sentence before, in the same measure: a PDF's blank line may cut one promise in two
+    previous_sentence: str = ""
 
 
 _CLAUSE_SEP = re.compile(r"[,;:]")
@@ -222,11 +232,15 @@ def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) 
                 form_type(text[zone_start:local_end])
                 or context.heading_form
                 or _basis_type(zone)
-                or classify([(zone, 4), (text, 2), (context.measure_text, 0.3)])
+                or classify([(zone, 4), (text, 2)])
+                or (drafts[-1].type if drafts and not drafts[-1].untyped else None)
+                or classify([(context.previous_sentence, 1)], weak=False)
+                or context.previous_type
+                or classify([(context.measure_text, 1)])
             )
             drafts.append(
                 _Draft(
-                    type=type_id or "rd_project_grant",
+                    type=type_id or UNTYPED,
                     amount_yuan=money.value,
                     start=sentence.start + zone_start,
                     end=sentence.start + zone_end,
@@ -236,6 +250,7 @@ def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) 
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
                     ratio_zone=zone,
+                    untyped=type_id is None,
                 )
             )
         prev_end = group[-1].end - sentence.start
@@ -376,11 +391,16 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
     texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
+    last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
+    previous_measure: str | None = None
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
         heading = measure.heading if measure else ""
-        context = _Context(heading, form_type(heading))
+        measure_id = measure.id if measure else None
+        previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
+        previous_measure = measure_id
+        context = _Context(heading, form_type(heading), last_type.get(measure_id), previous_sentence)
         first = bisect.bisect_left(amount_starts, sentence.start)
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
         amount_drafts = _amount_drafts(sentence, context, moneys)
@@ -392,6 +412,10 @@ def extract_instruments(doc: Document) -> list[Instrument]:
             d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types
         ]
         for draft in amount_drafts + null_drafts:
+            if draft.untyped:
+                doc.warn("instrument: no type covers what it funds; typed " + UNTYPED, draft.start, draft.end)
+            else:
+                last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
             instruments.append(

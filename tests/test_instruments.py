@@ -119,5 +119,27 @@ def test_respectively_applies_only_within_its_own_list_of_sums() -> None:
 
 def test_a_fund_restated_in_traditional_characters_is_one_instrument() -> None:
     # the dedup reads the normalised (simplified) text, the quote keeps the original characters
-    found = _instruments("設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n")
+    found = _instruments(
+        "設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n"
+    )
     assert [(i.type, i.quote) for i in found] == [("guidance_fund", "設立科技成果轉化天使投資基金")]
+
+
+def test_follow_on_promise_without_object_inherits_the_previous_promise_type() -> None:
+    found = _instruments("对新认定的市级重点实验室,给予最高 80 万元资助。建设期满后,根据考核结果给予最高 40 万元资助。")
+    assert [(i.type, i.amount_yuan) for i in found] == [
+        ("rd_platform_award", 800_000),
+        ("rd_platform_award", 400_000),
+    ]
+
+
+def test_promise_cut_by_a_blank_line_takes_its_type_from_the_sentence_before() -> None:
+    found = _instruments("年度技术合同成交额在 50 万元以上的,给予成交额\n\n5%奖励,每家最高不超过 30 万元。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 300_000)]
+
+
+def test_promise_no_type_covers_is_reported_in_a_warning() -> None:
+    doc = Document.from_text(_PAD + "对参加展会的企业给予最高 6 万元补助。" + _PAD, "fixture.txt")
+    doc.layers["measures"] = []
+    run_components(doc, ("sentences", "amounts", "instruments"))
+    assert any("no type covers" in w for w in doc.warnings)
