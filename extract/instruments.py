@@ -53,6 +53,12 @@ _THRESHOLD_AFTER = re.compile(_THRESHOLDS.alternation("after"))
 # a sum that sizes a fund the government sets up or pays into
 _FUNDING_VERB = _FUNDS.compile("verb")
 _FUND_AFTER = re.compile(r"(?:左右)?(?:的)?[^,;。]{0,16}?" + _FUNDS.alternation("fund"))
+# a budget total (每年安排资金3亿元, 其中…1亿元; 10亿元的资金用于…) is no promise
+_BUDGET_WORDS = lexicon("instrument_budget_words")
+_BUDGET = _BUDGET_WORDS.compile("budget")
+_BUDGET_RECIPIENT = _BUDGET_WORDS.compile("recipient")
+_BUDGET_PROGRAMME = _BUDGET_WORDS.compile("programme")
+_BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_after") + ")")
 _MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
@@ -118,24 +124,36 @@ _SEGMENT_SEP = re.compile(r"[,;]")
 _AFTER_SUM = 40
 
 
-def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
-    """The sums of the sentence (`moneys`, from the amounts layer) that are awards."""
+def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amount], bool]:
+    """The sums of the sentence (`moneys`, from the amounts layer) that are awards, and whether
+    the sentence sets out a budget total (whose words name no promise of their own)."""
     text = sentence.text
     kept: list[Amount] = []
     if not moneys:
-        return kept
+        return kept, False
     separators = positions(_CLAUSE_SEP, text)
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
+    programme = Occurrences(_BUDGET_PROGRAMME, text)
+    budget_seen = False  # a budget total stood before in the sentence: later sums share it out
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
+        budget = _is_budget_total(text[clause_start:local_start], after, budget_seen) and not programme.within(
+            0, local_start
+        )
+        budget_seen = budget_seen or budget
         if _NOT_AWARD_BEFORE.search(clause_tail) or _THRESHOLD_AFTER.match(after):
             continue
         if funding.within(clause_start, local_start) and _FUND_AFTER.match(after):
             kept.append(money)  # 设立规模为20亿元的天使投资基金: the fund the city sets up
+            continue
+        if budget:
+            fund = _FUND_AFTER.match(after)
+            if fund and _FUNDING_VERB.search(fund.group()):
+                kept.append(money)  # 10亿元用于设立产业引导基金: a fund the budget sets up
             continue
         if not_award.within(clause_start, local_start) and not support.within(clause_start, local_start):
             continue
@@ -146,7 +164,18 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
         # 科技创新券…使用额度为20万元: an instrument's own name marks its sum as support
         if SUPPORT.search(window) or continues_list or _FORM_NAME.search(near):
             kept.append(money)
-    return kept
+    return kept, budget_seen
+
+
+def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
+    """A sum the policy sets aside with no recipient: 计划安排资金20亿元; after it, its shares
+    (其中,支持平台建设1.68亿元); a sum that opens its clause as the subject of a budget
+    (10亿元的资金采取奖补方式…, 10亿元用于…)."""
+    if _BUDGET_RECIPIENT.search(clause):
+        return False
+    if _BUDGET.search(clause) or budget_seen:
+        return True
+    return not clause.strip(" \n(（)）0123456789一二三四五六七八九十、.") and bool(_BUDGET_SHARE_AFTER.match(after))
 
 
 def _recipient(zone: str) -> str | None:
@@ -202,11 +231,11 @@ def _basis_type(zone: str) -> str | None:
     return classify([(m.group("b"), 1)], weak=False)
 
 
-def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) -> list[_Draft]:
+def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    groups = _amount_lists(text, _award_amounts(sentence, moneys), sentence.start)
+    groups = _amount_lists(text, awards, sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
@@ -403,10 +432,13 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         context = _Context(heading, form_type(heading), last_type.get(measure_id), previous_sentence)
         first = bisect.bisect_left(amount_starts, sentence.start)
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
-        amount_drafts = _amount_drafts(sentence, context, moneys)
+        awards, budget_total = _award_amounts(sentence, moneys)
+        amount_drafts = _amount_drafts(sentence, context, awards)
         covered = [(d.start, d.end) for d in amount_drafts]
         is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
         promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
+        if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
+            promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
             d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types

@@ -143,3 +143,17 @@ def test_promise_no_type_covers_is_reported_in_a_warning() -> None:
     doc.layers["measures"] = []
     run_components(doc, ("sentences", "amounts", "instruments"))
     assert any("no type covers" in w for w in doc.warnings)
+
+
+def test_budget_total_and_its_shares_are_no_instruments() -> None:
+    found = _instruments(
+        "2026年,区财政预算安排3.5亿元,其中,支持重大创新平台建设2亿元,支持人才引育1.5亿元。"
+        "今后五年计划安排资金 30 亿元。15亿元的资金采取奖励、补助、贴息等方式支持企业发展;"
+        "15 亿元用于设立科技创新引导基金。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("guidance_fund", 1_500_000_000)]
+
+
+def test_budget_of_a_programme_the_city_sets_up_is_its_sum() -> None:
+    found = _instruments("区政府设立科技创新专项资金,每年安排预算资金3000万元。")
+    assert [i.amount_yuan for i in found] == [30_000_000]
