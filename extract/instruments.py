@@ -482,9 +482,12 @@ def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> 
     seen: dict[tuple[str, str | None], list[set[str]]] = defaultdict(list)
     programmes: dict[str, list[str]] = defaultdict(list)
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
+    # a figure that opens with its own recipient (对新建的…给予500万元) is a new promise, not a
+    # restatement of the one before it
+    follow_ups = _Starts(i for i in instruments if i.amount_yuan is not None and not _NEW_RECIPIENT.match(i.quote))
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
     for inst, text in zip(instruments, texts, strict=True):
-        if inst.amount_yuan is None and _restates_a_figure(inst, figures, shares):
+        if inst.amount_yuan is None and _restates_a_figure(inst, figures, follow_ups, shares):
             continue
         name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
@@ -520,12 +523,15 @@ class _Starts:
         return i < len(starts) and starts[i] <= high
 
 
-def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> bool:
+_NEW_RECIPIENT = re.compile(r"\s*对")
+
+
+def _restates_a_figure(inst: Instrument, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
     """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
     same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
     promise, restates it."""
     follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
-    if inst.ratio is None and (figures.any_in(*follow) or shares.any_in(*follow)):
+    if inst.ratio is None and (follow_ups.any_in(*follow) or shares.any_in(*follow)):
         return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
         return False

@@ -157,3 +157,20 @@ def test_budget_total_and_its_shares_are_no_instruments() -> None:
 def test_budget_of_a_programme_the_city_sets_up_is_its_sum() -> None:
     found = _instruments("区政府设立科技创新专项资金,每年安排预算资金3000万元。")
     assert [i.amount_yuan for i in found] == [30_000_000]
+
+
+def test_case_by_case_deal_is_typed_by_the_object_it_supports() -> None:
+    found = _instruments("对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None)]
+
+
+def test_promise_without_figure_followed_by_a_new_recipients_figure_is_kept() -> None:
+    found = _instruments(
+        "对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。对新建的省重点实验室给予最高 300 万元资助。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None), ("rd_platform_award", 3_000_000)]
+
+
+def test_manufacturing_innovation_centre_is_an_rd_platform() -> None:
+    found = _instruments("对新获认定的省级制造业创新中心给予 200 万元奖励。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 2_000_000)]
