@@ -222,6 +222,26 @@ def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Am
 _BASIS = re.compile(r"按(?:照)?(?:其)?(?P<b>[^,;。]{2,30}?)的?\s*\d+(?:\.\d+)?%")
 
 
+_OBJECT_WORDS = lexicon("instrument_object_words")
+_RECOGNITION = _OBJECT_WORDS.compile("recognition")
+_ACTIVITY = _OBJECT_WORDS.compile("activity")
+
+
+def _object_type(lead: str) -> str | None:
+    """The type of what the words before a giving verb say is funded: the object a recognition
+    names (对新认定为省级研发机构的) before the activity a recipient carries out (…进行成果转化的),
+    each read to the end of its clause."""
+    for marker in (_RECOGNITION, _ACTIVITY):
+        matches = list(marker.finditer(lead))
+        if matches:
+            last = matches[-1]
+            clause = _CLAUSE_SEP.split(lead[last.end() :], maxsplit=1)[0]
+            found = classify([(clause, 1)], weak=False)
+            if found:
+                return found
+    return None
+
+
 def _basis_type(zone: str) -> str | None:
     """A subsidy computed as a share of something (R&D spending, a contract's value) is of the type
     that something names, whoever receives it: 对科技型中小企业,按研发投入的10%给予补助."""
@@ -260,6 +280,10 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
+                # what is funded: the benefit named after the sum (…的市级科技计划项目支持), the
+                # recognised object or the activity before it, the cost a share is computed on
+                or classify([(text[local_end:zone_end], 1)], weak=False)
+                or _object_type(text[zone_start:first])
                 or _basis_type(zone)
                 or classify([(zone, 4), (text, 2)])
                 or (drafts[-1].type if drafts and not drafts[-1].untyped else None)

@@ -174,3 +174,18 @@ def test_promise_without_figure_followed_by_a_new_recipients_figure_is_kept() ->
 def test_manufacturing_innovation_centre_is_an_rd_platform() -> None:
     found = _instruments("对新获认定的省级制造业创新中心给予 200 万元奖励。")
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 2_000_000)]
+
+
+def test_benefit_named_after_the_sum_decides_the_type() -> None:
+    found = _instruments("对在本市设立研发总部的行业领军企业,给予不超过 200 万元的市级科技计划项目支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_project_grant", 2_000_000)]
+
+
+def test_recognised_object_outweighs_the_cost_a_share_is_computed_on() -> None:
+    found = _instruments("对经省认定的瞪羚企业,按其年度研发经费总额的 8% 予以奖励,最高不超过 80 万元。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("growth_enterprise_award", 800_000)]
+
+
+def test_activity_a_recipient_carries_out_decides_the_type() -> None:
+    found = _instruments("对国内外顶尖团队在本区进行成果转化的,按阶段性指标给予最高 300 万元奖补支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 3_000_000)]
