@@ -53,6 +53,18 @@ _THRESHOLD_AFTER = re.compile(_THRESHOLDS.alternation("after"))
 # a sum that sizes a fund the government sets up or pays into
 _FUNDING_VERB = _FUNDS.compile("verb")
 _FUND_AFTER = re.compile(r"(?:左右)?(?:的)?[^,;。]{0,16}?" + _FUNDS.alternation("fund"))
+# 给予不低于20万元补助: a floor a giving verb governs is the award's, not a threshold
+_FLOOR_GOVERNOR = re.compile("(?:" + lexicon("giving_verbs").alternation("floor_governor") + r")\s*$")
+# 同一企业每年累计最高奖励200万元: a cap that bounds other promises, not one of its own
+_CUMULATIVE = lexicon("instrument_cap_scope").compile("cumulative")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _squeezed(text: str) -> str:
+    """`text` without the spaces a PDF puts inside words (给 予, 奖 励), for the tests of its words."""
+    return _WHITESPACE.sub("", text)
+
+
 # a budget total (每年安排资金3亿元, 其中…1亿元; 10亿元的资金用于…) is no promise
 _BUDGET_WORDS = lexicon("instrument_budget_words")
 _BUDGET = _BUDGET_WORDS.compile("budget")
@@ -62,6 +74,8 @@ _BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_af
 _MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
+# 12元/平方米: a price per area is no amount
+_AREA_UNITS = frozenset(_PER.words("suffix_area"))
 # what stands right before a sum and qualifies it
 # (bounded: a run of such words is tried from each of its characters)
 _QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before") + "{1,32}$")
@@ -102,6 +116,8 @@ class _Draft:
     recipient: str | None
     level_text: str
     ratio_zone: str = ""
+    # a cap that bounds several awards (同一企业每年累计最高200万元), in a sentence giving nothing
+    cumulative_cap: bool = False
     untyped: bool = False  # no cue, no previous promise, no heading named what it funds
 
 
@@ -145,7 +161,10 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
             0, local_start
         )
         budget_seen = budget_seen or budget
-        if _NOT_AWARD_BEFORE.search(clause_tail) or _THRESHOLD_AFTER.match(after):
+        threshold = _NOT_AWARD_BEFORE.search(clause_tail)
+        if threshold and _FLOOR_GOVERNOR.search(clause_tail[: threshold.start()]):
+            threshold = None  # 给予不低于20万元补助
+        if threshold or _THRESHOLD_AFTER.match(after):
             continue
         if funding.within(clause_start, local_start) and _FUND_AFTER.match(after):
             kept.append(money)  # 设立规模为20亿元的天使投资基金: the fund the city sets up
@@ -162,8 +181,9 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
         # 标准为:A 15万元/年,B 10万元/年 — a list of sums continues the award that opened it
         continues_list = bool(kept) and local_start - (kept[-1].end - sentence.start) <= 20
         # 科技创新券…使用额度为20万元: an instrument's own name marks its sum as support
-        if SUPPORT.search(window) or continues_list or _FORM_NAME.search(near):
-            kept.append(money)
+        if SUPPORT.search(_squeezed(window)) or continues_list or _FORM_NAME.search(near):
+            # 每月12元/平方米: a unit price is no amount; the promise stands without a figure
+            kept.append(replace(money, value=None) if money.unit_price in _AREA_UNITS else money)
     return kept, budget_seen
 
 
@@ -211,7 +231,7 @@ def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Am
     groups: list[list[Amount]] = []
     for money in amounts:
         between = text[groups[-1][-1].end - offset : money.start - offset] if groups else ""
-        if groups and re.fullmatch(r"\s*[、,和及]\s*", between):
+        if groups and re.fullmatch(r"\s*[、,和及/]\s*", between):
             groups[-1].append(money)
         else:
             groups.append([money])
@@ -257,6 +277,8 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
     prev_end = 0
     groups = _amount_lists(text, awards, sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
+    clause_starts = positions(_CLAUSE_SEP, text) if groups else []
+    giving = Occurrences(_GIVING, text)
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
         # the words that qualify a sum (最高, 每年) stop where the next sum's own qualifiers begin:
@@ -277,6 +299,12 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
             segment_end = first_at_or_after(segment_ends, local_end)
             zone_end = min(len(text) if segment_end is None else segment_end, local_end + ZONE_REACH)
             zone = text[zone_start:zone_end]
+            clause = text[max(last_before(clause_starts, local_start) + 1, local_start - ZONE_REACH) : local_start]
+            cumulative_cap = (
+                bool(_CUMULATIVE.search(clause))
+                and bool(money.max or _MAX.search(_squeezed(clause)))
+                and not giving.within(0, local_start)
+            )
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
@@ -304,6 +332,7 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
                     level_text=items[i] if items else zone,
                     ratio_zone=zone,
                     untyped=type_id is None,
+                    cumulative_cap=cumulative_cap,
                 )
             )
         prev_end = group[-1].end - sentence.start
@@ -458,6 +487,8 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
         awards, budget_total = _award_amounts(sentence, moneys)
         amount_drafts = _amount_drafts(sentence, context, awards)
+        if measure_id in last_type:  # a cumulative cap bounds the promises before it
+            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         covered = [(d.start, d.end) for d in amount_drafts]
         is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
         promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
@@ -478,8 +509,8 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 Instrument(
                     type=draft.type,
                     amount_yuan=draft.amount_yuan,
-                    max=bool(_MAX.search(draft.zone)),
-                    per=_per(draft.zone),
+                    max=bool(_MAX.search(_squeezed(draft.zone))),
+                    per=_per(_squeezed(draft.zone)),
                     ratio=_ratio(draft.ratio_zone or draft.zone),
                     level=_level(draft.recipient or draft.level_text),
                     recipient=draft.recipient,
@@ -555,7 +586,10 @@ def _restates_a_figure(inst: Instrument, figures: _Starts, follow_ups: _Starts, 
     same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
     promise, restates it."""
     follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
-    if inst.ratio is None and (follow_ups.any_in(*follow) or shares.any_in(*follow)):
+    # a promise that gives on its own (按一事一议给予支持) is not restated by a figure that names its
+    # own recipient (对新建的…给予500万元); a heading (加大研发投入奖补) is
+    following = follow_ups if _GIVING.search(_squeezed(inst.quote)) else figures
+    if inst.ratio is None and (following.any_in(*follow) or shares.any_in(*follow)):
         return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
         return False

@@ -189,3 +189,33 @@ def test_recognised_object_outweighs_the_cost_a_share_is_computed_on() -> None:
 def test_activity_a_recipient_carries_out_decides_the_type() -> None:
     found = _instruments("对国内外顶尖团队在本区进行成果转化的,按阶段性指标给予最高 300 万元奖补支持。")
     assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 3_000_000)]
+
+
+def test_tiers_sharing_one_unit_are_one_instrument_each() -> None:
+    found = _instruments("对新认定的省级众创空间,分别给予5万/10万/15万元奖励。")
+    assert [i.amount_yuan for i in found] == [50_000, 100_000, 150_000]
+
+
+def test_letter_o_for_a_zero_and_spaces_inside_words_are_read() -> None:
+    found = _instruments("对新认定的市级孵化器给予6O万元奖励。对新认定的市级众创空间,给 予 20 万元奖 励。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("incubator_award", 600_000), ("incubator_award", 200_000)]
+
+
+def test_floor_governed_by_a_giving_verb_is_an_award() -> None:
+    found = _instruments("对新认定的省级星创天地,给予不低于 15 万元补助。")
+    assert [(i.amount_yuan, i.max) for i in found] == [(150_000, False)]
+
+
+def test_unit_price_is_no_amount() -> None:
+    found = _instruments("对入驻孵化器的科技企业,按每月15元/平方米给予租金补贴。")
+    assert [i.amount_yuan for i in found] == [None]
+
+
+def test_cumulative_cap_bounds_the_promises_before_it_and_is_no_instrument() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。同一企业每年累计最高奖励 100 万元。")
+    assert [i.amount_yuan for i in found] == [500_000]
+
+
+def test_negations_are_no_promises() -> None:
+    found = _instruments("对弄虚作假的企业,不予奖励。同一项目不得重复享受市级科技计划支持。")
+    assert found == []
