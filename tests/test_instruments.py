@@ -219,3 +219,12 @@ def test_cumulative_cap_bounds_the_promises_before_it_and_is_no_instrument() -> 
 def test_negations_are_no_promises() -> None:
     found = _instruments("对弄虚作假的企业,不予奖励。同一项目不得重复享受市级科技计划支持。")
     assert found == []
+
+
+def test_cues_match_through_brackets_inserted_words_and_r_and_d() -> None:
+    from extract.classify import classify
+
+    assert classify([("对新认定的国家工程(技术)研究中心", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的省级企业(工程)技术中心", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的市级R&D机构", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的市级孵 化 器", 1)]) == "incubator_award"
