@@ -198,6 +198,16 @@ def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
     return not clause.strip(" \n(（)）0123456789一二三四五六七八九十、.") and bool(_BUDGET_SHARE_AFTER.match(after))
 
 
+# 分别按…的5%、20%: a list of shares that 分别 spreads over its recipients
+_SHARE_TIERS = re.compile(r"分别[^,;。%]{0,30}?(\d+(?:\.\d+)?%(?:[、和及]\d+(?:\.\d+)?%)+)")
+
+
+def _share_tiers(lead: str) -> list[str]:
+    """The shares of a 分别 list before a sum (5%、20% → ["5%", "20%"]), or []."""
+    m = _SHARE_TIERS.search(lead)
+    return re.split(r"[、和及]", m.group(1)) if m else []
+
+
 def _recipient(zone: str) -> str | None:
     starts = list(_RECIPIENT_START.finditer(zone))
     if not starts:
@@ -250,12 +260,12 @@ _ACTIVITY = _OBJECT_WORDS.compile("activity")
 def _object_type(lead: str) -> str | None:
     """The type of what the words before a giving verb say is funded: the object a recognition
     names (对新认定为省级研发机构的) before the activity a recipient carries out (…进行成果转化的),
-    each read to the end of its clause."""
+    each read from the first such word to the end of its clause."""
     for marker in (_RECOGNITION, _ACTIVITY):
-        matches = list(marker.finditer(lead))
-        if matches:
-            last = matches[-1]
-            clause = _CLAUSE_SEP.split(lead[last.end() :], maxsplit=1)[0]
+        first = marker.search(lead)
+        if first:
+            # from the first recognition on: 经省认定的瞪羚企业和市认定的入库企业
+            clause = _CLAUSE_SEP.split(lead[first.end() :], maxsplit=1)[0]
             found = classify([(clause, 1)], weak=False)
             if found:
                 return found
@@ -319,7 +329,25 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
                 or context.previous_type
                 or classify([(context.measure_text, 1)])
             )
-            drafts.append(
+            # 分别按交易额的5%、20%给予最高100万元: a cap stated once for several tiers of shares
+            tiers = _share_tiers(text[zone_start:local_start]) if len(group) == 1 else []
+            for tier in tiers[1:]:
+                drafts.append(
+                    _Draft(
+                        type=type_id or UNTYPED,
+                        amount_yuan=money.value,
+                        start=sentence.start + zone_start,
+                        end=sentence.start + zone_end,
+                        zone=text[max(zone_start, local_start - 16) : min(zone_end, next_sum)],
+                        recipient=recipient,
+                        level_text=zone,
+                        ratio_zone=tier,
+                        untyped=type_id is None,
+                        cumulative_cap=cumulative_cap,
+                    )
+                )
+            drafts.insert(
+                len(drafts) - max(len(tiers) - 1, 0),
                 _Draft(
                     type=type_id or UNTYPED,
                     amount_yuan=money.value,
@@ -330,10 +358,10 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
                     + ("/年" if money.per == "year" else ""),
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
-                    ratio_zone=zone,
+                    ratio_zone=tiers[0] if tiers else zone,
                     untyped=type_id is None,
                     cumulative_cap=cumulative_cap,
-                )
+                ),
             )
         prev_end = group[-1].end - sentence.start
     return drafts

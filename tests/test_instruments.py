@@ -228,3 +228,18 @@ def test_cues_match_through_brackets_inserted_words_and_r_and_d() -> None:
     assert classify([("对新认定的省级企业(工程)技术中心", 1)]) == "rd_platform_award"
     assert classify([("对新认定的市级R&D机构", 1)]) == "rd_platform_award"
     assert classify([("对新认定的市级孵 化 器", 1)]) == "incubator_award"
+
+
+def test_cap_stated_once_for_several_share_tiers_is_one_instrument_per_tier() -> None:
+    found = _instruments("对技术输出方和技术吸纳方,分别按技术交易额的3%、10%给予最高不超过 50 万元支持。")
+    assert [(i.type, i.amount_yuan, i.max, i.ratio) for i in found] == [
+        ("tech_transfer_award", 500_000, True, 0.03),
+        ("tech_transfer_award", 500_000, True, 0.1),
+    ]
+
+
+def test_every_recognised_object_of_a_list_counts() -> None:
+    found = _instruments(
+        "对经省认定的瞪羚企业和市认定的入库培育企业,分别按研发经费总额的10%和5%予以奖励,最高不超过 60 万元。"
+    )
+    assert {i.type for i in found} == {"growth_enterprise_award"}
