@@ -16,6 +16,7 @@ from typing import Protocol
 from .amounts import MATCHING, PERCENT, Amount
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
+from .genre import GENRE
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
@@ -99,6 +100,9 @@ _GIVING = _PROMISES.compile("giving")
 _NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
+# 扬州市"专精特新"奖励政策:关于…的实施意见(征求意见稿): a page's title line names a policy, it
+# promises nothing (the measures below it do)
+_TITLE_LINE = re.compile(r"关于[^。;]{2,80}?(?:" + GENRE + r")(?:[(（][^()（）]{0,12}[)）])?\s*$")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
 
 
@@ -206,6 +210,16 @@ def _share_tiers(lead: str) -> list[str]:
     """The shares of a 分别 list before a sum (5%、20% → ["5%", "20%"]), or []."""
     m = _SHARE_TIERS.search(lead)
     return re.split(r"[、和及]", m.group(1)) if m else []
+
+
+def _is_title_line(text: str) -> bool:
+    """A title line: 关于…的实施意见 at its end, no giving verb in it."""
+    tail = text[-TITLE_REACH:]
+    return bool(_TITLE_LINE.search(tail)) and not _GIVING.search(_squeezed(text))
+
+
+# how many characters at the end of a sentence a title line is looked for in
+TITLE_REACH = 120
 
 
 def _recipient(zone: str) -> str | None:
@@ -518,8 +532,8 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         if measure_id in last_type:  # a cumulative cap bounds the promises before it
             amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         covered = [(d.start, d.end) for d in amount_drafts]
-        is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
-        promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
+        promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
+        promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
         if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
             promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}

@@ -243,3 +243,8 @@ def test_every_recognised_object_of_a_list_counts() -> None:
         "对经省认定的瞪羚企业和市认定的入库培育企业,分别按研发经费总额的10%和5%予以奖励,最高不超过 60 万元。"
     )
     assert {i.type for i in found} == {"growth_enterprise_award"}
+
+
+def test_site_title_line_is_no_promise() -> None:
+    found = _instruments('某市"专精特新"奖励政策:关于促进科技型企业成长的实施意见(征求意见稿)\n')
+    assert found == []
