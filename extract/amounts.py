@@ -47,9 +47,12 @@ _FLOORS = lexicon("floor_words")
 _SCALE = {e.entry: int(e.value) for e in _UNITS.entries if e.kind == "word"}
 _SCALE_PATTERNS = [(re.compile(e.entry), int(e.value)) for e in _UNITS.entries if e.kind == "regex"]
 _PER_SUFFIX = {e.entry: e.value for e in _PER.entries if e.value.startswith("suffix_")}
+# 8O万元: a PDF's letter O for a zero between or after digits (money only: a sum's unit follows)
+_LETTER_O_NUMBER = r"(?<![\dOo])\d+[Oo][\dOo]*"
+_LETTER_O = str.maketrans("Oo", "00")
 MONEY = re.compile(
-    rf"(?P<num>{NUMBER})(?P<unit>{_UNITS.alternation()})"
-    rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')})?"
+    rf"(?P<num>{_LETTER_O_NUMBER}|{NUMBER})(?P<unit>{_UNITS.alternation()})"
+    rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')}|{_PER.alternation('suffix_area')})?"
 )
 PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
@@ -130,7 +133,7 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
     yuan are left out, their (start, end) appended to `rejected` so the caller can warn."""
     found = []
     for m in MONEY.finditer(text):
-        value = parse_number(m.group("num"))
+        value = parse_number(m.group("num").translate(_LETTER_O))
         if value is None:
             continue
         yuan = value * _scale(text, m)
@@ -147,7 +150,7 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
                 per="year" if suffix == "suffix_year" else None,
                 ratio=None,
                 floor=floored,
-                unit_price=m.group("per") if suffix == "suffix_unit" else None,
+                unit_price=m.group("per") if suffix in ("suffix_unit", "suffix_area") else None,
                 start=offset + m.start(),
                 end=offset + m.end(),
             )

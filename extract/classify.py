@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
+from .lexicon import lexicon
 from .taxonomy import load_taxonomy
 
 # Types that name the form of support rather than who receives it (the taxonomy's `names` column).
@@ -28,6 +29,45 @@ def _cue_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile("|".join(map(re.escape, alternatives))), owner
 
 
+_SPELLINGS = tuple((re.compile(e.pattern), e.value) for e in lexicon("instrument_cue_spellings").entries)
+# brackets and spaces inside a cue word: 国家工程(技术)研究中心, 孵 化 器
+_CUE_NOISE = re.compile(r"[\s()（）]+")
+
+
+def cue_text(text: str) -> str:
+    """`text` as cue words are matched on: R&D written 研发, brackets and spaces dropped."""
+    for pattern, value in _SPELLINGS:
+        text = pattern.sub(value, text)
+    return _CUE_NOISE.sub("", text)
+
+
+# compound cues of this length or more still match with one or two characters inserted after
+# their first word (企业技术中心 in 企业工程技术中心)
+LOOSE_CUE_LENGTH = 5
+
+
+@cache
+def _loose_cue_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    owner: dict[str, str] = {}
+    for t in load_taxonomy():
+        for cue in t.cue_words:
+            if len(cue) >= LOOSE_CUE_LENGTH:
+                owner.setdefault(cue, t.id)
+    alternatives = [
+        f"(?P<c{i}>{re.escape(c[:2])}[\u4e00-\u9fff]{{1,2}}{re.escape(c[2:])})" for i, c in enumerate(owner)
+    ]
+    return re.compile("|".join(alternatives)), owner
+
+
+def _loose_cue_hits(text: str) -> list[tuple[str, str]]:
+    """(type id, cue) for compound cues written with a word inserted (企业(工程)技术中心)."""
+    pattern, owner = _loose_cue_pattern()
+    cues = list(owner)
+    return [
+        (owner[cues[int(m.lastgroup[1:])]], cues[int(m.lastgroup[1:])]) for m in pattern.finditer(text) if m.lastgroup
+    ]
+
+
 def cue_hits(text: str) -> list[tuple[str, str, int]]:
     """(type id, cue, position) for every non-overlapping cue word in `text`."""
     pattern, owner = _cue_pattern()
@@ -43,7 +83,7 @@ def form_cues() -> list[str]:
 
 def form_type(text: str) -> str | None:
     """The support form named in `text`, if any (the longest such cue)."""
-    forms = [(len(cue), t) for t, cue, _ in cue_hits(text) if t in FORM_TYPES]
+    forms = [(len(cue), t) for t, cue, _ in cue_hits(cue_text(text)) if t in FORM_TYPES]
     return max(forms)[1] if forms else None
 
 
@@ -65,7 +105,9 @@ def _zone_scores(text: str, weak: bool) -> tuple[tuple[str, float], ...]:
     """The cue score of each type in one zone. Cached: every promise of a sentence weighs the
     whole sentence too, and re-reading a long sentence for each of its promises was quadratic."""
     scores: dict[str, float] = {}
-    for rank, (type_id, cue, _) in enumerate(cue_hits(text)):
+    cue_ready = cue_text(text)
+    hits = [(type_id, cue) for type_id, cue, _ in cue_hits(cue_ready)] or _loose_cue_hits(cue_ready)
+    for rank, (type_id, cue) in enumerate(hits):
         if cue in _WEAK_CUES and not weak:
             continue
         strength = 0.3 if cue in _WEAK_CUES else 1.0

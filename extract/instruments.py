@@ -16,6 +16,7 @@ from typing import Protocol
 from .amounts import MATCHING, PERCENT, Amount
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
+from .genre import GENRE
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
@@ -53,9 +54,29 @@ _THRESHOLD_AFTER = re.compile(_THRESHOLDS.alternation("after"))
 # a sum that sizes a fund the government sets up or pays into
 _FUNDING_VERB = _FUNDS.compile("verb")
 _FUND_AFTER = re.compile(r"(?:左右)?(?:的)?[^,;。]{0,16}?" + _FUNDS.alternation("fund"))
+# 给予不低于20万元补助: a floor a giving verb governs is the award's, not a threshold
+_FLOOR_GOVERNOR = re.compile("(?:" + lexicon("giving_verbs").alternation("floor_governor") + r")\s*$")
+# 同一企业每年累计最高奖励200万元: a cap that bounds other promises, not one of its own
+_CUMULATIVE = lexicon("instrument_cap_scope").compile("cumulative")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _squeezed(text: str) -> str:
+    """`text` without the spaces a PDF puts inside words (给 予, 奖 励), for the tests of its words."""
+    return _WHITESPACE.sub("", text)
+
+
+# a budget total (每年安排资金3亿元, 其中…1亿元; 10亿元的资金用于…) is no promise
+_BUDGET_WORDS = lexicon("instrument_budget_words")
+_BUDGET = _BUDGET_WORDS.compile("budget")
+_BUDGET_RECIPIENT = _BUDGET_WORDS.compile("recipient")
+_BUDGET_PROGRAMME = _BUDGET_WORDS.compile("programme")
+_BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_after") + ")")
 _MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
+# 12元/平方米: a price per area is no amount
+_AREA_UNITS = frozenset(_PER.words("suffix_area"))
 # what stands right before a sum and qualifies it
 # (bounded: a run of such words is tried from each of its characters)
 _QUALIFIERS_BEFORE = re.compile(lexicon("money_qualifiers").alternation("before") + "{1,32}$")
@@ -79,7 +100,14 @@ _GIVING = _PROMISES.compile("giving")
 _NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
+# 扬州市"专精特新"奖励政策:关于…的实施意见(征求意见稿): a page's title line names a policy, it
+# promises nothing (the measures below it do)
+_TITLE_LINE = re.compile(r"关于[^。;]{2,80}?(?:" + GENRE + r")(?:[(（][^()（）]{0,12}[)）])?\s*$")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
+
+
+# what a promise whose funded object no type covers is typed as (with a warning in the record)
+UNTYPED = "rd_project_grant"
 
 
 @dataclass
@@ -92,6 +120,9 @@ class _Draft:
     recipient: str | None
     level_text: str
     ratio_zone: str = ""
+    # a cap that bounds several awards (同一企业每年累计最高200万元), in a sentence giving nothing
+    cumulative_cap: bool = False
+    untyped: bool = False  # no cue, no previous promise, no heading named what it funds
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,11 @@ class _Context:
 
     measure_text: str
     heading_form: str | None
+    # the type of the last promise of the same item (measure): a follow-on promise that names
+    # no object of its own (建设期满后,给予最高100万元资助) continues it
+    previous_type: str | None = None
+    # the sentence before, in the same measure: a PDF's blank line may cut one promise in two
+    previous_sentence: str = ""
 
 
 _CLAUSE_SEP = re.compile(r"[,;:]")
@@ -108,24 +144,39 @@ _SEGMENT_SEP = re.compile(r"[,;]")
 _AFTER_SUM = 40
 
 
-def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
-    """The sums of the sentence (`moneys`, from the amounts layer) that are awards."""
+def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amount], bool]:
+    """The sums of the sentence (`moneys`, from the amounts layer) that are awards, and whether
+    the sentence sets out a budget total (whose words name no promise of their own)."""
     text = sentence.text
     kept: list[Amount] = []
     if not moneys:
-        return kept
+        return kept, False
     separators = positions(_CLAUSE_SEP, text)
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
+    programme = Occurrences(_BUDGET_PROGRAMME, text)
+    budget_seen = False  # a budget total stood before in the sentence: later sums share it out
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
-        if _NOT_AWARD_BEFORE.search(clause_tail) or _THRESHOLD_AFTER.match(after):
+        budget = _is_budget_total(text[clause_start:local_start], after, budget_seen) and not programme.within(
+            0, local_start
+        )
+        budget_seen = budget_seen or budget
+        threshold = _NOT_AWARD_BEFORE.search(clause_tail)
+        if threshold and _FLOOR_GOVERNOR.search(clause_tail[: threshold.start()]):
+            threshold = None  # 给予不低于20万元补助
+        if threshold or _THRESHOLD_AFTER.match(after):
             continue
         if funding.within(clause_start, local_start) and _FUND_AFTER.match(after):
             kept.append(money)  # 设立规模为20亿元的天使投资基金: the fund the city sets up
+            continue
+        if budget:
+            fund = _FUND_AFTER.match(after)
+            if fund and _FUNDING_VERB.search(fund.group()):
+                kept.append(money)  # 10亿元用于设立产业引导基金: a fund the budget sets up
             continue
         if not_award.within(clause_start, local_start) and not support.within(clause_start, local_start):
             continue
@@ -134,9 +185,41 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> list[Amount]:
         # 标准为:A 15万元/年,B 10万元/年 — a list of sums continues the award that opened it
         continues_list = bool(kept) and local_start - (kept[-1].end - sentence.start) <= 20
         # 科技创新券…使用额度为20万元: an instrument's own name marks its sum as support
-        if SUPPORT.search(window) or continues_list or _FORM_NAME.search(near):
-            kept.append(money)
-    return kept
+        if SUPPORT.search(_squeezed(window)) or continues_list or _FORM_NAME.search(near):
+            # 每月12元/平方米: a unit price is no amount; the promise stands without a figure
+            kept.append(replace(money, value=None) if money.unit_price in _AREA_UNITS else money)
+    return kept, budget_seen
+
+
+def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
+    """A sum the policy sets aside with no recipient: 计划安排资金20亿元; after it, its shares
+    (其中,支持平台建设1.68亿元); a sum that opens its clause as the subject of a budget
+    (10亿元的资金采取奖补方式…, 10亿元用于…)."""
+    if _BUDGET_RECIPIENT.search(clause):
+        return False
+    if _BUDGET.search(clause) or budget_seen:
+        return True
+    return not clause.strip(" \n(（)）0123456789一二三四五六七八九十、.") and bool(_BUDGET_SHARE_AFTER.match(after))
+
+
+# 分别按…的5%、20%: a list of shares that 分别 spreads over its recipients
+_SHARE_TIERS = re.compile(r"分别[^,;。%]{0,30}?(\d+(?:\.\d+)?%(?:[、和及]\d+(?:\.\d+)?%)+)")
+
+
+def _share_tiers(lead: str) -> list[str]:
+    """The shares of a 分别 list before a sum (5%、20% → ["5%", "20%"]), or []."""
+    m = _SHARE_TIERS.search(lead)
+    return re.split(r"[、和及]", m.group(1)) if m else []
+
+
+def _is_title_line(text: str) -> bool:
+    """A title line: 关于…的实施意见 at its end, no giving verb in it."""
+    tail = text[-TITLE_REACH:]
+    return bool(_TITLE_LINE.search(tail)) and not _GIVING.search(_squeezed(text))
+
+
+# how many characters at the end of a sentence a title line is looked for in
+TITLE_REACH = 120
 
 
 def _recipient(zone: str) -> str | None:
@@ -172,7 +255,7 @@ def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Am
     groups: list[list[Amount]] = []
     for money in amounts:
         between = text[groups[-1][-1].end - offset : money.start - offset] if groups else ""
-        if groups and re.fullmatch(r"\s*[、,和及]\s*", between):
+        if groups and re.fullmatch(r"\s*[、,和及/]\s*", between):
             groups[-1].append(money)
         else:
             groups.append([money])
@@ -181,6 +264,26 @@ def _amount_lists(text: str, amounts: list[Amount], offset: int) -> list[list[Am
 
 # 按其上年度研发投入的10%给予补助: the base a share is computed on
 _BASIS = re.compile(r"按(?:照)?(?:其)?(?P<b>[^,;。]{2,30}?)的?\s*\d+(?:\.\d+)?%")
+
+
+_OBJECT_WORDS = lexicon("instrument_object_words")
+_RECOGNITION = _OBJECT_WORDS.compile("recognition")
+_ACTIVITY = _OBJECT_WORDS.compile("activity")
+
+
+def _object_type(lead: str) -> str | None:
+    """The type of what the words before a giving verb say is funded: the object a recognition
+    names (对新认定为省级研发机构的) before the activity a recipient carries out (…进行成果转化的),
+    each read from the first such word to the end of its clause."""
+    for marker in (_RECOGNITION, _ACTIVITY):
+        first = marker.search(lead)
+        if first:
+            # from the first recognition on: 经省认定的瞪羚企业和市认定的入库企业
+            clause = _CLAUSE_SEP.split(lead[first.end() :], maxsplit=1)[0]
+            found = classify([(clause, 1)], weak=False)
+            if found:
+                return found
+    return None
 
 
 def _basis_type(zone: str) -> str | None:
@@ -192,12 +295,14 @@ def _basis_type(zone: str) -> str | None:
     return classify([(m.group("b"), 1)], weak=False)
 
 
-def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) -> list[_Draft]:
+def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) -> list[_Draft]:
     text = sentence.text
     drafts: list[_Draft] = []
     prev_end = 0
-    groups = _amount_lists(text, _award_amounts(sentence, moneys), sentence.start)
+    groups = _amount_lists(text, awards, sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
+    clause_starts = positions(_CLAUSE_SEP, text) if groups else []
+    giving = Occurrences(_GIVING, text)
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start
         # the words that qualify a sum (最高, 每年) stop where the next sum's own qualifiers begin:
@@ -218,15 +323,47 @@ def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) 
             segment_end = first_at_or_after(segment_ends, local_end)
             zone_end = min(len(text) if segment_end is None else segment_end, local_end + ZONE_REACH)
             zone = text[zone_start:zone_end]
+            clause = text[max(last_before(clause_starts, local_start) + 1, local_start - ZONE_REACH) : local_start]
+            cumulative_cap = (
+                bool(_CUMULATIVE.search(clause))
+                and bool(money.max or _MAX.search(_squeezed(clause)))
+                and not giving.within(0, local_start)
+            )
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
+                # what is funded: the benefit named after the sum (…的市级科技计划项目支持), the
+                # recognised object or the activity before it, the cost a share is computed on
+                or classify([(text[local_end:zone_end], 1)], weak=False)
+                or _object_type(text[zone_start:first])
                 or _basis_type(zone)
-                or classify([(zone, 4), (text, 2), (context.measure_text, 0.3)])
+                or classify([(zone, 4), (text, 2)])
+                or (drafts[-1].type if drafts and not drafts[-1].untyped else None)
+                or classify([(context.previous_sentence, 1)], weak=False)
+                or context.previous_type
+                or classify([(context.measure_text, 1)])
             )
-            drafts.append(
+            # 分别按交易额的5%、20%给予最高100万元: a cap stated once for several tiers of shares
+            tiers = _share_tiers(text[zone_start:local_start]) if len(group) == 1 else []
+            for tier in tiers[1:]:
+                drafts.append(
+                    _Draft(
+                        type=type_id or UNTYPED,
+                        amount_yuan=money.value,
+                        start=sentence.start + zone_start,
+                        end=sentence.start + zone_end,
+                        zone=text[max(zone_start, local_start - 16) : min(zone_end, next_sum)],
+                        recipient=recipient,
+                        level_text=zone,
+                        ratio_zone=tier,
+                        untyped=type_id is None,
+                        cumulative_cap=cumulative_cap,
+                    )
+                )
+            drafts.insert(
+                len(drafts) - max(len(tiers) - 1, 0),
                 _Draft(
-                    type=type_id or "rd_project_grant",
+                    type=type_id or UNTYPED,
                     amount_yuan=money.value,
                     start=sentence.start + zone_start,
                     end=sentence.start + zone_end,
@@ -235,8 +372,10 @@ def _amount_drafts(sentence: Sentence, context: _Context, moneys: list[Amount]) 
                     + ("/年" if money.per == "year" else ""),
                     recipient=items[i] if items else recipient,
                     level_text=items[i] if items else zone,
-                    ratio_zone=zone,
-                )
+                    ratio_zone=tiers[0] if tiers else zone,
+                    untyped=type_id is None,
+                    cumulative_cap=cumulative_cap,
+                ),
             )
         prev_end = group[-1].end - sentence.start
     return drafts
@@ -376,30 +515,44 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
     texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
+    last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
+    previous_measure: str | None = None
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
         heading = measure.heading if measure else ""
-        context = _Context(heading, form_type(heading))
+        measure_id = measure.id if measure else None
+        previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
+        previous_measure = measure_id
+        context = _Context(heading, form_type(heading), last_type.get(measure_id), previous_sentence)
         first = bisect.bisect_left(amount_starts, sentence.start)
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
-        amount_drafts = _amount_drafts(sentence, context, moneys)
+        awards, budget_total = _award_amounts(sentence, moneys)
+        amount_drafts = _amount_drafts(sentence, context, awards)
+        if measure_id in last_type:  # a cumulative cap bounds the promises before it
+            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         covered = [(d.start, d.end) for d in amount_drafts]
-        is_goal = bool(_GOAL_SENTENCE.match(sentence.text.strip()))
-        promises = [] if is_goal else _promise_segments(by_sentence.get(index, []), covered)
+        promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
+        promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
+        if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
+            promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
             d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types
         ]
         for draft in amount_drafts + null_drafts:
+            if draft.untyped:
+                doc.warn("instrument: no type covers what it funds; typed " + UNTYPED, draft.start, draft.end)
+            else:
+                last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
             instruments.append(
                 Instrument(
                     type=draft.type,
                     amount_yuan=draft.amount_yuan,
-                    max=bool(_MAX.search(draft.zone)),
-                    per=_per(draft.zone),
+                    max=bool(_MAX.search(_squeezed(draft.zone))),
+                    per=_per(_squeezed(draft.zone)),
                     ratio=_ratio(draft.ratio_zone or draft.zone),
                     level=_level(draft.recipient or draft.level_text),
                     recipient=draft.recipient,
@@ -426,9 +579,12 @@ def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> 
     seen: dict[tuple[str, str | None], list[set[str]]] = defaultdict(list)
     programmes: dict[str, list[str]] = defaultdict(list)
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
+    # a figure that opens with its own recipient (对新建的…给予500万元) is a new promise, not a
+    # restatement of the one before it
+    follow_ups = _Starts(i for i in instruments if i.amount_yuan is not None and not _NEW_RECIPIENT.match(i.quote))
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
     for inst, text in zip(instruments, texts, strict=True):
-        if inst.amount_yuan is None and _restates_a_figure(inst, figures, shares):
+        if inst.amount_yuan is None and _restates_a_figure(inst, figures, follow_ups, shares):
             continue
         name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
@@ -464,12 +620,18 @@ class _Starts:
         return i < len(starts) and starts[i] <= high
 
 
-def _restates_a_figure(inst: Instrument, figures: _Starts, shares: _Starts) -> bool:
+_NEW_RECIPIENT = re.compile(r"\s*对")
+
+
+def _restates_a_figure(inst: Instrument, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
     """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
     same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
     promise, restates it."""
     follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
-    if inst.ratio is None and (figures.any_in(*follow) or shares.any_in(*follow)):
+    # a promise that gives on its own (按一事一议给予支持) is not restated by a figure that names its
+    # own recipient (对新建的…给予500万元); a heading (加大研发投入奖补) is
+    following = follow_ups if _GIVING.search(_squeezed(inst.quote)) else figures
+    if inst.ratio is None and (following.any_in(*follow) or shares.any_in(*follow)):
         return True
     if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
         return False

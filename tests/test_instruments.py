@@ -119,5 +119,132 @@ def test_respectively_applies_only_within_its_own_list_of_sums() -> None:
 
 def test_a_fund_restated_in_traditional_characters_is_one_instrument() -> None:
     # the dedup reads the normalised (simplified) text, the quote keeps the original characters
-    found = _instruments("設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n")
+    found = _instruments(
+        "設立科技成果轉化天使投資基金,支持初創企業發展。\n用好天使投資基金,引導社會資本投向早期項目。\n"
+    )
     assert [(i.type, i.quote) for i in found] == [("guidance_fund", "設立科技成果轉化天使投資基金")]
+
+
+def test_follow_on_promise_without_object_inherits_the_previous_promise_type() -> None:
+    found = _instruments("对新认定的市级重点实验室,给予最高 80 万元资助。建设期满后,根据考核结果给予最高 40 万元资助。")
+    assert [(i.type, i.amount_yuan) for i in found] == [
+        ("rd_platform_award", 800_000),
+        ("rd_platform_award", 400_000),
+    ]
+
+
+def test_promise_cut_by_a_blank_line_takes_its_type_from_the_sentence_before() -> None:
+    found = _instruments("年度技术合同成交额在 50 万元以上的,给予成交额\n\n5%奖励,每家最高不超过 30 万元。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 300_000)]
+
+
+def test_promise_no_type_covers_is_reported_in_a_warning() -> None:
+    doc = Document.from_text(_PAD + "对参加展会的企业给予最高 6 万元补助。" + _PAD, "fixture.txt")
+    doc.layers["measures"] = []
+    run_components(doc, ("sentences", "amounts", "instruments"))
+    assert any("no type covers" in w for w in doc.warnings)
+
+
+def test_budget_total_and_its_shares_are_no_instruments() -> None:
+    found = _instruments(
+        "2026年,区财政预算安排3.5亿元,其中,支持重大创新平台建设2亿元,支持人才引育1.5亿元。"
+        "今后五年计划安排资金 30 亿元。15亿元的资金采取奖励、补助、贴息等方式支持企业发展;"
+        "15 亿元用于设立科技创新引导基金。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("guidance_fund", 1_500_000_000)]
+
+
+def test_budget_of_a_programme_the_city_sets_up_is_its_sum() -> None:
+    found = _instruments("区政府设立科技创新专项资金,每年安排预算资金3000万元。")
+    assert [i.amount_yuan for i in found] == [30_000_000]
+
+
+def test_case_by_case_deal_is_typed_by_the_object_it_supports() -> None:
+    found = _instruments("对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None)]
+
+
+def test_promise_without_figure_followed_by_a_new_recipients_figure_is_kept() -> None:
+    found = _instruments(
+        "对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。对新建的省重点实验室给予最高 300 万元资助。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None), ("rd_platform_award", 3_000_000)]
+
+
+def test_manufacturing_innovation_centre_is_an_rd_platform() -> None:
+    found = _instruments("对新获认定的省级制造业创新中心给予 200 万元奖励。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 2_000_000)]
+
+
+def test_benefit_named_after_the_sum_decides_the_type() -> None:
+    found = _instruments("对在本市设立研发总部的行业领军企业,给予不超过 200 万元的市级科技计划项目支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_project_grant", 2_000_000)]
+
+
+def test_recognised_object_outweighs_the_cost_a_share_is_computed_on() -> None:
+    found = _instruments("对经省认定的瞪羚企业,按其年度研发经费总额的 8% 予以奖励,最高不超过 80 万元。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("growth_enterprise_award", 800_000)]
+
+
+def test_activity_a_recipient_carries_out_decides_the_type() -> None:
+    found = _instruments("对国内外顶尖团队在本区进行成果转化的,按阶段性指标给予最高 300 万元奖补支持。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 3_000_000)]
+
+
+def test_tiers_sharing_one_unit_are_one_instrument_each() -> None:
+    found = _instruments("对新认定的省级众创空间,分别给予5万/10万/15万元奖励。")
+    assert [i.amount_yuan for i in found] == [50_000, 100_000, 150_000]
+
+
+def test_letter_o_for_a_zero_and_spaces_inside_words_are_read() -> None:
+    found = _instruments("对新认定的市级孵化器给予6O万元奖励。对新认定的市级众创空间,给 予 20 万元奖 励。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("incubator_award", 600_000), ("incubator_award", 200_000)]
+
+
+def test_floor_governed_by_a_giving_verb_is_an_award() -> None:
+    found = _instruments("对新认定的省级星创天地,给予不低于 15 万元补助。")
+    assert [(i.amount_yuan, i.max) for i in found] == [(150_000, False)]
+
+
+def test_unit_price_is_no_amount() -> None:
+    found = _instruments("对入驻孵化器的科技企业,按每月15元/平方米给予租金补贴。")
+    assert [i.amount_yuan for i in found] == [None]
+
+
+def test_cumulative_cap_bounds_the_promises_before_it_and_is_no_instrument() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。同一企业每年累计最高奖励 100 万元。")
+    assert [i.amount_yuan for i in found] == [500_000]
+
+
+def test_negations_are_no_promises() -> None:
+    found = _instruments("对弄虚作假的企业,不予奖励。同一项目不得重复享受市级科技计划支持。")
+    assert found == []
+
+
+def test_cues_match_through_brackets_inserted_words_and_r_and_d() -> None:
+    from extract.classify import classify
+
+    assert classify([("对新认定的国家工程(技术)研究中心", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的省级企业(工程)技术中心", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的市级R&D机构", 1)]) == "rd_platform_award"
+    assert classify([("对新认定的市级孵 化 器", 1)]) == "incubator_award"
+
+
+def test_cap_stated_once_for_several_share_tiers_is_one_instrument_per_tier() -> None:
+    found = _instruments("对技术输出方和技术吸纳方,分别按技术交易额的3%、10%给予最高不超过 50 万元支持。")
+    assert [(i.type, i.amount_yuan, i.max, i.ratio) for i in found] == [
+        ("tech_transfer_award", 500_000, True, 0.03),
+        ("tech_transfer_award", 500_000, True, 0.1),
+    ]
+
+
+def test_every_recognised_object_of_a_list_counts() -> None:
+    found = _instruments(
+        "对经省认定的瞪羚企业和市认定的入库培育企业,分别按研发经费总额的10%和5%予以奖励,最高不超过 60 万元。"
+    )
+    assert {i.type for i in found} == {"growth_enterprise_award"}
+
+
+def test_site_title_line_is_no_promise() -> None:
+    found = _instruments('某市"专精特新"奖励政策:关于促进科技型企业成长的实施意见(征求意见稿)\n')
+    assert found == []
