@@ -121,7 +121,6 @@ class Mention:
 class Places:
     by_name: dict[str, tuple[Place, ...]]  # full names: 大连市, 南湖区, 福清市, 辽宁省
     by_short: dict[str, tuple[Place, ...]]  # short names of prefectures and county-level cities
-    city_short: frozenset[str]  # short names of prefectures (大连)
     province_short: dict[str, str]  # 辽宁 -> 辽宁省
     traditional: dict[int, str]  # str.translate table, traditional -> simplified (one char each)
     lengths: dict[str, tuple[int, ...]]  # first character -> lengths of the names it starts, longest first
@@ -147,7 +146,6 @@ def places() -> Places:
     return Places(
         by_name={k: tuple(v) for k, v in by_name.items()},
         by_short={k: tuple(v) for k, v in by_short.items()},
-        city_short=frozenset(k for k, v in by_short.items() if any(p.level == "city" for p in v)),
         province_short=province_short,
         traditional=traditional,
         lengths=_lengths_by_first_character([*by_name, *by_short]),
@@ -164,8 +162,8 @@ def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
 def mentions(text: str) -> list[Mention]:
     """The place names in `text`, longest first at each position, left to right (linear: a few
     dictionary look-ups per character, for the name lengths its character starts). Names of two characters (和县, 城区) count only
-    before a government body; short names before a zone word; a bare city short name only beside
-    a `bare_before`/`bare_after` word or its province."""
+    before a government body; short names before a zone word; a bare short name (of a prefecture
+    or a county-level city) only beside a `bare_before`/`bare_after` word or its province."""
     data = places()
     text = text.translate(data.traditional)
     found: list[Mention] = []
@@ -197,9 +195,8 @@ def _mention_at(text: str, i: int, data: Places) -> Mention | None:
             zone = _ZONE_WORD.match(text, end)
             if zone:
                 return Mention(i, zone.end(), short, "zone")
-            if word in data.city_short and _bare_name_stands(text, i, end, short, data):
-                cities = tuple(p for p in short if p.level == "city")
-                return Mention(i, end, cities, "city")
+            if _bare_name_stands(text, i, end, short, data):
+                return Mention(i, end, short, _level_of(short))
     return None
 
 

@@ -62,6 +62,10 @@ def test_a_short_name_alone_counts_only_beside_its_cue() -> None:
     # short names hide in ordinary words
     assert found("沿中山路建设长治久安的创新街区。") == Found(None, None)
     assert found("加强中山市场监管。") == Found(None, None)
+    # a county-level city's short name before 政策 (a compilation named after it)
+    assert found("福清政策汇编\n第九十页") == Found("福州", None)
+    # 县域, 区域: the name is part of a word
+    assert found("推动新兴县域经济发展。") == Found(None, None)
 
 
 def test_no_fragment_of_a_sentence_is_a_city() -> None:
