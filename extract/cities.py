@@ -243,19 +243,35 @@ def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
             # the level is the issuer's: read from a title only when no issuer is known (the first
             # lines are prose as often as a heading)
             by_issuer = evidence is policy.issuer or (not policy.issuer and evidence is not head)
-            return Found(found.city, found.level if by_issuer else None)
+            return Found(found.city, found.level if by_issuer else level_by_form(policy.issuer))
     counts: Counter[str] = Counter()
     for mention in mentions(body):
         city = _resolve(mention, context)
         if city:
             counts[city] += 1
+    level = level_by_form(policy.issuer)
     if counts:
-        return Found(counts.most_common(1)[0][0], None)
+        return Found(counts.most_common(1)[0][0], level)
     # a city the data does not know (renamed, new): the older `XX市<body>` rule, issuer first
-    named = issuer_city(policy)
-    if named:
-        return Found(named, "city")
-    return Found(city_in(body) or city_in(text), None)
+    return Found(issuer_city(policy) or city_in(body) or city_in(text), level)
+
+
+_FORMS = (
+    ("town", _TOWN_AFTER),
+    ("zone", re.compile(rf"(?:{_WORDS.alternation('zone')})(?:{_WORDS.alternation('zone_body')}|{_BODY})")),
+    ("district", re.compile(rf"(?:{_WORDS.alternation('district_word')})(?:{_BODY})")),
+    ("county", re.compile(rf"(?:{_WORDS.alternation('county_word')})(?:{_BODY})")),
+    ("city", re.compile(rf"(?:{_WORDS.alternation('city_word')})(?:{_BODY})")),
+)
+
+
+def level_by_form(issuer: str | None) -> str | None:
+    """The level an issuer's form shows when its place is not in the data (丁镇人民政府: town,
+    丙高新区管委会: zone, 乙区科技局: district), the most local first."""
+    if not issuer:
+        return None
+    issuer = issuer.translate(places().traditional)
+    return next((level for level, form in _FORMS if form.search(issuer)), None)
 
 
 def _context(found: list[Mention]) -> tuple[set[str], set[str]]:

@@ -42,10 +42,11 @@ def test_a_town_issuer() -> None:
 
 
 def test_a_shared_district_name_needs_context() -> None:
-    assert found(issuer="铁西区科技局") == Found(None, None)
+    # the city stays unknown; the issuer's form still shows a district
+    assert found(issuer="铁西区科技局") == Found(None, "district")
     assert found("贯彻辽宁省鞍山市部署。", issuer="铁西区科技局") == Found("鞍山", "district")
     # 辽宁 holds two 铁西区 (沈阳, 鞍山): the province alone does not decide
-    assert found("辽宁省科技厅要求。", issuer="铁西区科技局") == Found(None, None)
+    assert found("辽宁省科技厅要求。", issuer="铁西区科技局") == Found(None, "district")
     assert found("吉林省科技厅要求。", issuer="铁西区科技局") == Found("四平", "district")
 
 
@@ -109,3 +110,11 @@ def test_the_divisions_load_once_and_scan_in_linear_time() -> None:
     started = time.perf_counter()
     assert len(mentions("沈阳市铁西区," * 20000)) == 40000
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_issuers_level_from_its_form_when_its_place_is_unknown() -> None:
+    assert found("推动创新。", issuer="丁镇人民政府") == Found(None, "town")
+    assert found("推动创新。", issuer="丙高新区管委会") == Found(None, "zone")
+    assert found("支持苏州市企业。", issuer="乙区科技局") == Found("苏州", "district")
+    assert found("推动创新。", issuer="戊县人民政府") == Found(None, "county")
+    assert found("推动创新。", issuer="科技局") == Found(None, None)
