@@ -139,8 +139,9 @@ def places() -> Places:
         by_name.setdefault(name, []).append(place)
         if level == "province" and alias:
             province_short[alias] = name
-        if alias and len(alias) >= 2 and (level == "city" or (level == "county" and name.endswith("市"))):
-            by_short.setdefault(alias, []).append(place)
+        short = city if level == "city" else alias
+        if len(short) >= 2 and (level == "city" or (level == "county" and name.endswith("市"))):
+            by_short.setdefault(short, []).append(place)
     pairs = (_DATA / "places_traditional.tsv").read_text(encoding="utf-8").splitlines()[1:]
     traditional = {ord(t): s for t, s in (pair.split("\t") for pair in pairs)}
     return Places(
@@ -207,6 +208,8 @@ def _full_name_stands(text: str, end: int, length: int) -> bool:
 
 
 def _bare_name_stands(text: str, start: int, end: int, places_: tuple[Place, ...], data: Places) -> bool:
+    if text[start:end] in data.province_short:
+        return False  # 海南, 吉林 alone name the province as often as the city
     if any(text.endswith(word, 0, start) for word in _BARE_BEFORE) or _BARE_AFTER.match(text, end):
         return True
     # 云南(昆明), 云南昆明: the name right after its own province

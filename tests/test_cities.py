@@ -63,6 +63,9 @@ def test_a_short_name_alone_counts_only_beside_its_cue() -> None:
     # short names hide in ordinary words
     assert found("沿中山路建设长治久安的创新街区。") == Found(None, None)
     assert found("加强中山市场监管。") == Found(None, None)
+    # 吉林 alone is the province as often as the city; 吉林市 and 吉林高新区 are the city
+    assert found("结合吉林实际,制定本措施。") == Found(None, None)
+    assert found(title="吉林高新区关于科技创新的措施") == Found("吉林", "zone")
     # a county-level city's short name before 政策 (a compilation named after it)
     assert found("福清政策汇编\n第九十页") == Found("福州", None)
     # 县域, 区域: the name is part of a word

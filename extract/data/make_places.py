@@ -78,7 +78,7 @@ def make(jionlp_wheel: str, cpca_wheel: str, out: Path) -> int:
             province = name
             rows.append((name, "province", province, alias if alias in MUNICIPALITIES else "", adcode, alias, "", ""))
         elif depth == 1:
-            city = alias or name.removesuffix("市")
+            city = (alias or name).removesuffix("市")  # 吉林市 is given as its own alias
             lon, lat = coordinates.get(adcode) or coordinates.get(adcode[:2] + "0000", ("", ""))
             rows.append((name, "city", province, city, adcode, alias, lon, lat))
         else:
