@@ -1,15 +1,24 @@
-"""City detection: the short name of the city whose government issued the policy (大连, 沈阳 …).
+"""City detection: the short name of the prefecture-level city whose policy it is (大连, 沈阳 …), and
+the level of its issuer (city / district / county / zone / town).
 
-Evidence, strongest first: the issuer (`大连市人民政府办公厅`), the title, then the most frequent
-`XX市` that prefixes a government body in the text. No list of cities: the name is whatever stands
-between a boundary (line start, punctuation, 省, 中共: lexicon `metadata_city_boundaries`) and 市 + a
-body (lexicon `government_bodies`).
+Place names come from the administrative divisions in `data/places.tsv` (see `data/make_places.py`):
+any province, prefecture, district, county, county-level city or coded development zone, and a
+city's short name before a zone word (青岛高新区, 长春新区: lexicon `city_place_words`). A district
+or county maps to its prefecture; a name several cities share (铁西区) is resolved by the cities and
+provinces the document names elsewhere, else it gives nothing. Evidence, strongest first: the
+issuer, the notice's title, the policy's title, the first lines, then the city the body names most
+often. Where no known name is found, the older rule reads `XX市<body>` in the issuer or title, then
+the body (a city missing from the data). `city_hint` (for the duty lists) is that older rule over the text.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
 
 from .document import Document
 from .language import component
@@ -52,11 +61,12 @@ def city_hint_component(doc: Document) -> None:
     doc.layers["city_hint"] = city_in(doc.text)
 
 
-@component("city", requires=("policy", "city_hint"), assigns=("city",))
+@component("city", requires=("policy", "city_hint"), assigns=("city", "issuer_level"))
 def city_component(doc: Document) -> None:
-    """The issuer's city; failing that, the city the bodies of the text name most often, in the
-    body (chrome blanked) first, then in the whole text (the `city_hint` layer)."""
-    doc.layers["city"] = issuer_city(doc.layers["policy"]) or city_in(doc.body) or doc.layers["city_hint"]
+    """The policy's prefecture-level city and its issuer's level (see the module's docstring)."""
+    found = find_city(doc.text, doc.body, doc.layers["policy"])
+    doc.layers["city"] = found.city
+    doc.layers["issuer_level"] = found.level
 
 
 def issuer_city(policy: PolicyMeta) -> str | None:
@@ -71,4 +81,233 @@ def issuer_city(policy: PolicyMeta) -> str | None:
 
 def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
     """What the `city` component assigns, for a document run through no pipeline."""
-    return issuer_city(policy) or city_in(doc.body) or city_in(doc.text)
+    return find_city(doc.text, doc.body, policy).city
+
+
+# --- administrative divisions -------------------------------------------------------------------
+
+_DATA = Path(__file__).with_name("data")
+# levels that name a prefecture's part, most specific last
+_LEVEL_RANK = {"province": 0, "city": 1, "zone": 2, "district": 2, "county": 2, "town": 3}
+_FIRST_LINES = 300  # characters of the text read as its head (title block, site chrome)
+_WORDS = lexicon("city_place_words")
+_ZONE_WORD = re.compile(_WORDS.alternation("zone"))
+# a town's name (1-4 characters + 镇/乡/街道) then a body: 城乡建设局 names no town
+_TOWN_AFTER = re.compile(
+    rf"[{_HAN}]{{1,4}}?(?:{_WORDS.alternation('town')})(?:{_WORDS.alternation('town_body')}|{_BODY}|[^{_HAN}]|$)"
+)
+_BARE_BEFORE = _WORDS.words("bare_before")
+_BARE_AFTER = re.compile(_WORDS.alternation("bare_after"))
+_NOT_AFTER = set(_WORDS.words("not_after"))
+_BODY_AFTER = re.compile(_BODY)
+
+
+class Place(NamedTuple):
+    name: str
+    level: str  # province / city / district / county / zone
+    province: str
+    city: str  # the prefecture's short name ('' for a province that is no municipality)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    places: tuple[Place, ...]  # every place the words may be (a shared name gives several)
+    level: str
+
+
+@dataclass(frozen=True)
+class Places:
+    by_name: dict[str, tuple[Place, ...]]  # full names: 大连市, 南湖区, 福清市, 辽宁省
+    by_short: dict[str, tuple[Place, ...]]  # short names of prefectures and county-level cities
+    province_short: dict[str, str]  # 辽宁 -> 辽宁省
+    traditional: dict[int, str]  # str.translate table, traditional -> simplified (one char each)
+    lengths: dict[str, tuple[int, ...]]  # first character -> lengths of the names it starts, longest first
+
+
+@cache
+def places() -> Places:
+    """The vendored divisions, read once (about 3,400 rows) and indexed by name."""
+    by_name: dict[str, list[Place]] = {}
+    by_short: dict[str, list[Place]] = {}
+    province_short: dict[str, str] = {}
+    lines = (_DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in lines:
+        name, level, province, city, _adcode, alias, *_ = line.split("\t")
+        place = Place(name, level, province, city)
+        by_name.setdefault(name, []).append(place)
+        if level == "province" and alias:
+            province_short[alias] = name
+        short = city if level == "city" else alias
+        if len(short) >= 2 and (level == "city" or (level == "county" and name.endswith("市"))):
+            by_short.setdefault(short, []).append(place)
+    pairs = (_DATA / "places_traditional.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    traditional = {ord(t): s for t, s in (pair.split("\t") for pair in pairs)}
+    return Places(
+        by_name={k: tuple(v) for k, v in by_name.items()},
+        by_short={k: tuple(v) for k, v in by_short.items()},
+        province_short=province_short,
+        traditional=traditional,
+        lengths=_lengths_by_first_character([*by_name, *by_short]),
+    )
+
+
+def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
+
+
+def mentions(text: str) -> list[Mention]:
+    """The place names in `text`, longest first at each position, left to right (linear: a few
+    dictionary look-ups per character, for the name lengths its character starts). Names of two characters (和县, 城区) count only
+    before a government body; short names before a zone word; a bare short name (of a prefecture
+    or a county-level city) only beside a `bare_before`/`bare_after` word or its province."""
+    data = places()
+    text = text.translate(data.traditional)
+    found: list[Mention] = []
+    i, n = 0, len(text)
+    while i < n:
+        hit = _mention_at(text, i, data)
+        if hit:
+            found.append(hit)
+            i = hit.end
+        else:
+            i += 1
+    return found
+
+
+def _mention_at(text: str, i: int, data: Places) -> Mention | None:
+    for length in data.lengths.get(text[i], ()):
+        if length < 2 or i + length > len(text):
+            continue
+        word = text[i : i + length]
+        end = i + length
+        full = data.by_name.get(word)
+        if full and _full_name_stands(text, end, length):
+            zone = _ZONE_WORD.match(text, end)
+            if zone and full[0].level in ("city", "county"):
+                return Mention(i, zone.end(), full, "zone")
+            return Mention(i, end, full, _level_of(full))
+        short = data.by_short.get(word)
+        if short:
+            zone = _ZONE_WORD.match(text, end)
+            if zone:
+                return Mention(i, zone.end(), short, "zone")
+            if _bare_name_stands(text, i, end, short, data):
+                return Mention(i, end, short, _level_of(short))
+    return None
+
+
+def _full_name_stands(text: str, end: int, length: int) -> bool:
+    if end < len(text) and text[end] in _NOT_AFTER:
+        return False
+    return length > 2 or bool(_BODY_AFTER.match(text, end))
+
+
+def _bare_name_stands(text: str, start: int, end: int, places_: tuple[Place, ...], data: Places) -> bool:
+    if text[start:end] in data.province_short:
+        return False  # 海南, 吉林 alone name the province as often as the city
+    if any(text.endswith(word, 0, start) for word in _BARE_BEFORE) or _BARE_AFTER.match(text, end):
+        return True
+    # 云南(昆明), 云南昆明: the name right after its own province
+    before = text[max(0, start - 4) : start].rstrip("(（")
+    return any(
+        before.endswith(short) and data.province_short[short] == p.province
+        for p in places_
+        for short in data.province_short
+    )
+
+
+def _level_of(places_: tuple[Place, ...]) -> str:
+    levels = {p.level for p in places_}
+    if "city" in levels:
+        return "city"
+    return levels.pop() if len(levels) == 1 else "county"
+
+
+class Found(NamedTuple):
+    city: str | None
+    level: str | None
+
+
+def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
+    """The prefecture-level city and the issuer's level, from the evidence in order of strength."""
+    everything = mentions(text)
+    context = _context(everything)
+    head = text[:_FIRST_LINES]
+    for evidence in (policy.issuer, policy.notice_title, policy.title, head):
+        if not evidence:
+            continue
+        found = _resolve_first(evidence, mentions(evidence), context)
+        if found.city:
+            # the level is the issuer's: read from a title only when no issuer is known (the first
+            # lines are prose as often as a heading)
+            by_issuer = evidence is policy.issuer or (not policy.issuer and evidence is not head)
+            return Found(found.city, found.level if by_issuer else level_by_form(policy.issuer))
+    counts: Counter[str] = Counter()
+    for mention in mentions(body):
+        city = _resolve(mention, context)
+        if city:
+            counts[city] += 1
+    level = level_by_form(policy.issuer)
+    if counts:
+        return Found(counts.most_common(1)[0][0], level)
+    # a city the data does not know (renamed, new): the older `XX市<body>` rule, issuer first
+    return Found(issuer_city(policy) or city_in(body) or city_in(text), level)
+
+
+_FORMS = (
+    ("town", _TOWN_AFTER),
+    ("zone", re.compile(rf"(?:{_WORDS.alternation('zone')})(?:{_WORDS.alternation('zone_body')}|{_BODY})")),
+    ("district", re.compile(rf"(?:{_WORDS.alternation('district_word')})(?:{_BODY})")),
+    ("county", re.compile(rf"(?:{_WORDS.alternation('county_word')})(?:{_BODY})")),
+    ("city", re.compile(rf"(?:{_WORDS.alternation('city_word')})(?:{_BODY})")),
+)
+
+
+def level_by_form(issuer: str | None) -> str | None:
+    """The level an issuer's form shows when its place is not in the data (丁镇人民政府: town,
+    丙高新区管委会: zone, 乙区科技局: district), the most local first."""
+    if not issuer:
+        return None
+    issuer = issuer.translate(places().traditional)
+    return next((level for level, form in _FORMS if form.search(issuer)), None)
+
+
+def _context(found: list[Mention]) -> tuple[set[str], set[str]]:
+    """The cities and provinces a document names unambiguously (to resolve a shared name)."""
+    cities = {m.places[0].city for m in found if len({p.city for p in m.places}) == 1 and m.places[0].city}
+    provinces = {m.places[0].province for m in found if len({p.province for p in m.places}) == 1}
+    return cities, provinces
+
+
+def _resolve(mention: Mention, context: tuple[set[str], set[str]]) -> str | None:
+    candidates = {p.city for p in mention.places if p.city}
+    if len(candidates) > 1:
+        cities, provinces = context
+        candidates = {c for c in candidates if c in cities} or {
+            p.city for p in mention.places if p.province in provinces and p.city
+        }
+    return candidates.pop() if len(candidates) == 1 else None
+
+
+def _resolve_first(evidence: str, found: list[Mention], context: tuple[set[str], set[str]]) -> Found:
+    """The first resolvable name of `evidence`; the level is that of the last name of the chain it
+    starts (佛山市南海区桂城街道: city, district, then a town word)."""
+    for index, mention in enumerate(found):
+        city = _resolve(mention, context)
+        if not city:
+            continue
+        last = mention
+        for following in found[index + 1 :]:
+            if following.start != last.end or city not in {p.city for p in following.places}:
+                break
+            last = following
+        level = last.level if last.level != "province" else "city"
+        if _TOWN_AFTER.match(evidence.translate(places().traditional), last.end):
+            level = "town"
+        return Found(city, level)
+    return Found(None, None)

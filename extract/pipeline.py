@@ -60,6 +60,7 @@ def extract_document(doc: Document) -> ExtractionRecord:
         cited_policies=list(dict.fromkeys(c.title for c in found)),
         citations=found,
         warnings=list(doc.warnings),
+        issuer_level=layers["issuer_level"],
     )
 
 

@@ -97,6 +97,8 @@ class ExtractionRecord:
     cited_policies: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the issuer's level: city / district / county / zone / town, or None when it cannot be told
+    issuer_level: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,4 +120,5 @@ class ExtractionRecord:
             cited_policies=list(data.get("cited_policies", [])),
             citations=[Citation(**c) for c in data.get("citations", [])],
             warnings=list(data.get("warnings", [])),
+            issuer_level=data.get("issuer_level"),
         )

@@ -1,0 +1,123 @@
+"""City detection against the administrative divisions (extract/cities.py, data/places.tsv).
+
+Invented fixtures: real place names (the data knows them), invented sentences.
+"""
+
+from __future__ import annotations
+
+import time
+
+from extract.cities import Found, find_city, mentions, places
+from extract.pipeline import extract_text
+from extract.records import ExtractionRecord, PolicyMeta
+
+
+def found(text: str = "", issuer: str | None = None, title: str | None = None) -> Found:
+    return find_city(text, text, PolicyMeta(issuer=issuer, title=title))
+
+
+def test_a_district_issuer_maps_to_its_prefecture() -> None:
+    assert found(issuer="南湖区人民政府") == Found("嘉兴", "district")
+    assert found(issuer="广州市越秀区人民政府办公室") == Found("广州", "district")
+    assert found(issuer="大连市科学技术局") == Found("大连", "city")
+
+
+def test_a_county_level_city_and_a_county() -> None:
+    assert found(issuer="福清市科学技术局") == Found("福州", "county")
+    # a two-character county counts before a government body, not inside prose
+    assert found(issuer="和县人民政府") == Found("马鞍山", "county")
+    assert found("推进主城区和县域经济协调发展。") == Found(None, None)
+
+
+def test_a_zone_is_named_after_its_city() -> None:
+    assert found(title="青岛高新区关于支持企业创新的若干措施") == Found("青岛", "zone")
+    assert found(issuer="北京经济技术开发区管理委员会") == Found("北京", "zone")
+    assert found("为推动长春新区经济发展,制定本措施。") == Found("长春", None)
+
+
+def test_a_town_issuer() -> None:
+    assert found(issuer="佛山市南海区桂城街道办事处") == Found("佛山", "town")
+    # 城乡建设局 names no town
+    assert found(issuer="大连市城乡建设局") == Found("大连", "city")
+
+
+def test_a_shared_district_name_needs_context() -> None:
+    # the city stays unknown; the issuer's form still shows a district
+    assert found(issuer="铁西区科技局") == Found(None, "district")
+    assert found("贯彻辽宁省鞍山市部署。", issuer="铁西区科技局") == Found("鞍山", "district")
+    # 辽宁 holds two 铁西区 (沈阳, 鞍山): the province alone does not decide
+    assert found("辽宁省科技厅要求。", issuer="铁西区科技局") == Found(None, "district")
+    assert found("吉林省科技厅要求。", issuer="铁西区科技局") == Found("四平", "district")
+
+
+def test_the_title_or_the_first_lines_when_there_is_no_issuer() -> None:
+    assert found("越秀区科技创新发展三年行动计划\n一、目标", title="越秀区科技创新发展三年行动计划") == Found(
+        "广州", "district"
+    )
+    assert found("结合赣州市实际,制定本措施。\n一、支持") == Found("赣州", None)
+
+
+def test_a_short_name_alone_counts_only_beside_its_cue() -> None:
+    assert found("结合昆明实际,制定以下措施。") == Found("昆明", None)
+    assert found("给予云南(昆明)专家工作站支持。") == Found("昆明", None)
+    # short names hide in ordinary words
+    assert found("沿中山路建设长治久安的创新街区。") == Found(None, None)
+    assert found("加强中山市场监管。") == Found(None, None)
+    # 吉林 alone is the province as often as the city; 吉林市 and 吉林高新区 are the city
+    assert found("结合吉林实际,制定本措施。") == Found(None, None)
+    assert found(title="吉林高新区关于科技创新的措施") == Found("吉林", "zone")
+    # a county-level city's short name before 政策 (a compilation named after it)
+    assert found("福清政策汇编\n第九十页") == Found("福州", None)
+    # 县域, 区域: the name is part of a word
+    assert found("推动新兴县域经济发展。") == Found(None, None)
+
+
+def test_no_fragment_of_a_sentence_is_a_city() -> None:
+    text = "为贯彻落实市委市政府部署,由市科技局牵头。\n"
+    assert found(text) == Found(None, None)
+    assert extract_text(text).city is None
+    # a verb before 市委 is no name (lexicon not_city)
+    assert extract_text("请结合实际,认真抓好贯彻,落实市委部署。\n").city is None
+
+
+def test_traditional_characters() -> None:
+    assert found(issuer="贛州市科學技術局") == Found("赣州", "city")
+    assert found(title="佛山市南海區桂城街道高新技術企業發展辦法") == Found("佛山", "district")
+
+
+def test_the_body_names_the_city_most_often() -> None:
+    body = "推动苏州市产业集群发展。苏州市科技局负责。支持无锡市企业参与。"
+    assert found(body) == Found("苏州", None)
+
+
+def test_a_city_missing_from_the_data_is_still_read_from_its_issuer() -> None:
+    assert found(issuer="云海市科学技术局") == Found("云海", "city")
+
+
+def test_the_record_carries_the_issuer_level_and_reads_old_records() -> None:
+    record = extract_text("鞍山市科学技术局\n关于支持科技创新的若干措施\n一、支持企业研发。\n")
+    assert record.city == "鞍山"
+    data = record.to_dict()
+    assert ExtractionRecord.from_dict(data).issuer_level == record.issuer_level
+    del data["issuer_level"]
+    assert ExtractionRecord.from_dict(data).issuer_level is None
+
+
+def test_the_divisions_load_once_and_scan_in_linear_time() -> None:
+    places.cache_clear()
+    started = time.perf_counter()
+    data = places()
+    assert time.perf_counter() - started < 1.0
+    assert {p.city for p in data.by_name["铁西区"]} == {"沈阳", "鞍山", "四平"}
+    assert places() is data
+    started = time.perf_counter()
+    assert len(mentions("沈阳市铁西区," * 20000)) == 40000
+    assert time.perf_counter() - started < 2.0
+
+
+def test_the_issuers_level_from_its_form_when_its_place_is_unknown() -> None:
+    assert found("推动创新。", issuer="丁镇人民政府") == Found(None, "town")
+    assert found("推动创新。", issuer="丙高新区管委会") == Found(None, "zone")
+    assert found("支持苏州市企业。", issuer="乙区科技局") == Found("苏州", "district")
+    assert found("推动创新。", issuer="戊县人民政府") == Found(None, "county")
+    assert found("推动创新。", issuer="科技局") == Found(None, None)
