@@ -81,13 +81,18 @@ def _labels(field: str) -> str:
 
 # a label's value ends at the line end, or where a table's next cell (2+ spaces, a label) begins
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
+# an empty cell: what follows the label is the next cell's label (发文字号:      发布日期:)
+_NOT_A_LABEL = r"(?![^\s:]{1,8}[ \t\u3000]*:)"
 _HEADER = {
     "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
     **{
-        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE)
+        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
         for field in ("doc_number", "issuer", "status")
     },
 }
+_NUMBER_CELL = re.compile(
+    rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
+)
 _ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
 _PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
 _STATUS_MARK = _STATUS.compile("repealed_mark")
@@ -153,8 +158,8 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
         found["issuer"] = issuer
 
     issued = signature[1] if signature else None
-    if not issued and (m := _ISSUED_LABEL.search(text)):
-        issued = _date_after(text, m.end())
+    if not issued:
+        issued = _labelled_date(text, _ISSUED_LABEL)
     if issued:
         found["issued_date"] = issued
     published = _published(text) or _page_date(doc)
@@ -390,7 +395,13 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
         m = DOC_NUMBER.search(header.group("v"))
         if m:
             return _Found(re.sub(r"\s+", "", m.group(0)), header.start("v") + m.start(), header.start("v") + m.end())
-    return _standalone_doc_number(text)
+    return _standalone_doc_number(text) or _number_cell(text)
+
+
+def _number_cell(text: str) -> _Found | None:
+    """A portal table that lost its colons: `文  号 甬政发〔2025〕8号` (the value must be a doc number)."""
+    m = _NUMBER_CELL.search(text)
+    return _Found(re.sub(r"\s+", "", m.group("v")), m.start("v"), m.end("v")) if m else None
 
 
 def _standalone_doc_number(text: str) -> _Found | None:
@@ -502,7 +513,13 @@ def _date_after(text: str, pos: int) -> _Found | None:
 
 
 def _published(text: str) -> _Found | None:
-    for m in _PUBLISHED_LABEL.finditer(text):
+    return _labelled_date(text, _PUBLISHED_LABEL)
+
+
+def _labelled_date(text: str, label: re.Pattern[str]) -> _Found | None:
+    """The date after the first copy of a label that has one (a page may print its header block
+    twice, the first copy empty)."""
+    for m in label.finditer(text):
         value = _date_after(text, m.end())
         if value:
             return value

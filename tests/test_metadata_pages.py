@@ -108,3 +108,38 @@ def test_policy_handed_out_by_a_notice_with_no_title_line() -> None:
 def test_a_zone_named_at_the_head_of_the_title_is_the_issuer() -> None:
     _, m = meta("云海高新区关于加快培育新质生产力的若干政策\n为推动高质量发展,制定本政策。\n")
     assert m.issuer == "云海高新区"
+
+
+def test_header_block_printed_twice_the_first_copy_empty() -> None:
+    text = (
+        "标题:\n发文字号:\n发布日期:\n成文日期:\n"
+        "标题:云海市科技创新券管理办法\n发文字号:云科发〔2024〕3号\n发布日期:2024-05-02\n成文日期:2024-04-28\n"
+        "第一条 为规范管理,制定本办法。\n"
+    )
+    _, m = meta(text)
+    assert m.title == "云海市科技创新券管理办法"
+    assert m.doc_number == "云科发〔2024〕3号"
+    assert m.published_date == "2024-05-02"
+    assert m.issued_date == "2024-04-28"
+
+
+def test_an_empty_cell_does_not_take_the_next_label_as_its_value() -> None:
+    text = (
+        "发文字号:        发布机构:\n"
+        "发文字号: 云科发〔2024〕3号      发布机构: 云海市科学技术局\n"
+        "云海市科技创新券管理办法\n第一条 为规范管理,制定本办法。\n"
+    )
+    _, m = meta(text)
+    assert m.doc_number == "云科发〔2024〕3号"
+    assert m.issuer == "云海市科学技术局"
+
+
+def test_doc_number_in_a_table_that_lost_its_colons() -> None:
+    text = (
+        "索 引 号 0025/2025-1 公开分类 科技\n文  号 云政发〔2025〕8号 主题词\n\n云海区科技创新券管理办法\n"
+        "第一条 根据《青川市条例》(青政发〔2019〕3号),制定本办法。\n"
+    )
+    doc, m = meta(text)
+    assert m.doc_number == "云政发〔2025〕8号"  # not the cited 青政发〔2019〕3号
+    start, end = m.spans["doc_number"]
+    assert doc.original[start:end] == "云政发〔2025〕8号"
