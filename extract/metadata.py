@@ -58,7 +58,7 @@ _PAGE_DATE_LINE = re.compile(
 )
 # with no title line, the policy a notice hands out: 《…若干措施》已经市政府同意,现印发给你们
 _HANDED_OUT = re.compile(
-    rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_WRAPPING_VERB})"
+    rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
 )
 _MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")

@@ -143,3 +143,18 @@ def test_doc_number_in_a_table_that_lost_its_colons() -> None:
     assert m.doc_number == "云政发〔2025〕8号"  # not the cited 青政发〔2019〕3号
     start, end = m.spans["doc_number"]
     assert doc.original[start:end] == "云政发〔2025〕8号"
+
+
+def test_a_draft_bracket_is_the_titles_own() -> None:
+    _, m = meta("关于加快科技成果转化的若干措施(讨论稿)\n为加快转化,制定本措施。\n")
+    assert m.title == "关于加快科技成果转化的若干措施(讨论稿)"
+
+
+def test_a_policy_cited_in_the_text_is_not_handed_out() -> None:
+    _, m = meta("各单位:\n自《云海市科技创新条例》发布以来,成效显著。\n一、总体要求\n")
+    assert m.title is None
+
+
+def test_a_heading_with_a_colon_is_not_a_site_label() -> None:
+    _, m = meta("各单位:\n主要任务:实施科技企业培育行动\n为加快培育,制定本方案。\n")
+    assert m.title is None
