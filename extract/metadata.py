@@ -48,6 +48,10 @@ _BREADCRUMB = re.compile(r"[>›»]")
 _TRAILING_BRACKET = re.compile(r"[ \t]*[(](?P<b>[^()\n]{1,24})[)]$")
 _QUALIFIER = re.compile(_TITLE_WORDS.alternation("title_qualifier"))
 _AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{2,5}}")
+_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_SENTENCE_MARK = re.compile(r"[,。;:!?]")
+# how far below a notice its wrapped plan's own title is looked for
+_WRAPPED_TITLE_WINDOW = 3000
 _BRACKETED_NUMBER = re.compile(r"[ \t]*[(](?P<n>[^()\n]{1,24})[)]")
 _LEADING_NUMBER = re.compile(rf"(?:{DOC_NUMBER.pattern})[ \t\u3000]*《?[ \t\u3000]*")
 _QUALIFIER_LINE = re.compile(r"[ \t\u3000]*(?P<q>[(][^()\n]{1,24}[)])[ \t\u3000]*$")
@@ -295,10 +299,28 @@ def _notice_and_title(doc: Document, header: re.Match[str] | None) -> tuple[_Fou
     for line in lines:
         if line.start >= first.end and _similar(line.value, inner.value) and not _similar(line.value, first.value):
             return first, _repair_title(line, doc.text)
+    split = _split_copy(doc.text, first.end, inner.value)
+    if split:
+        return first, _repair_title(split, doc.text)
     for m in _INNER_BOOK.finditer(doc.text, first.end, min(len(doc.text), first.end + 2000)):
         if _similar(m.group(1), inner.value):
             return first, _repair_title(_Found(m.group(1), m.start(1), m.end(1)), doc.text)
     return first, _repair_title(inner, doc.text)
+
+
+def _split_copy(text: str, start: int, title: str) -> _Found | None:
+    """The wrapped plan's own title set in two lines below the notice (an attachment's title
+    broken at the page width: `云海市科技成果转化专项资金` / `管理办法`)."""
+    wanted = skeleton(title)
+    window_end = min(len(text), start + _WRAPPED_TITLE_WINDOW)
+    previous: re.Match[str] | None = None
+    for m in _NON_BLANK_LINE.finditer(text, start, window_end):
+        if previous and skeleton(previous.group(0) + m.group(0)) == wanted:
+            value = previous.group(0).strip() + m.group(0).strip()
+            begin = previous.start() + len(previous.group(0)) - len(previous.group(0).lstrip())
+            return _Found(value, begin, m.start() + len(m.group(0).rstrip()))
+        previous = None if _SENTENCE_MARK.search(m.group(0)) else m
+    return None
 
 
 def _with_issuer_line(title: _Found, text: str) -> _Found:

@@ -158,3 +158,15 @@ def test_a_policy_cited_in_the_text_is_not_handed_out() -> None:
 def test_a_heading_with_a_colon_is_not_a_site_label() -> None:
     _, m = meta("各单位:\n主要任务:实施科技企业培育行动\n为加快培育,制定本方案。\n")
     assert m.title is None
+
+
+def test_the_wrapped_plans_title_split_over_two_lines_below_the_notice() -> None:
+    text = (
+        "云海市人民政府办公室关于印发云海市科技成果转化专项资金管理办法的通知\n云政办发〔2024〕3号\n各区县人民政府:\n"
+        "现将《云海市科技成果转化专项资金管理办法》印发给你们,请认真贯彻执行。\n云海市人民政府办公室\n2024年3月1日\n"
+        "附件\n云海市科技成果转化专项资金\n管理办法\n第一条 为规范资金管理,制定本办法。\n"
+    )
+    doc, m = meta(text)
+    assert m.title == "云海市科技成果转化专项资金管理办法"
+    start, end = m.spans["title"]
+    assert doc.original[start:end] == "云海市科技成果转化专项资金\n管理办法"  # the attachment's copy
