@@ -27,17 +27,44 @@ from .records import PolicyMeta
 
 _HAN = r"\u4e00-\u9fff"
 _STATUS = lexicon("metadata_status")
-# the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
-# period or 试行), and is followed by the line end, an addressee (各…) or a separator
-_TITLE_AT_LINE = re.compile(
-    rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*"
-    rf"(?P<t>[^\s,。;:!?\n](?:[^,。;:!?\n]{{2,118}}?){GENRE}(?:[ \t]*[(][^()\n]{{1,20}}[)])?)"
-    rf"(?=[ \t\u3000]*$|各|[,.。:])",
-    re.MULTILINE,
-)
-_MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
 _TITLE_WORDS = lexicon("metadata_title_words")
 _WRAPPING_VERB = _TITLE_WORDS.alternation("wrapping_verb")
+# the title at the head of a line: no sentence punctuation, ends in a genre word (+ a bracketed
+# period or 试行), and is followed by the line end, an addressee (各…) or a separator
+_TITLE_BODY = (
+    rf"(?P<t>[^\s,。;:!?\n](?:[^,。;:!?\n]{{2,118}}?){GENRE}(?:[ \t]*[(][^()\n]{{1,24}}[)]){{0,2}})"
+    rf"(?=》?[ \t\u3000]*$|各|[.。:])"
+)
+# a site that collects policies may print its label before the title (`XX政策汇编:关于…的意见`)
+_AGGREGATOR_LABEL = rf"[^\s,。;:!?\n《]{{0,20}}?{_TITLE_WORDS.alternation('aggregator_label')}[ \t\u3000]*:[ \t\u3000]*"
+_TITLE_AT_LINE = re.compile(
+    rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*(?:{_AGGREGATOR_LABEL})?《?{_TITLE_BODY}",
+    re.MULTILINE,
+)
+# a portal's breadcrumb (首页 > 政务公开 > 规划计划) is navigation, never a title
+_BREADCRUMB = re.compile(r"[>›»]")
+# a title's own bracketed qualifier ((试行), (2021年修订), (2012—2015年)) and, where a page appends
+# one, the doc number or an aggregator's tag in brackets after it ((南政发〔2025〕8号), (苏州))
+_TRAILING_BRACKET = re.compile(r"[ \t]*[(](?P<b>[^()\n]{1,24})[)]$")
+_QUALIFIER = re.compile(_TITLE_WORDS.alternation("title_qualifier"))
+_AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{2,5}}")
+_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_SENTENCE_MARK = re.compile(r"[,。;:!?]")
+# how far below a notice its wrapped plan's own title is looked for
+_WRAPPED_TITLE_WINDOW = 3000
+_BRACKETED_NUMBER = re.compile(r"[ \t]*[(](?P<n>[^()\n]{1,24})[)]")
+_LEADING_NUMBER = re.compile(rf"(?:{DOC_NUMBER.pattern})[ \t\u3000]*《?[ \t\u3000]*")
+_QUALIFIER_LINE = re.compile(r"[ \t\u3000]*(?P<q>[(][^()\n]{1,24}[)])[ \t\u3000]*$")
+# a page's publication stamp under the title, with no label: 2022-12-29 09:54
+_PAGE_DATE_LINE = re.compile(
+    r"^[ \t\u3000]*(?P<d>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000]*$",
+    re.MULTILINE,
+)
+# with no title line, the policy a notice hands out: 《…若干措施》已经市政府同意,现印发给你们
+_HANDED_OUT = re.compile(
+    rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
+)
+_MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
 _NOTICE = re.compile(_WRAPPING_VERB)
 _TITLE_OPENINGS = _TITLE_WORDS.words("title_opening")
@@ -58,13 +85,18 @@ def _labels(field: str) -> str:
 
 # a label's value ends at the line end, or where a table's next cell (2+ spaces, a label) begins
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
+# an empty cell: what follows the label is the next cell's label (发文字号:      发布日期:)
+_NOT_A_LABEL = r"(?![^\s:]{1,8}[ \t\u3000]*:)"
 _HEADER = {
     "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
     **{
-        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}(?P<v>[^\s]+)", re.MULTILINE)
+        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
         for field in ("doc_number", "issuer", "status")
     },
 }
+_NUMBER_CELL = re.compile(
+    rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
+)
 _ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
 _PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
 _STATUS_MARK = _STATUS.compile("repealed_mark")
@@ -110,7 +142,7 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
     if title:
         found["title"] = title
 
-    number = _doc_number(text, header.get("doc_number"))
+    number = _doc_number(text, header.get("doc_number")) or _title_line_number(doc)
     if number:
         found["doc_number"] = number
 
@@ -130,11 +162,11 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
         found["issuer"] = issuer
 
     issued = signature[1] if signature else None
-    if not issued and (m := _ISSUED_LABEL.search(text)):
-        issued = _date_after(text, m.end())
+    if not issued:
+        issued = _labelled_date(text, _ISSUED_LABEL)
     if issued:
         found["issued_date"] = issued
-    published = _published(text)
+    published = _published(text) or _page_date(doc)
     if published:
         found["published_date"] = published
 
@@ -153,15 +185,59 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
 
 def _title_lines(doc: Document) -> list[_Found]:
     """Title-shaped heads of lines, in order (web chrome is blank in `doc.body`)."""
+    return doc.memo("title_lines", lambda: _find_title_lines(doc))
+
+
+def _find_title_lines(doc: Document) -> list[_Found]:
+    body = doc.body
     out: list[_Found] = []
-    for m in _TITLE_AT_LINE.finditer(doc.body):
-        line_start = doc.body.rfind("\n", 0, m.start()) + 1
-        if _MARKER_START.match(doc.body, line_start):
+    for m in _TITLE_AT_LINE.finditer(body):
+        line_start = body.rfind("\n", 0, m.start()) + 1
+        if _MARKER_START.match(body, line_start) or _BREADCRUMB.search(m.group("t")):
             continue
-        out.append(_Found(m.group("t").strip(), m.start("t"), m.end("t")))
+        if _continues_a_sentence(body, line_start):
+            continue
+        out.append(_without_page_additions(_Found(m.group("t").strip(), m.start("t"), m.end("t"))))
     # the first half of a broken title is often short enough to look like navigation: use the text
     out.extend(_broken_titles(doc.text))
     return sorted(out, key=lambda f: f.start)
+
+
+def _continues_a_sentence(text: str, line_start: int) -> bool:
+    """A line after one that ends in a comma carries on a sentence (…集群,/特制定如下政策措施:)."""
+    i = line_start - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i >= 0 and text[i] in ",、"
+
+
+def _without_page_additions(title: _Found) -> _Found:
+    """Drop what a page appends after a title in brackets: the doc number ((南政发〔2025〕8号)) or a
+    site's tag ((苏州)); a bracket of the title's own ((试行), (2021年修订)) stays. A doc number
+    printed before the title (成办发〔2012〕17号《…的通知》) goes too."""
+    lead = _LEADING_NUMBER.match(title.value)
+    if lead and lead.end() < len(title.value):
+        title = _Found(title.value[lead.end() :], title.start + lead.end(), title.end)
+    m = _TRAILING_BRACKET.search(title.value)
+    if not m or m.start() == 0:
+        return title
+    inner = m.group("b")
+    if DOC_NUMBER.fullmatch(inner.strip()) or (_AGGREGATOR_TAG.fullmatch(inner) and not _QUALIFIER.search(inner)):
+        value = title.value[: m.start()].rstrip()
+        return _Found(value, title.start, title.start + len(value))
+    return title
+
+
+def _title_line_number(doc: Document) -> _Found | None:
+    """A doc number printed in brackets after the first title line (…的通知(南政发〔2025〕8号))."""
+    lines = _title_lines(doc)
+    if not lines:
+        return None
+    first = lines[0]
+    m = _BRACKETED_NUMBER.match(doc.text, first.end)
+    if m and DOC_NUMBER.fullmatch(m.group("n").strip()):
+        return _Found(re.sub(r"\s+", "", m.group("n")), m.start("n"), m.end("n"))
+    return None
 
 
 def _broken_titles(body: str) -> list[_Found]:
@@ -200,13 +276,19 @@ def _doc_titles(doc: Document) -> tuple[_Found | None, _Found | None]:
 
 def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
     """(notice title, policy title)."""
+    notice, title = _notice_and_title(doc, header)
+    return notice, (_with_qualifier(title, doc) if title else None)
+
+
+def _notice_and_title(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
     lines = _title_lines(doc)
     first = lines[0] if lines else None
     if first is None and header:
         value = re.sub(rf"(?<=[^{_HAN}A-Za-z0-9])\s+|\s+(?=[^{_HAN}A-Za-z0-9])", "", header.group("v")).strip()
         first = _Found(value, header.start("v"), header.end("v"))
     if first is None:
-        return None, None
+        handed_out = _HANDED_OUT.search(doc.body)
+        return None, (_Found(handed_out.group("t"), handed_out.start("t"), handed_out.end("t")) if handed_out else None)
     first = _with_issuer_line(first, doc.text)
     if not (first.value.endswith(_WRAPPING_GENRES) and _NOTICE.search(first.value)):
         return None, _repair_title(first, doc.text)
@@ -217,10 +299,28 @@ def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None,
     for line in lines:
         if line.start >= first.end and _similar(line.value, inner.value) and not _similar(line.value, first.value):
             return first, _repair_title(line, doc.text)
+    split = _split_copy(doc.text, first.end, inner.value)
+    if split:
+        return first, _repair_title(split, doc.text)
     for m in _INNER_BOOK.finditer(doc.text, first.end, min(len(doc.text), first.end + 2000)):
         if _similar(m.group(1), inner.value):
             return first, _repair_title(_Found(m.group(1), m.start(1), m.end(1)), doc.text)
     return first, _repair_title(inner, doc.text)
+
+
+def _split_copy(text: str, start: int, title: str) -> _Found | None:
+    """The wrapped plan's own title set in two lines below the notice (an attachment's title
+    broken at the page width: `云海市科技成果转化专项资金` / `管理办法`)."""
+    wanted = skeleton(title)
+    window_end = min(len(text), start + _WRAPPED_TITLE_WINDOW)
+    previous: re.Match[str] | None = None
+    for m in _NON_BLANK_LINE.finditer(text, start, window_end):
+        if previous and skeleton(previous.group(0) + m.group(0)) == wanted:
+            value = previous.group(0).strip() + m.group(0).strip()
+            begin = previous.start() + len(previous.group(0)) - len(previous.group(0).lstrip())
+            return _Found(value, begin, m.start() + len(m.group(0).rstrip()))
+        previous = None if _SENTENCE_MARK.search(m.group(0)) else m
+    return None
 
 
 def _with_issuer_line(title: _Found, text: str) -> _Found:
@@ -269,6 +369,46 @@ def _repair_title(title: _Found, text: str) -> _Found:
     return title
 
 
+def _with_qualifier(title: _Found, doc: Document) -> _Found:
+    """A title whose own bracket ((2012—2015年), (试行)) was set on the next line, or repeated
+    with it right below (before the text's first sentence): the title with its bracket."""
+    if title.value.endswith(")"):
+        return title
+    text = doc.text
+    line_end = text.find("\n", title.end)
+    if line_end >= 0 and not text[title.end : line_end].strip():
+        nxt = re.compile(r"\s*").match(text, line_end).end()
+        next_end = text.find("\n", nxt)
+        m = _QUALIFIER_LINE.fullmatch(text, nxt, next_end if next_end >= 0 else len(text))
+        if m and _QUALIFIER.search(m.group("q")):
+            return _Found(title.value + m.group("q"), title.start, m.end("q"))
+    sentence_end = text.find("。", title.end)
+    for line in _title_lines(doc):
+        if line.start <= title.end or (0 <= sentence_end < line.start):
+            continue
+        rest = line.value[len(title.value) :]
+        if line.value.startswith(title.value) and _TRAILING_BRACKET.fullmatch(rest) and _QUALIFIER.search(rest):
+            return line
+    return title
+
+
+def _page_date(doc: Document) -> _Found | None:
+    """A publication stamp alone on a line right under the first title (2022-12-29 09:54)."""
+    lines = _title_lines(doc)
+    if not lines:
+        return None
+    first = lines[0]
+    sentence_end = doc.text.find("。", first.end)
+    window_end = min(len(doc.text), first.end + 200, sentence_end if sentence_end >= 0 else len(doc.text))
+    m = _PAGE_DATE_LINE.search(doc.text, first.end, window_end)
+    if not m:
+        return None
+    hits = find_dates(m.group("d"))
+    if not hits:
+        return None
+    return _Found(hits[0].iso, m.start("d"), m.end("d"))
+
+
 # ---------------------------------------------------------------- doc number
 
 
@@ -277,7 +417,13 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
         m = DOC_NUMBER.search(header.group("v"))
         if m:
             return _Found(re.sub(r"\s+", "", m.group(0)), header.start("v") + m.start(), header.start("v") + m.end())
-    return _standalone_doc_number(text)
+    return _standalone_doc_number(text) or _number_cell(text)
+
+
+def _number_cell(text: str) -> _Found | None:
+    """A portal table that lost its colons: `文  号 甬政发〔2025〕8号` (the value must be a doc number)."""
+    m = _NUMBER_CELL.search(text)
+    return _Found(re.sub(r"\s+", "", m.group("v")), m.start("v"), m.end("v")) if m else None
 
 
 def _standalone_doc_number(text: str) -> _Found | None:
@@ -367,7 +513,7 @@ def _org_above(text: str, line_start: int) -> _Found | None:
     if not orgs:
         return None
     orgs.reverse()
-    return _Found(" ".join(v for _, v in orgs), orgs[0][0], orgs[-1][0] + len(orgs[-1][1]))
+    return _Found("、".join(v for _, v in orgs), orgs[0][0], orgs[-1][0] + len(orgs[-1][1]))
 
 
 def _alone_is_signature(text: str, line_start: int) -> bool:
@@ -389,7 +535,13 @@ def _date_after(text: str, pos: int) -> _Found | None:
 
 
 def _published(text: str) -> _Found | None:
-    for m in _PUBLISHED_LABEL.finditer(text):
+    return _labelled_date(text, _PUBLISHED_LABEL)
+
+
+def _labelled_date(text: str, label: re.Pattern[str]) -> _Found | None:
+    """The date after the first copy of a label that has one (a page may print its header block
+    twice, the first copy empty)."""
+    for m in label.finditer(text):
         value = _date_after(text, m.end())
         if value:
             return value

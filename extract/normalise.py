@@ -12,6 +12,8 @@ from functools import cache
 
 from opencc import OpenCC
 
+from .lexicon import lexicon
+
 # Characters NFKC would change that the genre's patterns rely on keeping.
 _KEEP = set("、。〔〕《》〈〉「」『』【】—…·")
 _HAN = r"\u3400-\u9fff"
@@ -84,6 +86,55 @@ def drop_spaces_near_digits(text: str, offsets: list[int]) -> tuple[str, list[in
     return delete_matches(text, offsets, _SPACE_NEAR_DIGIT)
 
 
+# a space (or two) that a PDF's justified line put between two Han characters
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}])[ \xa0]{{1,2}}(?=[{_HAN}])")
+
+
+@cache
+def _split_words() -> frozenset[tuple[str, str]]:
+    """Every (left half, right half) of a lexicon `normalise_split_words` word."""
+    words = lexicon("normalise_split_words").words("split")
+    return frozenset((word[:i], word[i:]) for word in words for i in range(1, len(word)))
+
+
+@cache
+def _longest_split_word() -> int:
+    return max(len(word) for word in lexicon("normalise_split_words").words("split"))
+
+
+def join_split_words(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """`给 予` → `给予`, `不超 过` → `不超过`: drop a space a PDF put inside a word of the genre
+    (lexicon `normalise_split_words`); a space between two words stays. Constant work per space."""
+    halves = _split_words()
+    longest = _longest_split_word()
+    spans: list[tuple[int, int]] = []
+    for m in _SPACE_BETWEEN_HAN.finditer(text):
+        before, after = text[max(0, m.start() - longest + 1) : m.start()], text[m.end() : m.end() + longest - 1]
+        if any(
+            (before[-i:], after[:j]) in halves
+            for i in range(1, len(before) + 1)
+            for j in range(1, min(len(after), longest - i) + 1)
+        ):
+            spans.append((m.start(), m.end()))
+    return delete_spans(text, offsets, spans)
+
+
+def delete_spans(text: str, offsets: list[int], spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """`text` without the (ordered, disjoint) `spans`, cut and joined in slices."""
+    if not spans:
+        return text, offsets
+    kept_text: list[str] = []
+    kept_offsets: list[int] = []
+    pos = 0
+    for start, end in spans:
+        kept_text.append(text[pos:start])
+        kept_offsets.extend(offsets[pos:start])
+        pos = end
+    kept_text.append(text[pos:])
+    kept_offsets.extend(offsets[pos:])
+    return "".join(kept_text), kept_offsets
+
+
 def delete_matches(text: str, offsets: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
     """`text` without the matches of `pattern`, cut and joined in slices (no per-character work)."""
     kept_text: list[str] = []
@@ -129,6 +180,7 @@ def normalise(original: str) -> tuple[str, list[int], bool]:
     text, offsets = to_simplified(text, offsets)
     text, offsets = fold_width(text, offsets)
     text, offsets = drop_spaces_near_digits(text, offsets)
+    text, offsets = join_split_words(text, offsets)
     scrambled = punctuation_scrambled(text)
     if scrambled:
         text, offsets = repair_decimals(text, offsets)
