@@ -32,10 +32,22 @@ def suffixes(reader: str) -> str:
     return tagged("agency_suffixes", reader)
 
 
-# the labels this component reads (lexicon/duty_labels.tsv: all but those only blanked from sentences)
-_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "sentences" not in e.value.split()))
-LEAD_LABELS = frozenset(e.entry for e in _LABELS.entries if e.value.split()[0] == "lead")
-_LABEL = _LABELS.compile()
+# the labels of responsibility lists (lexicon/duty_labels.tsv); this component alone reads them
+_LABELS = lexicon("duty_labels")
+LEAD_LABELS = frozenset(_LABELS.words("lead"))
+# a PDF page may break a label with a space or a line break (责任单 位): one is allowed between any
+# two of its characters; `label_word` maps the printed label back to its entry
+_LABEL = re.compile(
+    "|".join(r"[ \t\u3000\n]?".join(map(re.escape, word)) for word in sorted(_LABELS.words(), key=len, reverse=True))
+)
+_LABEL_GAP = re.compile(r"[ \t\u3000\n]")
+
+
+def label_word(printed: str) -> str:
+    """责任单 位 → 责任单位."""
+    return _LABEL_GAP.sub("", printed)
+
+
 # what may follow a label: a colon (clean pages) or any punctuation/space (scrambled pages)
 _AFTER_LABEL_CLEAN = re.compile(r"\s*[:】\]]\s*")
 _AFTER_LABEL_SCRAMBLED = re.compile(r"[\s:,、。.;】\]]+")
@@ -61,7 +73,8 @@ _ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
 _PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
-_LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
+# the level a name opens with, which bare names after it in a list share (镇经济发展办、财政所)
+_LEVEL_PREFIX = re.compile(r"^(?:市(?!场)|县|区|省|镇|乡(?!村)|街道)")
 _COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
 _ZONES = lexicon("structure_generic_zones")
@@ -276,7 +289,7 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
             lists.append(current)
         current.end = end
         current.shared |= parsed.shared
-        is_lead = m.group(0) in LEAD_LABELS
+        is_lead = label_word(m.group(0)) in LEAD_LABELS
         current.lead.extend(n for n in parsed.names if is_lead or n in parsed.lead)
         current.others.extend(n for n in parsed.names if not (is_lead or n in parsed.lead))
     if not scrambled:

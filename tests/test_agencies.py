@@ -147,3 +147,20 @@ def test_seed_agencies() -> None:
     found = {a.name for a in agencies}
     assert {"人民银行大连中支", "大连证监局", "市编委办", "市检察院"} <= found
     assert "大连市人民政府" not in found and len(found) == 29
+
+
+def test_every_duty_label_opens_a_list_with_its_role() -> None:
+    text = (
+        "1.甲。(牵头部门:市科技局;配合部门:市财政局)\n2.乙。(负责单位:市工信局)\n"
+        "3.丙。(实施单位:镇经济发展办)\n4.丁。(责任科室:区科技局成果科)\n"
+    )
+    lists = find_lists(text)
+    assert [lst.lead for lst in lists] == [["市科技局"], [], [], []]
+    assert [lst.others for lst in lists] == [["市财政局"], ["市工信局"], ["镇经济发展办"], ["区科技局成果科"]]
+
+
+def test_a_label_broken_by_a_pdf_line_or_space() -> None:
+    text = "1.甲。〔责任单 位:市科技局、市财政局〕\n2.乙。(牵头\n单位:区发改局)\n"
+    lists = find_lists(text)
+    assert [lst.names for lst in lists] == [["市科技局", "市财政局"], ["区发改局"]]
+    assert lists[1].lead == ["区发改局"]
