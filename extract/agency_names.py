@@ -65,7 +65,8 @@ _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
 _ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
-_ROLE = re.compile(rf"{_ROLE_WORDS}$")
+# the role word may follow adverbs: 功能区管委会按职责分工负责
+_ROLE = re.compile(rf"{_ROLES.alternation('adverb')}*(?P<role>{_ROLE_WORDS})$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
 _ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
@@ -133,12 +134,17 @@ def _split_conjunctions(token: str) -> list[str]:
 
 
 _GLUE = re.compile(rf"(?:管委会|人民政府|[区县市]政府)(?!办)(?=[{_HAN}]{{2}})")
+# what opens the second of two glued names: a level, 各, or a place (高新区管委会); an office of the
+# government itself (市政府金融办, 区政府督查室) opens with none of these and stays one name
+_SECOND_NAME = re.compile(rf"(?:市|区|县|省|镇|乡|街道|各|中共)|[{_HAN}]{{2,5}}?(?:市|区|县|旗|州|镇|乡|街道)")
 
 
 def _split_glued(token: str) -> list[str]:
     """金普新区管委会高新区管委会 → two names: 管委会 and 政府 end a name."""
     parts, begin = [], 0
     for m in _GLUE.finditer(token):
+        if not _SECOND_NAME.match(token, m.end()):
+            continue
         parts.append(token[begin : m.end()])
         begin = m.end()
     parts.append(token[begin:])
@@ -213,7 +219,7 @@ def parse_names(
             if name and _looks_like_body(name, strict):
                 clause.append(len(names))
                 names.append(name)
-        if role and role.group(0) in _LEAD_ROLES:
+        if role and role.group("role") in _LEAD_ROLES:
             lead.extend(clause)
         if role or ahead[:1] in (",", ";"):
             clause = []
@@ -294,8 +300,59 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
         current.others.extend(n for n in parsed.names if not (is_lead or n in parsed.lead))
     if not scrambled:
         lists.extend(_role_brackets(text, city, usual))
+        taken = {lst.start for lst in lists}
+        lists.extend(lst for lst in _closing_brackets(text, city, usual) if lst.start not in taken)
         lists.sort(key=lambda lst: lst.start)
     return lists
+
+
+_BRACKET_PAIRS = {")": "(", "〕": "〔", "】": "【"}
+_LINE = re.compile(r"[^\n]+")
+
+
+def _closing_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
+    """Lists printed without a label in a bracket that closes a paragraph, the way many plans
+    name the bodies of each measure: 〔市科技局、财政局,各县(市、区)人民政府按职责分工负责〕. The bracket
+    may be cut off by the end of an excerpt (〔市委组织部(人才办),市科技局、数据局). Its first
+    clause must be names only (an optional role word closing it)."""
+    out: list[ResponsibilityList] = []
+    for line in _LINE.finditer(text):
+        open_at = _closing_bracket_start(line.group().rstrip())
+        if open_at < 0:
+            continue
+        start = line.start() + open_at
+        body = line.group()[open_at + 1 :].rstrip().rstrip(")〕】")
+        clause = re.split(r"[;。]", body, maxsplit=1)[0]
+        if not clause.strip() or _LABEL.search(body):
+            continue
+        parsed = parse_names(clause, False, city, usual, strict=True)
+        if parsed.names and parsed.used >= len(clause.rstrip()):
+            lead = [n for n in parsed.names if n in parsed.lead]
+            others = [n for n in parsed.names if n not in parsed.lead]
+            out.append(
+                ResponsibilityList(start, line.start() + len(line.group().rstrip()), lead, others, parsed.shared)
+            )
+    return out
+
+
+def _closing_bracket_start(line: str) -> int:
+    """Offset of the bracket that closes `line` (its opening one), of the bracket left open at its
+    end, or -1."""
+    depth = 0
+    closes = line.endswith(tuple(_BRACKET_PAIRS))
+    for i in range(len(line) - 1, -1, -1):
+        ch = line[i]
+        if ch in _BRACKET_PAIRS:
+            depth += 1
+        elif ch in _OPEN:
+            depth -= 1
+            if depth == 0 and closes:
+                return i
+            if depth < 0 and not closes:
+                return i
+        if closes and depth == 0:
+            return -1
+    return -1
 
 
 def _role_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
