@@ -370,8 +370,12 @@ def _role_brackets(text: str, city: str | None, usual: str) -> list[Responsibili
 
 
 # A duty stated in prose, the way 管理办法 and short notices assign work: 市科技局负责…;
-# 由市科技局会同市财政局负责解释; 市人社局牵头…. Only bodies with a level prefix, as subjects.
-_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?{suffixes('prose')}"
+# 由市科技局会同市财政局负责解释; 市人社局牵头…; 由丙街道经发办负责兑现. Only bodies that open
+# with a level (市 区 县 省 镇 乡 街道) or a short place name ending in one (高新区管委会, 丙街道经发办,
+# 东城镇经济发展办), as subjects.
+_PROSE_LEVEL = "(?:市|区|县|省|镇|乡|街道)"
+_PROSE_PLACE = rf"(?:(?![由的对向])[{_HAN}]){{1,4}}?(?:街道|镇|乡|新区|区|县|市)"  # 本办法由区… is no place
+_PROSE_BODY = rf"(?:{_PROSE_LEVEL}[{_HAN}]{{1,12}}?|{_PROSE_PLACE}[{_HAN}]{{0,8}}?){suffixes('prose')}"
 # At most _PROSE_MAX_NAMES names: the regex tries each 市 of a long list as a start, and with an
 # unbounded list each try read to the list's end (6,000 names took 9 s); no sentence has more.
 _PROSE_MAX_NAMES = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extract.agency_names import agency_key, canonical_names, find_lists, is_collective, parse_names
+from extract.agency_names import agency_key, canonical_names, find_lists, find_prose_duties, is_collective, parse_names
 from extract.document import Document
 from extract.language import run_components
 from extract.pipeline import PIPELINE
@@ -201,3 +201,15 @@ def test_an_unlabelled_bracket_closing_a_paragraph_names_the_bodies() -> None:
         "市数据局",
     ]
     assert collective == ["各县(市、区)人民政府", "开发区管委会"]
+
+
+def test_duties_in_prose_by_district_town_and_street_bodies() -> None:
+    def prose(text: str) -> list[tuple[list[str], list[str]]]:
+        return [(lst.lead, lst.others) for lst in find_prose_duties(text)]
+
+    assert prose("奖励资金由丙街道经发办负责兑现。") == [([], ["丙街道经发办"])]
+    assert prose("本办法由区科技局会同区财政局负责解释。") == [([], ["区科技局", "区财政局"])]
+    assert prose("高新区管委会牵头组织实施。") == [(["高新区管委会"], [])]
+    assert prose("东城镇经济发展办负责受理。") == [([], ["东城镇经济发展办"])]
+    assert prose("由企业所在区科技局负责审核。") == []  # wherever the applicant is: no one body
+    assert prose("鼓励高新区企业设立研发部负责研发。") == []
