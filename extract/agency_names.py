@@ -272,16 +272,28 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
     current: ResponsibilityList | None = None
     for i, m in enumerate(labels):
         after = (_AFTER_LABEL_SCRAMBLED if scrambled else _AFTER_LABEL_CLEAN).match(text, m.end())
+        next_label = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        strict = scrambled
+        if not after and not scrambled:
+            if _alone_on_its_line(text, m):
+                # the head of a table's 责任单位 column, flattened one cell per line
+                is_lead = label_word(m.group(0)) in LEAD_LABELS
+                lists.extend(_column_cells(text, m.end(), next_label, city, usual, is_lead))
+                current = None
+                continue
+            # no colon (责任单位 市科技局, 〔责任单位市科技局〕): only names right after it count
+            after = _AFTER_LABEL_SPACE.match(text, m.end())
+            strict = True
         if not after:
             continue
         begin = after.end()
-        stop = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        stop = next_label
         if not scrambled:
             stop = _clean_extent(text, begin, stop)
         # 牵头单位:…;责任单位:… in one parenthetical is one list with two parts
         joined = current is not None and text[current.end : m.start()].strip(" ,;、。.") == ""
         prefix = _prefix_of(current.last_name()) or usual if joined and current else usual
-        parsed = parse_names(text[begin:stop], scrambled, city, prefix)
+        parsed = parse_names(text[begin:stop], scrambled, city, prefix, strict=strict)
         if not parsed.names:
             continue
         end = begin + parsed.used
@@ -304,6 +316,42 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
         lists.extend(lst for lst in _closing_brackets(text, city, usual) if lst.start not in taken)
         lists.sort(key=lambda lst: lst.start)
     return lists
+
+
+_AFTER_LABEL_SPACE = re.compile(r"[ \t\u3000]*")
+# the date under a signature (2024年3月1日), not a deadline cell (2025年底)
+_SIGNATURE_DATE = re.compile(
+    r"\s*(?:\d{4}\s*年\s*\d{1,2}\s*月|\d{4}[-./]\d{1,2}[-./]\d|[〇○零一二三四五六七八九]{4}年)"
+)
+
+
+def _alone_on_its_line(text: str, label: re.Match[str]) -> bool:
+    line_start = text.rfind("\n", 0, label.start()) + 1
+    line_end = text.find("\n", label.end())
+    line_end = len(text) if line_end < 0 else line_end
+    return not text[line_start : label.start()].strip() and not text[label.end() : line_end].strip(" \t\u3000:")
+
+
+def _column_cells(
+    text: str, begin: int, stop: int, city: str | None, usual: str, is_lead: bool
+) -> list[ResponsibilityList]:
+    """The cells of a 责任单位 column flattened one per line: every line up to the next label that
+    is made of names only (the other columns' cells, 序号 / 任务 / 时限, are not). A signature line
+    above a date is not a cell."""
+    out: list[ResponsibilityList] = []
+    for line in _LINE.finditer(text, begin, stop):
+        cell = line.group().rstrip()
+        lead_space = len(cell) - len(cell.lstrip())
+        if not cell.strip() or _SIGNATURE_DATE.match(text, line.end()):
+            continue
+        parsed = parse_names(cell, False, city, usual, strict=True)
+        if parsed.names and parsed.used >= len(cell):
+            lead = parsed.names if is_lead else [n for n in parsed.names if n in parsed.lead]
+            others = [n for n in parsed.names if n not in lead]
+            out.append(
+                ResponsibilityList(line.start() + lead_space, line.start() + len(cell), lead, others, parsed.shared)
+            )
+    return out
 
 
 _BRACKET_PAIRS = {")": "(", "〕": "〔", "】": "【"}

@@ -213,3 +213,20 @@ def test_duties_in_prose_by_district_town_and_street_bodies() -> None:
     assert prose("东城镇经济发展办负责受理。") == [([], ["东城镇经济发展办"])]
     assert prose("由企业所在区科技局负责审核。") == []  # wherever the applicant is: no one body
     assert prose("鼓励高新区企业设立研发部负责研发。") == []
+
+
+def test_a_duty_column_flattened_one_cell_per_line() -> None:
+    text = (
+        "三、重点任务分工\n序号\n重点任务\n责任单位\n完成时限\n1\n建设创新平台\n市科技局、财政局\n2025年底\n"
+        "2\n培育科技企业\n区发改局\n长期坚持\n云海市人民政府办公室\n2024年3月1日\n"
+    )
+    lists = find_lists(text)
+    assert [lst.others for lst in lists] == [["市科技局", "市财政局"], ["区发改局"]]  # not the signature
+    assert all(text[lst.start : lst.end] in ("市科技局、财政局", "区发改局") for lst in lists)
+    assert [lst.lead for lst in find_lists("牵头单位\n1\n建设平台\n县科技局\n")] == [["县科技局"]]
+
+
+def test_a_label_without_colon_takes_only_the_names_after_it() -> None:
+    assert names("1.甲。(责任单位 市人社局、市财政局)") == ["市人社局", "市财政局"]
+    assert names("2.乙。〔牵头部门区科技局〕") == ["区科技局"]
+    assert names("各责任单位要加强协调,责任单位负责人要亲自抓。") == []
