@@ -68,8 +68,8 @@ _ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value !=
 # the role word may follow adverbs: 功能区管委会按职责分工负责
 _ROLE = re.compile(rf"{_ROLES.alternation('adverb')}*(?P<role>{_ROLE_WORDS})$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
-# an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
-_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
+# an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合), 〔由区科技局牵头〕
+_ROLE_BRACKET = re.compile(rf"[(〔【]由?([^()〔〕【】\n]{{3,200}}?{_ROLE_WORDS})[)〕】]")
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form

@@ -230,3 +230,8 @@ def test_a_label_without_colon_takes_only_the_names_after_it() -> None:
     assert names("1.甲。(责任单位 市人社局、市财政局)") == ["市人社局", "市财政局"]
     assert names("2.乙。〔牵头部门区科技局〕") == ["区科技局"]
     assert names("各责任单位要加强协调,责任单位负责人要亲自抓。") == []
+
+
+def test_an_unlabelled_role_bracket_in_any_bracket_and_with_by() -> None:
+    lists = find_lists("1.甲,给予奖励〔由区科技局牵头,区财政局配合〕,并加强考核。2.乙【县人社局负责】。")
+    assert [(lst.lead, lst.others) for lst in lists] == [(["区科技局"], ["区财政局"]), ([], ["县人社局"])]
