@@ -27,8 +27,8 @@ _DUTY_LABEL = re.compile(
         for word in sorted(lexicon("duty_labels").words(), key=len, reverse=True)
     )
 )
-# a bracketed list: (牵头单位:…) 〔责任单位:…〕 【配合部门:…】
-_DUTY_PARENS = re.compile(rf"[(〔【](?:[^()〔〕【】]{{0,6}})?(?:{_DUTY_LABEL.pattern})[^()〔〕【】]*[)〕】]")
+# a bracketed list: (牵头单位:…) 〔责任单位:…〕 【配合部门:…】, or one cut off by the end of an excerpt
+_DUTY_PARENS = re.compile(rf"[(〔【](?:[^()〔〕【】]{{0,6}})?(?:{_DUTY_LABEL.pattern})[^()〔〕【】]*(?:[)〕】]|\Z)")
 
 
 @dataclass(frozen=True)

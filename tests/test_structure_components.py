@@ -74,10 +74,11 @@ def test_the_sentences_blank_every_labelled_list() -> None:
         "2.培育科技企业。(责任部门:市商务局、市税务局)\n"
         "3.建设平台。〔配合单位:市工业和信息化局〕\n"
         "4.本措施由市科技局负责解释。\n"
+        "5.奖励企业。〔责任单 位:市金融办、各县"
     )
     doc = run_components(Document.from_text(text, "t"), PIPELINE[: PIPELINE.index("sentences") + 1])
     sentences = " ".join(s.text for s in doc.layers["sentences"])
-    for name in ("市财政局", "市商务局", "市工业和信息化局", "负责单位", "责任部门", "配合单位"):
+    for name in ("市财政局", "市商务局", "市工业和信息化局", "负责单位", "责任部门", "配合单位", "市金融办"):
         assert name not in sentences
     assert "给予最高100万元奖励" in sentences and "由市科技局负责解释" in sentences
 
