@@ -73,7 +73,10 @@ _ROLE_BRACKET = re.compile(rf"[(〔【]由?([^()〔〕【】\n]{{3,200}}?{_ROLE_
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
-_PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
+_PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州|镇|乡|街道)")
+# 高新区、经开区管委会: a bare zone before a zone's office shares the office
+_BARE_ZONE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)")
+_ZONE_OFFICE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)(管委会|管委|人民政府|政府|办事处)")
 # the level a name opens with, which bare names after it in a list share (镇经济发展办、财政所)
 _LEVEL_PREFIX = re.compile(r"^(?:市(?!场)|县|区|省|镇|乡(?!村)|街道)")
 _COLLECTIVE = lexicon("collective_agencies").compile()
@@ -226,6 +229,10 @@ def parse_names(
         used = offset + len(raw)
     # 各县区政府、经济区管委会: a generic zone right after a 各 name shares its 各
     shared = {b for a, b in zip(names, names[1:], strict=False) if a.startswith("各") and _GENERIC_ZONE.match(b)}
+    for i in range(len(names) - 1):
+        office = _ZONE_OFFICE.fullmatch(names[i + 1])
+        if office and _BARE_ZONE.fullmatch(names[i]) and not _BODY_SUFFIX.search(names[i]):
+            names[i] += office.group(1)
     restored = restore_prefix(names, city, prefix)
     return ParsedNames(restored, used, shared, {restored[i] for i in lead})
 

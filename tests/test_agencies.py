@@ -235,3 +235,12 @@ def test_a_label_without_colon_takes_only_the_names_after_it() -> None:
 def test_an_unlabelled_role_bracket_in_any_bracket_and_with_by() -> None:
     lists = find_lists("1.甲,给予奖励〔由区科技局牵头,区财政局配合〕,并加强考核。2.乙【县人社局负责】。")
     assert [(lst.lead, lst.others) for lst in lists] == [(["区科技局"], ["区财政局"]), ([], ["县人社局"])]
+
+
+def test_district_zone_and_town_name_shapes() -> None:
+    # a place name ending in 镇/乡/街道 keeps its form; a bare zone before a zone's office shares it
+    assert names("(牵头单位:南湖街道办事处;配合单位:街道经发办)") == ["南湖街道办事处", "街道经发办"]
+    assert names("(责任单位:市科技局,高新区、经开区管委会)") == ["市科技局", "高新区管委会", "经开区管委会"]
+    assert names("(责任单位:东城镇、西城镇人民政府)") == ["东城镇人民政府", "西城镇人民政府"]
+    assert names("(责任单位:东山镇人民政府、镇经济发展办、财政所)") == ["东山镇人民政府", "镇经济发展办", "镇财政所"]
+    assert names("(责任单位:高新区、市科技局)") == ["高新区", "市科技局"]
