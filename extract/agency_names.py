@@ -321,6 +321,9 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
         lists.extend(_role_brackets(text, city, usual))
         taken = {lst.start for lst in lists}
         lists.extend(lst for lst in _closing_brackets(text, city, usual) if lst.start not in taken)
+        if "\t" in text or "  " in text:
+            taken = {lst.start for lst in lists}
+            lists.extend(lst for lst in _table_rows(text, city, usual) if lst.start not in taken)
         lists.sort(key=lambda lst: lst.start)
     return lists
 
@@ -359,6 +362,48 @@ def _column_cells(
                 ResponsibilityList(line.start() + lead_space, line.start() + len(cell), lead, others, parsed.shared)
             )
     return out
+
+
+# the cells of a table row kept on one line: tabs, or runs of two or more spaces
+_CELL_GAP = re.compile(r"\t+|[ \u3000]{2,}")
+
+
+def _table_rows(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
+    """A table kept one row per line (序号  任务  责任单位  时限): under a header row with a duty
+    label for a cell, the cell of that column in each following row with as many cells, until a
+    row that has not."""
+    out: list[ResponsibilityList] = []
+    columns: dict[int, bool] = {}  # column → lead, of the table being read
+    width = 0
+    for line in _LINE.finditer(text):
+        cells = _cells(line)
+        head = {i: label_word(c) in LEAD_LABELS for i, (_, c) in enumerate(cells) if _LABEL.fullmatch(c)}
+        if len(cells) >= 2 and head:
+            columns, width = head, len(cells)
+            continue
+        if not columns or len(cells) != width:
+            columns = {}
+            continue
+        for column, is_lead in columns.items():
+            offset, cell = cells[column]
+            parsed = parse_names(cell, False, city, usual, strict=True)
+            if parsed.names and parsed.used >= len(cell):
+                lead = parsed.names if is_lead else [n for n in parsed.names if n in parsed.lead]
+                others = [n for n in parsed.names if n not in lead]
+                out.append(ResponsibilityList(offset, offset + len(cell), lead, others, parsed.shared))
+    return out
+
+
+def _cells(line: re.Match[str]) -> list[tuple[int, str]]:
+    cells: list[tuple[int, str]] = []
+    begin = line.start()
+    for gap in [*_CELL_GAP.finditer(line.string, line.start(), line.end()), None]:
+        end = gap.start() if gap else line.end()
+        raw = line.string[begin:end]
+        if raw.strip():
+            cells.append((begin + len(raw) - len(raw.lstrip()), raw.strip()))
+        begin = gap.end() if gap else end
+    return cells
 
 
 _BRACKET_PAIRS = {")": "(", "〕": "〔", "】": "【"}

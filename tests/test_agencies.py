@@ -244,3 +244,19 @@ def test_district_zone_and_town_name_shapes() -> None:
     assert names("(责任单位:东城镇、西城镇人民政府)") == ["东城镇人民政府", "西城镇人民政府"]
     assert names("(责任单位:东山镇人民政府、镇经济发展办、财政所)") == ["东山镇人民政府", "镇经济发展办", "镇财政所"]
     assert names("(责任单位:高新区、市科技局)") == ["高新区", "市科技局"]
+
+
+def test_a_table_kept_one_row_per_line() -> None:
+    text = (
+        "三、任务分工\n序号\t重点任务\t牵头单位\t责任单位\t完成时限\n"
+        "1\t建设创新平台\t市科技局\t市财政局、教育局\t2025年底\n"
+        "2  培育科技企业  区发改局  区人社局  长期坚持\n四、保障措施\n1\t加强领导\t市委组织部\t市人社局\t2025年\n"
+    )
+    lists = find_lists(text)
+    assert [(lst.lead, lst.others) for lst in lists] == [
+        (["市科技局"], []),
+        ([], ["市财政局", "市教育局"]),
+        (["区发改局"], []),
+        ([], ["区人社局"]),
+    ]  # the table ends at the first row of another width
+    assert [text[lst.start : lst.end] for lst in lists] == ["市科技局", "市财政局、教育局", "区发改局", "区人社局"]
