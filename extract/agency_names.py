@@ -6,6 +6,11 @@ city prefix after the first name (`市发展改革委、经济和信息化委`),
 with is restored on bare names; names of districts, zones and vertical bodies keep their form.
 On scrambled pages the brackets and separators are noise, so a list there ends at the first
 token that is not shaped like a body's name.
+
+Lists also come without a label's colon (责任单位 市科技局), as a table's duty column (one cell per
+line, or one row per line), as an unlabelled bracket closing a paragraph (〔市科技局、财政局按职责
+分工负责〕) or holding role words ((市科技局牵头,市财政局配合)); documents with none state duties in
+prose (由丙街道经发办负责兑现). Bodies of any level count: 市 区 县 镇 乡 街道, zones' 管委会.
 """
 
 from __future__ import annotations
