@@ -6,6 +6,11 @@ city prefix after the first name (`市发展改革委、经济和信息化委`),
 with is restored on bare names; names of districts, zones and vertical bodies keep their form.
 On scrambled pages the brackets and separators are noise, so a list there ends at the first
 token that is not shaped like a body's name.
+
+Lists also come without a label's colon (责任单位 市科技局), as a table's duty column (one cell per
+line, or one row per line), as an unlabelled bracket closing a paragraph (〔市科技局、财政局按职责
+分工负责〕) or holding role words ((市科技局牵头,市财政局配合)); documents with none state duties in
+prose (由丙街道经发办负责兑现). Bodies of any level count: 市 区 县 镇 乡 街道, zones' 管委会.
 """
 
 from __future__ import annotations
@@ -32,10 +37,22 @@ def suffixes(reader: str) -> str:
     return tagged("agency_suffixes", reader)
 
 
-# the labels this component reads (lexicon/duty_labels.tsv: all but those only blanked from sentences)
-_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "sentences" not in e.value.split()))
-LEAD_LABELS = frozenset(e.entry for e in _LABELS.entries if e.value.split()[0] == "lead")
-_LABEL = _LABELS.compile()
+# the labels of responsibility lists (lexicon/duty_labels.tsv); this component alone reads them
+_LABELS = lexicon("duty_labels")
+LEAD_LABELS = frozenset(_LABELS.words("lead"))
+# a PDF page may break a label with a space or a line break (责任单 位): one is allowed between any
+# two of its characters; `label_word` maps the printed label back to its entry
+_LABEL = re.compile(
+    "|".join(r"[ \t\u3000\n]?".join(map(re.escape, word)) for word in sorted(_LABELS.words(), key=len, reverse=True))
+)
+_LABEL_GAP = re.compile(r"[ \t\u3000\n]")
+
+
+def label_word(printed: str) -> str:
+    """责任单 位 → 责任单位."""
+    return _LABEL_GAP.sub("", printed)
+
+
 # what may follow a label: a colon (clean pages) or any punctuation/space (scrambled pages)
 _AFTER_LABEL_CLEAN = re.compile(r"\s*[:】\]]\s*")
 _AFTER_LABEL_SCRAMBLED = re.compile(r"[\s:,、。.;】\]]+")
@@ -53,15 +70,20 @@ _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
 _ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
-_ROLE = re.compile(rf"{_ROLE_WORDS}$")
+# the role word may follow adverbs: 功能区管委会按职责分工负责
+_ROLE = re.compile(rf"{_ROLES.alternation('adverb')}*(?P<role>{_ROLE_WORDS})$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
-# an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合)
-_ROLE_BRACKET = re.compile(rf"[(]([^()\n]{{3,200}}?{_ROLE_WORDS})[)]")
+# an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合), 〔由区科技局牵头〕
+_ROLE_BRACKET = re.compile(rf"[(〔【]由?([^()〔〕【】\n]{{3,200}}?{_ROLE_WORDS})[)〕】]")
 # 〔含国家级开发区、综保区、南海新区,下同〕: a definition inside a name, not part of it
 _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*下同[)〕]")
 # a place name before 市/区/县 (海城市, 环翠区政府, 高新区, 南海新区管委): such bodies keep their form
-_PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州)")
-_LEVEL_PREFIX = re.compile(r"^(?:市|县|区|省)(?!场)")
+_PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州|镇|乡|街道)")
+# 高新区、经开区管委会: a bare zone before a zone's office shares the office
+_BARE_ZONE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)")
+_ZONE_OFFICE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)(管委会|管委|人民政府|政府|办事处)")
+# the level a name opens with, which bare names after it in a list share (镇经济发展办、财政所)
+_LEVEL_PREFIX = re.compile(r"^(?:市(?!场)|县|区|省|镇|乡(?!村)|街道)")
 _COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
 _ZONES = lexicon("structure_generic_zones")
@@ -120,12 +142,17 @@ def _split_conjunctions(token: str) -> list[str]:
 
 
 _GLUE = re.compile(rf"(?:管委会|人民政府|[区县市]政府)(?!办)(?=[{_HAN}]{{2}})")
+# what opens the second of two glued names: a level, 各, or a place (高新区管委会); an office of the
+# government itself (市政府金融办, 区政府督查室) opens with none of these and stays one name
+_SECOND_NAME = re.compile(rf"(?:市|区|县|省|镇|乡|街道|各|中共)|[{_HAN}]{{2,5}}?(?:市|区|县|旗|州|镇|乡|街道)")
 
 
 def _split_glued(token: str) -> list[str]:
     """金普新区管委会高新区管委会 → two names: 管委会 and 政府 end a name."""
     parts, begin = [], 0
     for m in _GLUE.finditer(token):
+        if not _SECOND_NAME.match(token, m.end()):
+            continue
         parts.append(token[begin : m.end()])
         begin = m.end()
     parts.append(token[begin:])
@@ -200,13 +227,17 @@ def parse_names(
             if name and _looks_like_body(name, strict):
                 clause.append(len(names))
                 names.append(name)
-        if role and role.group(0) in _LEAD_ROLES:
+        if role and role.group("role") in _LEAD_ROLES:
             lead.extend(clause)
         if role or ahead[:1] in (",", ";"):
             clause = []
         used = offset + len(raw)
     # 各县区政府、经济区管委会: a generic zone right after a 各 name shares its 各
     shared = {b for a, b in zip(names, names[1:], strict=False) if a.startswith("各") and _GENERIC_ZONE.match(b)}
+    for i in range(len(names) - 1):
+        office = _ZONE_OFFICE.fullmatch(names[i + 1])
+        if office and _BARE_ZONE.fullmatch(names[i]) and not _BODY_SUFFIX.search(names[i]):
+            names[i] += office.group(1)
     restored = restore_prefix(names, city, prefix)
     return ParsedNames(restored, used, shared, {restored[i] for i in lead})
 
@@ -253,16 +284,28 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
     current: ResponsibilityList | None = None
     for i, m in enumerate(labels):
         after = (_AFTER_LABEL_SCRAMBLED if scrambled else _AFTER_LABEL_CLEAN).match(text, m.end())
+        next_label = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        strict = scrambled
+        if not after and not scrambled:
+            if _alone_on_its_line(text, m):
+                # the head of a table's 责任单位 column, flattened one cell per line
+                is_lead = label_word(m.group(0)) in LEAD_LABELS
+                lists.extend(_column_cells(text, m.end(), next_label, city, usual, is_lead))
+                current = None
+                continue
+            # no colon (责任单位 市科技局, 〔责任单位市科技局〕): only names right after it count
+            after = _AFTER_LABEL_SPACE.match(text, m.end())
+            strict = True
         if not after:
             continue
         begin = after.end()
-        stop = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        stop = next_label
         if not scrambled:
             stop = _clean_extent(text, begin, stop)
         # 牵头单位:…;责任单位:… in one parenthetical is one list with two parts
         joined = current is not None and text[current.end : m.start()].strip(" ,;、。.") == ""
         prefix = _prefix_of(current.last_name()) or usual if joined and current else usual
-        parsed = parse_names(text[begin:stop], scrambled, city, prefix)
+        parsed = parse_names(text[begin:stop], scrambled, city, prefix, strict=strict)
         if not parsed.names:
             continue
         end = begin + parsed.used
@@ -276,13 +319,145 @@ def _find(text: str, scrambled: bool, city: str | None, usual: str) -> list[Resp
             lists.append(current)
         current.end = end
         current.shared |= parsed.shared
-        is_lead = m.group(0) in LEAD_LABELS
+        is_lead = label_word(m.group(0)) in LEAD_LABELS
         current.lead.extend(n for n in parsed.names if is_lead or n in parsed.lead)
         current.others.extend(n for n in parsed.names if not (is_lead or n in parsed.lead))
     if not scrambled:
         lists.extend(_role_brackets(text, city, usual))
+        taken = {lst.start for lst in lists}
+        lists.extend(lst for lst in _closing_brackets(text, city, usual) if lst.start not in taken)
+        if "\t" in text or "  " in text:
+            taken = {lst.start for lst in lists}
+            lists.extend(lst for lst in _table_rows(text, city, usual) if lst.start not in taken)
         lists.sort(key=lambda lst: lst.start)
     return lists
+
+
+_AFTER_LABEL_SPACE = re.compile(r"[ \t\u3000]*")
+# the date under a signature (2024年3月1日), not a deadline cell (2025年底)
+_SIGNATURE_DATE = re.compile(
+    r"\s*(?:\d{4}\s*年\s*\d{1,2}\s*月|\d{4}[-./]\d{1,2}[-./]\d|[〇○零一二三四五六七八九]{4}年)"
+)
+
+
+def _alone_on_its_line(text: str, label: re.Match[str]) -> bool:
+    line_start = text.rfind("\n", 0, label.start()) + 1
+    line_end = text.find("\n", label.end())
+    line_end = len(text) if line_end < 0 else line_end
+    return not text[line_start : label.start()].strip() and not text[label.end() : line_end].strip(" \t\u3000:")
+
+
+def _column_cells(
+    text: str, begin: int, stop: int, city: str | None, usual: str, is_lead: bool
+) -> list[ResponsibilityList]:
+    """The cells of a 责任单位 column flattened one per line: every line up to the next label that
+    is made of names only (the other columns' cells, 序号 / 任务 / 时限, are not). A signature line
+    above a date is not a cell."""
+    out: list[ResponsibilityList] = []
+    for line in _LINE.finditer(text, begin, stop):
+        cell = line.group().rstrip()
+        lead_space = len(cell) - len(cell.lstrip())
+        if not cell.strip() or _SIGNATURE_DATE.match(text, line.end()):
+            continue
+        parsed = parse_names(cell, False, city, usual, strict=True)
+        if parsed.names and parsed.used >= len(cell):
+            lead = parsed.names if is_lead else [n for n in parsed.names if n in parsed.lead]
+            others = [n for n in parsed.names if n not in lead]
+            out.append(
+                ResponsibilityList(line.start() + lead_space, line.start() + len(cell), lead, others, parsed.shared)
+            )
+    return out
+
+
+# the cells of a table row kept on one line: tabs, or runs of two or more spaces
+_CELL_GAP = re.compile(r"\t+|[ \u3000]{2,}")
+
+
+def _table_rows(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
+    """A table kept one row per line (序号  任务  责任单位  时限): under a header row with a duty
+    label for a cell, the cell of that column in each following row with as many cells, until a
+    row that has not."""
+    out: list[ResponsibilityList] = []
+    columns: dict[int, bool] = {}  # column → lead, of the table being read
+    width = 0
+    for line in _LINE.finditer(text):
+        cells = _cells(line)
+        head = {i: label_word(c) in LEAD_LABELS for i, (_, c) in enumerate(cells) if _LABEL.fullmatch(c)}
+        if len(cells) >= 2 and head:
+            columns, width = head, len(cells)
+            continue
+        if not columns or len(cells) != width:
+            columns = {}
+            continue
+        for column, is_lead in columns.items():
+            offset, cell = cells[column]
+            parsed = parse_names(cell, False, city, usual, strict=True)
+            if parsed.names and parsed.used >= len(cell):
+                lead = parsed.names if is_lead else [n for n in parsed.names if n in parsed.lead]
+                others = [n for n in parsed.names if n not in lead]
+                out.append(ResponsibilityList(offset, offset + len(cell), lead, others, parsed.shared))
+    return out
+
+
+def _cells(line: re.Match[str]) -> list[tuple[int, str]]:
+    cells: list[tuple[int, str]] = []
+    begin = line.start()
+    for gap in [*_CELL_GAP.finditer(line.string, line.start(), line.end()), None]:
+        end = gap.start() if gap else line.end()
+        raw = line.string[begin:end]
+        if raw.strip():
+            cells.append((begin + len(raw) - len(raw.lstrip()), raw.strip()))
+        begin = gap.end() if gap else end
+    return cells
+
+
+_BRACKET_PAIRS = {")": "(", "〕": "〔", "】": "【"}
+_LINE = re.compile(r"[^\n]+")
+
+
+def _closing_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
+    """Lists printed without a label in a bracket that closes a paragraph, the way many plans
+    name the bodies of each measure: 〔市科技局、财政局,各县(市、区)人民政府按职责分工负责〕. The bracket
+    may be cut off by the end of an excerpt (〔市委组织部(人才办),市科技局、数据局). Its first
+    clause must be names only (an optional role word closing it)."""
+    out: list[ResponsibilityList] = []
+    for line in _LINE.finditer(text):
+        open_at = _closing_bracket_start(line.group().rstrip())
+        if open_at < 0:
+            continue
+        start = line.start() + open_at
+        body = line.group()[open_at + 1 :].rstrip().rstrip(")〕】")
+        clause = re.split(r"[;。]", body, maxsplit=1)[0]
+        if not clause.strip() or _LABEL.search(body):
+            continue
+        parsed = parse_names(clause, False, city, usual, strict=True)
+        if parsed.names and parsed.used >= len(clause.rstrip()):
+            lead = [n for n in parsed.names if n in parsed.lead]
+            others = [n for n in parsed.names if n not in parsed.lead]
+            out.append(
+                ResponsibilityList(start, line.start() + len(line.group().rstrip()), lead, others, parsed.shared)
+            )
+    return out
+
+
+def _closing_bracket_start(line: str) -> int:
+    """Offset of the bracket that closes `line` (its opening one), of the bracket left open at its
+    end, or -1."""
+    depth = 0
+    closes = line.endswith(tuple(_BRACKET_PAIRS))
+    for i in range(len(line) - 1, -1, -1):
+        ch = line[i]
+        if ch in _BRACKET_PAIRS:
+            depth += 1
+        elif ch in _OPEN:
+            depth -= 1
+            if depth == 0 and closes:
+                return i
+            if depth < 0 and not closes:
+                return i
+        if closes and depth == 0:
+            return -1
+    return -1
 
 
 def _role_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
@@ -300,8 +475,12 @@ def _role_brackets(text: str, city: str | None, usual: str) -> list[Responsibili
 
 
 # A duty stated in prose, the way 管理办法 and short notices assign work: 市科技局负责…;
-# 由市科技局会同市财政局负责解释; 市人社局牵头…. Only bodies with a level prefix, as subjects.
-_PROSE_BODY = rf"(?:市|区|县|省)[{_HAN}]{{1,12}}?{suffixes('prose')}"
+# 由市科技局会同市财政局负责解释; 市人社局牵头…; 由丙街道经发办负责兑现. Only bodies that open
+# with a level (市 区 县 省 镇 乡 街道) or a short place name ending in one (高新区管委会, 丙街道经发办,
+# 东城镇经济发展办), as subjects.
+_PROSE_LEVEL = "(?:市|区|县|省|镇|乡|街道)"
+_PROSE_PLACE = rf"(?:(?![由的对向])[{_HAN}]){{1,4}}?(?:街道|镇|乡|新区|区|县|市)"  # 本办法由区… is no place
+_PROSE_BODY = rf"(?:{_PROSE_LEVEL}[{_HAN}]{{1,12}}?|{_PROSE_PLACE}[{_HAN}]{{0,8}}?){suffixes('prose')}"
 # At most _PROSE_MAX_NAMES names: the regex tries each 市 of a long list as a start, and with an
 # unbounded list each try read to the list's end (6,000 names took 9 s); no sentence has more.
 _PROSE_MAX_NAMES = 20

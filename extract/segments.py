@@ -19,10 +19,16 @@ _SUFFIXES = Lexicon(
     "agency_suffixes", tuple(e for e in lexicon("agency_suffixes").entries if "sentences" in e.value.split())
 )
 _AGENCY_NAME = re.compile(rf"^[\s市]*[\u3400-\u9fff()〔〕]{{1,20}}?{_SUFFIXES.alternation()}$")
-# the duty labels blanked here (lexicon/duty_labels.tsv: all but those only the duties component reads)
-_LABELS = Lexicon("duty_labels", tuple(e for e in lexicon("duty_labels").entries if "lists" not in e.value.split()))
-_DUTY_PARENS = re.compile(rf"\((?:[^()]{{0,6}})?{_LABELS.alternation()}[^()]*\)")
-_DUTY_LABEL = _LABELS.compile()
+# the duty labels (lexicon/duty_labels.tsv), every one of them, as the duties component reads them:
+# a PDF page may break a label with one space or line break (责任单 位)
+_DUTY_LABEL = re.compile(
+    "|".join(
+        r"[ \t\u3000\n]?".join(map(re.escape, word))
+        for word in sorted(lexicon("duty_labels").words(), key=len, reverse=True)
+    )
+)
+# a bracketed list: (牵头单位:…) 〔责任单位:…〕 【配合部门:…】, or one cut off by the end of an excerpt
+_DUTY_PARENS = re.compile(rf"[(〔【](?:[^()〔〕【】]{{0,6}})?(?:{_DUTY_LABEL.pattern})[^()〔〕【】]*(?:[)〕】]|\Z)")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extract.agency_names import agency_key, canonical_names, find_lists, is_collective, parse_names
+from extract.agency_names import agency_key, canonical_names, find_lists, find_prose_duties, is_collective, parse_names
 from extract.document import Document
 from extract.language import run_components
 from extract.pipeline import PIPELINE
@@ -147,3 +147,116 @@ def test_seed_agencies() -> None:
     found = {a.name for a in agencies}
     assert {"人民银行大连中支", "大连证监局", "市编委办", "市检察院"} <= found
     assert "大连市人民政府" not in found and len(found) == 29
+
+
+def test_every_duty_label_opens_a_list_with_its_role() -> None:
+    text = (
+        "1.甲。(牵头部门:市科技局;配合部门:市财政局)\n2.乙。(负责单位:市工信局)\n"
+        "3.丙。(实施单位:镇经济发展办)\n4.丁。(责任科室:区科技局成果科)\n"
+    )
+    lists = find_lists(text)
+    assert [lst.lead for lst in lists] == [["市科技局"], [], [], []]
+    assert [lst.others for lst in lists] == [["市财政局"], ["市工信局"], ["镇经济发展办"], ["区科技局成果科"]]
+
+
+def test_a_label_broken_by_a_pdf_line_or_space() -> None:
+    text = "1.甲。〔责任单 位:市科技局、市财政局〕\n2.乙。(牵头\n单位:区发改局)\n"
+    lists = find_lists(text)
+    assert [lst.names for lst in lists] == [["市科技局", "市财政局"], ["区发改局"]]
+    assert lists[1].lead == ["区发改局"]
+
+
+def test_an_office_of_the_government_stays_one_name() -> None:
+    assert names("1.甲。(牵头单位:市科技局;责任单位:市政府金融办、区政府督查室)") == [
+        "市科技局",
+        "市政府金融办",
+        "区政府督查室",
+    ]
+    glued = parse_names("金山新区管委会高新区管委会、市政府金融办", scrambled=True)
+    assert glued.names == ["金山新区管委会", "高新区管委会", "市政府金融办"]
+
+
+def test_an_unlabelled_bracket_closing_a_paragraph_names_the_bodies() -> None:
+    text = (
+        "一、重点举措\n1.强化招商。给予最高20万元奖励。〔市科技局、财政局,各县(市、区)人民政府、"
+        "开发区管委会按职责分工负责;以下均需各县(市、区)政府落实,不再列出〕\n"
+        "2.培育企业。给予最高50万元支持。(区发改局、区人社局)\n"
+        "3.支持项目(试行)\n4.建设平台(含孵化器、众创空间)\n"
+        "5.集聚人才。给予最高1亿元支持。〔市委组织部(人才办),市科技局、数据局"
+    )
+    lists = find_lists(text)
+    assert [lst.names for lst in lists] == [
+        ["市科技局", "市财政局", "各县(市、区)人民政府", "开发区管委会"],
+        ["区发改局", "区人社局"],
+        ["市委组织部(人才办)", "市科技局", "市数据局"],
+    ]
+    doc = Document.from_text(text, "t")
+    agencies, collective = build_agencies(doc, extract_measures(doc))
+    assert [a.name for a in agencies] == [
+        "市科技局",
+        "市财政局",
+        "区发改局",
+        "区人社局",
+        "市委组织部(人才办)",
+        "市数据局",
+    ]
+    assert collective == ["各县(市、区)人民政府", "开发区管委会"]
+
+
+def test_duties_in_prose_by_district_town_and_street_bodies() -> None:
+    def prose(text: str) -> list[tuple[list[str], list[str]]]:
+        return [(lst.lead, lst.others) for lst in find_prose_duties(text)]
+
+    assert prose("奖励资金由丙街道经发办负责兑现。") == [([], ["丙街道经发办"])]
+    assert prose("本办法由区科技局会同区财政局负责解释。") == [([], ["区科技局", "区财政局"])]
+    assert prose("高新区管委会牵头组织实施。") == [(["高新区管委会"], [])]
+    assert prose("东城镇经济发展办负责受理。") == [([], ["东城镇经济发展办"])]
+    assert prose("由企业所在区科技局负责审核。") == []  # wherever the applicant is: no one body
+    assert prose("鼓励高新区企业设立研发部负责研发。") == []
+
+
+def test_a_duty_column_flattened_one_cell_per_line() -> None:
+    text = (
+        "三、重点任务分工\n序号\n重点任务\n责任单位\n完成时限\n1\n建设创新平台\n市科技局、财政局\n2025年底\n"
+        "2\n培育科技企业\n区发改局\n长期坚持\n云海市人民政府办公室\n2024年3月1日\n"
+    )
+    lists = find_lists(text)
+    assert [lst.others for lst in lists] == [["市科技局", "市财政局"], ["区发改局"]]  # not the signature
+    assert all(text[lst.start : lst.end] in ("市科技局、财政局", "区发改局") for lst in lists)
+    assert [lst.lead for lst in find_lists("牵头单位\n1\n建设平台\n县科技局\n")] == [["县科技局"]]
+
+
+def test_a_label_without_colon_takes_only_the_names_after_it() -> None:
+    assert names("1.甲。(责任单位 市人社局、市财政局)") == ["市人社局", "市财政局"]
+    assert names("2.乙。〔牵头部门区科技局〕") == ["区科技局"]
+    assert names("各责任单位要加强协调,责任单位负责人要亲自抓。") == []
+
+
+def test_an_unlabelled_role_bracket_in_any_bracket_and_with_by() -> None:
+    lists = find_lists("1.甲,给予奖励〔由区科技局牵头,区财政局配合〕,并加强考核。2.乙【县人社局负责】。")
+    assert [(lst.lead, lst.others) for lst in lists] == [(["区科技局"], ["区财政局"]), ([], ["县人社局"])]
+
+
+def test_district_zone_and_town_name_shapes() -> None:
+    # a place name ending in 镇/乡/街道 keeps its form; a bare zone before a zone's office shares it
+    assert names("(牵头单位:南湖街道办事处;配合单位:街道经发办)") == ["南湖街道办事处", "街道经发办"]
+    assert names("(责任单位:市科技局,高新区、经开区管委会)") == ["市科技局", "高新区管委会", "经开区管委会"]
+    assert names("(责任单位:东城镇、西城镇人民政府)") == ["东城镇人民政府", "西城镇人民政府"]
+    assert names("(责任单位:东山镇人民政府、镇经济发展办、财政所)") == ["东山镇人民政府", "镇经济发展办", "镇财政所"]
+    assert names("(责任单位:高新区、市科技局)") == ["高新区", "市科技局"]
+
+
+def test_a_table_kept_one_row_per_line() -> None:
+    text = (
+        "三、任务分工\n序号\t重点任务\t牵头单位\t责任单位\t完成时限\n"
+        "1\t建设创新平台\t市科技局\t市财政局、教育局\t2025年底\n"
+        "2  培育科技企业  区发改局  区人社局  长期坚持\n四、保障措施\n1\t加强领导\t市委组织部\t市人社局\t2025年\n"
+    )
+    lists = find_lists(text)
+    assert [(lst.lead, lst.others) for lst in lists] == [
+        (["市科技局"], []),
+        ([], ["市财政局", "市教育局"]),
+        (["区发改局"], []),
+        ([], ["区人社局"]),
+    ]  # the table ends at the first row of another width
+    assert [text[lst.start : lst.end] for lst in lists] == ["市科技局", "市财政局、教育局", "区发改局", "区人社局"]
