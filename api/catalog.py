@@ -68,7 +68,7 @@ def cities(records: Sequence[ExtractionRecord]) -> list[dict[str, Any]]:
         row["measures"] += len(record.measures)
         row["instruments"] += len(record.instruments)
         row["targets"] += len(record.targets)
-        row["types"].update(i.type for i in record.instruments)
+        row["types"].update(i.type for i in record.instruments if i.type is not None)
     for row in rows.values():
         row["instrument_types"] = sorted(row.pop("types"))
     return list(rows.values())
@@ -86,6 +86,8 @@ def city_detail(records: Sequence[ExtractionRecord], city: str) -> dict[str, Any
     labels = {t.id: t for t in load_taxonomy()}
     for record in own:
         for inst in record.instruments:
+            if inst.type is None:  # untyped: counted in no type's row
+                continue
             label = labels.get(inst.type)
             cell = types.setdefault(
                 inst.type,
@@ -220,6 +222,8 @@ def compare_matrix(records: Sequence[ExtractionRecord]) -> list[dict[str, Any]]:
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for record in records:
         for inst in record.instruments:
+            if inst.type is None:
+                continue
             cell = cells.setdefault(
                 (city_of(record), inst.type),
                 {"city": city_of(record), "type": inst.type, "count": 0, "largest_amount_yuan": None},

@@ -106,7 +106,8 @@ _TITLE_LINE = re.compile(r"关于[^。;]{2,80}?(?:" + GENRE + r")(?:[(（][^()�
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
 
 
-# what a promise whose funded object no type covers is typed as (with a warning in the record)
+# a draft's type until the end, where a promise whose funded object no type covers is left untyped
+# (type null, with a warning in the record): never silently given a default type
 UNTYPED = "rd_project_grant"
 
 
@@ -542,14 +543,14 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         ]
         for draft in amount_drafts + null_drafts:
             if draft.untyped:
-                doc.warn("instrument: no type covers what it funds; typed " + UNTYPED, draft.start, draft.end)
+                doc.warn("instrument: no type of the taxonomy covers what it funds; left untyped", draft.start, draft.end)
             else:
                 last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
             instruments.append(
                 Instrument(
-                    type=draft.type,
+                    type=None if draft.untyped else draft.type,
                     amount_yuan=draft.amount_yuan,
                     max=bool(_MAX.search(_squeezed(draft.zone))),
                     per=_per(_squeezed(draft.zone)),

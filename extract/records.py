@@ -47,7 +47,7 @@ class Agency:
 
 @dataclass
 class Instrument:
-    type: str
+    type: str | None  # an id of the taxonomy; None where no type covers what it funds (with a warning)
     amount_yuan: int | None
     max: bool
     per: str | None

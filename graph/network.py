@@ -27,9 +27,12 @@ def _link(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -> No
     graph.add_edge(source, target, key=relation, relation=relation)
 
 
+UNTYPED_LABEL = "未分类"  # an instrument no type of the taxonomy covers
+
+
 def _instrument_label(instrument: Instrument) -> str:
-    instrument_type = type_by_id().get(instrument.type)
-    label = instrument_type.label_zh if instrument_type else instrument.type
+    instrument_type = type_by_id().get(instrument.type) if instrument.type else None
+    label = instrument_type.label_zh if instrument_type else instrument.type or UNTYPED_LABEL
     if instrument.amount_yuan is None:
         return label
     return f"{label} {'≤' if instrument.max else ''}{instrument.amount_yuan:,}元"
@@ -99,7 +102,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
             _link(graph, node, policy, "in_policy")
             if fact.measure and graph.has_node(measure := str(measure_iri(record.doc, fact.measure))):
                 _link(graph, node, measure, "in_measure")
-            if kind == "instrument":
+            if kind == "instrument" and fact.type is not None:
                 type_node = str(instrument_type_iri(fact.type))
                 if not graph.has_node(type_node):  # a type outside the taxonomy (SHACL reports it in RDF)
                     graph.add_node(type_node, kind="instrument_type", label=fact.type, type_id=fact.type)
@@ -143,7 +146,7 @@ def city_type_matrix(graph: nx.MultiDiGraph) -> dict[str, dict[str, TypeCell]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     largest: dict[tuple[str, str], int] = {}
     for _, data in graph.nodes(data=True):
-        if data["kind"] != "instrument" or not data["city"]:
+        if data["kind"] != "instrument" or not data["city"] or data["type"] is None:
             continue
         city, type_id, amount = data["city"], data["type"], data["amount_yuan"]
         counts[city][type_id] += 1

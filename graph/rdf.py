@@ -162,7 +162,8 @@ def _add_instruments(graph: Graph, record: ExtractionRecord) -> None:
     for index, instrument in enumerate(record.instruments):
         node = fact_iri(record.doc, "instrument", index)
         graph.add((node, RDF.type, PKG.Instrument))
-        graph.add((node, PKG.instrumentType, instrument_type_iri(instrument.type)))
+        if instrument.type is not None:  # untyped: no type of the taxonomy covers what it funds
+            graph.add((node, PKG.instrumentType, instrument_type_iri(instrument.type)))
         if instrument.amount_yuan is not None:
             amount = amount_iri(node)
             graph.add((node, SCHEMA.amount, amount))

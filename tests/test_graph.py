@@ -655,3 +655,23 @@ def test_csv_tables(records: list[ExtractionRecord], tmp_path: Path) -> None:
     assert len(measures) == 8
     m3 = next(row for row in measures if row["iri"] == str(measure_iri("dalian_voucher_2018.txt", "m3")))
     assert (m3["city"], m3["path"], m3["lead_agencies"]) == (DALIAN, "一/2", "大连市科学技术局")
+
+
+def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
+    """An instrument no type covers has no pkg:instrumentType: the graph still conforms, and the
+    city x type views leave it out rather than invent a type."""
+    from api.catalog import cities, city_detail, compare_matrix
+
+    record = shenyang_finance()
+    record.instruments[0].type = None
+    graph = build_rdf([record])
+    node = fact_iri(record.doc, "instrument", 0)
+    assert graph.value(node, PKG.instrumentType) is None
+    conforms, report = validate(graph)
+    assert conforms, report
+    typed = [i.type for i in record.instruments[1:]]
+    assert sorted({c["type"] for c in compare_matrix([record])}) == sorted(set(typed))
+    assert cities([record])[0]["instrument_types"] == sorted(set(typed))
+    assert {t["type"] for t in city_detail([record], record.city)["instrument_types"]} == set(typed)
+    matrix = city_type_matrix(build_networkx([record]))
+    assert None not in matrix[record.city]

@@ -142,7 +142,9 @@ def test_promise_no_type_covers_is_reported_in_a_warning() -> None:
     doc = Document.from_text(_PAD + "对参加展会的企业给予最高 6 万元补助。" + _PAD, "fixture.txt")
     doc.layers["measures"] = []
     run_components(doc, ("sentences", "amounts", "instruments"))
-    assert any("no type covers" in w for w in doc.warnings)
+    assert any("no type of the taxonomy covers" in w and "left untyped" in w for w in doc.warnings)
+    # never silently defaulted: the promise is kept, with its sum, and no type
+    assert [(i.type, i.amount_yuan, i.max) for i in doc.layers["instruments"]] == [(None, 60_000, True)]
 
 
 def test_budget_total_and_its_shares_are_no_instruments() -> None:

@@ -110,8 +110,8 @@ class Describer:
             if data.get("collective"):
                 row("泛指 · collective", "泛指一类单位 · a group, not one body")
         elif kind == "instrument":
-            itype = type_by_id().get(data["type"])
-            row("类型 · type", f"{itype.label_zh} · {itype.label_en}" if itype else data["type"])
+            itype = type_by_id().get(data["type"]) if data["type"] else None
+            row("类型 · type", f"{itype.label_zh} · {itype.label_en}" if itype else data["type"] or "未分类 · untyped")
             row("金额 · amount", amount_text(data))
             row("条件 · terms", terms_text(data))
             row("级别 · level", data.get("level"))
@@ -120,7 +120,8 @@ class Describer:
             row("政策 · policy", self.policy_titles.get(doc or ""))
             row("措施 · measure", self.measures.get((doc or "", data.get("measure") or "")))
             links.append(["原文出处 · source", source_href(doc, data["start"], data["end"])])
-            links.append(["各城市对比 · compare cities", browse_href("/browse/compare", instrument=data["type"])])
+            if data["type"]:
+                links.append(["各城市对比 · compare cities", browse_href("/browse/compare", instrument=data["type"])])
         elif kind in ("target", "baseline"):
             row("指标 · indicator", data.get("indicator"))
             row("数值 · value", _value_text(data))
