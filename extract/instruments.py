@@ -100,7 +100,7 @@ _GIVING = _PROMISES.compile("giving")
 _NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
-# 扬州市"专精特新"奖励政策:关于…的实施意见(征求意见稿): a page's title line names a policy, it
+# 丙市"小巨人"培育政策:关于…的若干措施(试行稿): a page's title line names a policy, it
 # promises nothing (the measures below it do)
 _TITLE_LINE = re.compile(r"关于[^。;]{2,80}?(?:" + GENRE + r")(?:[(（][^()（）]{0,12}[)）])?\s*$")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
@@ -193,8 +193,8 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
 
 
 def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
-    """A sum the policy sets aside with no recipient: 计划安排资金20亿元; after it, its shares
-    (其中,支持平台建设1.68亿元); a sum that opens its clause as the subject of a budget
+    """A sum the policy sets aside with no recipient: 拟安排资金35亿元; after it, its shares
+    (其中,支持载体建设1.25亿元); a sum that opens its clause as the subject of a budget
     (10亿元的资金采取奖补方式…, 10亿元用于…)."""
     if _BUDGET_RECIPIENT.search(clause):
         return False

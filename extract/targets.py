@@ -98,7 +98,7 @@ _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 
 # what makes a quantity a goal where no year dates it: a goal word or a goal's verb in its clause
 _EVIDENCE = lexicon("target_evidence").compile("goal")
-# a section headed so sets goals (二、目标任务, (二)发展目标): the first words of its heading
+# a section headed so sets goals (三、主要目标任务, (二)发展目标): the first words of its heading
 _GOAL_HEADING = lexicon("target_evidence").compile("heading")
 _HEADING_READ = 20
 # a budget total the policy commits to (每年安排资金2亿元, 带动社会投资300亿元): a target
@@ -171,7 +171,7 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
 
 
 def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
-    """A sum the policy commits to spend or raise, naming no recipient (计划安排资金20亿元,
+    """A sum the policy commits to spend or raise, naming no recipient (拟安排资金35亿元,
     带动社会投资300亿元, 10亿元的资金…); `breakdown`: it follows 其中 after such a total in its
     sentence (其中,支持人才引育0.61亿元)."""
     text, start = clauses.text, m.start()
@@ -183,6 +183,10 @@ def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
     if clauses.opens_eligible(start) or text.lstrip().startswith(_ELIGIBLE):
         return False  # 对新认定的实验室,安排500万元经费: an award to whom the sentence names
     return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
+
+
+# 位 counts people (院士3位, 专家20位) only when such a word stands before it in its clause
+_PEOPLE_BEFORE = re.compile(r"(?:院士|专家|人才|科学家|学者|带头人|教授|博士)[^,;。:]{0,10}$")
 
 
 def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, budget: bool = False) -> bool:
@@ -197,6 +201,8 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True
     if quoted:
         return True  # inside a quoted name: “千人服务千企”
+    if unit == "位" and not _PEOPLE_BEFORE.search(before):
+        return True  # 排名上升2位: a shift of rank; 位 counts people only (引进院士3位)
     if re.match(r"[年月日号位届期级]", after) and unit in ("个", "项", "亿"):
         return True
     if unit == "亿" and re.match(r"[\u3400-\u9fff]", after):
@@ -225,7 +231,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True  # the sum of an award or a threshold (年收入超5000万元), not a goal
     if unit != "%":
         return False
-    # 按实际费用的50%给予补助, 给予技术交易额10%奖励, 奖金的50%用于…: the share of an award
+    # 按实际费用的50%给予补助, 给予合同额8%奖励, 奖金的50%用于…: the share of an award
     share_clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
     return bool(
         re.match(r"(?:以上)?(?:给予|予以|用于|可用于|的风险|的比例)", after)
