@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .amounts import MATCHING, PERCENT, Amount
+from .amounts import MATCHING, PERCENT, Amount, recipient_end
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .genre import GENRE
@@ -156,14 +156,17 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
     programme = Occurrences(_BUDGET_PROGRAMME, text)
     budget_seen = False  # a budget total stood before in the sentence: later sums share it out
+    named = recipient_end(text)  # 对…的 earlier in the sentence: whom its sums go to
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
-        budget = _is_budget_total(text[clause_start:local_start], after, budget_seen) and not programme.within(
-            0, local_start
+        budget = (
+            (named is None or named > local_start)
+            and _is_budget_total(text[clause_start:local_start], after, budget_seen)
+            and not programme.within(0, local_start)
         )
         budget_seen = budget_seen or budget
         threshold = _NOT_AWARD_BEFORE.search(clause_tail)
@@ -325,10 +328,13 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
             zone_end = min(len(text) if segment_end is None else segment_end, local_end + ZONE_REACH)
             zone = text[zone_start:zone_end]
             clause = text[max(last_before(clause_starts, local_start) + 1, local_start - ZONE_REACH) : local_start]
+            # 同一企业每年累计最高奖励200万元 bounds the promises before it; 对获批…的,每家累计最高
+            # 奖励80万元 names its own recipient and is a promise
             cumulative_cap = (
                 bool(_CUMULATIVE.search(clause))
                 and bool(money.max or _MAX.search(_squeezed(clause)))
                 and not giving.within(0, local_start)
+                and recipient is None
             )
             type_id = (
                 form_type(text[zone_start:local_end])
@@ -530,9 +536,10 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
         awards, budget_total = _award_amounts(sentence, moneys)
         amount_drafts = _amount_drafts(sentence, context, awards)
-        if measure_id in last_type:  # a cumulative cap bounds the promises before it
-            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
+        # a cumulative cap bounds the promises before it: neither its sum nor its words are a promise
         covered = [(d.start, d.end) for d in amount_drafts]
+        if measure_id in last_type:
+            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
         if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
@@ -543,7 +550,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         ]
         for draft in amount_drafts + null_drafts:
             if draft.untyped:
-                doc.warn("instrument: no type of the taxonomy covers what it funds; left untyped", draft.start, draft.end)
+                doc.warn(
+                    "instrument: no type of the taxonomy covers what it funds; left untyped", draft.start, draft.end
+                )
             else:
                 last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from typing import Protocol
 
-from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
+from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
@@ -137,6 +137,7 @@ class _Clauses:
         self.clause = positions(_CLAUSE_SEP, text)
         self.quote = positions(_QUOTE_SEP, text)
         self.piece = positions(_PIECE_SEP, text)
+        self.named = recipient_end(text)  # where a 对…的 recipient clause ends, if any
 
     def opens_eligible(self, pos: int) -> bool:
         """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
@@ -180,8 +181,8 @@ def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
         return False
     if _RECIPIENT.search(clause) or _CAPPED.search(clause):
         return False
-    if clauses.opens_eligible(start) or text.lstrip().startswith(_ELIGIBLE):
-        return False  # 对新认定的实验室,安排500万元经费: an award to whom the sentence names
+    if clauses.opens_eligible(start) or (clauses.named is not None and clauses.named <= start):
+        return False  # (二)对新认定的实验室,安排500万元经费: an award to whom the sentence names
     return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
 
 

@@ -250,3 +250,23 @@ def test_every_recognised_object_of_a_list_counts() -> None:
 def test_site_title_line_is_no_promise() -> None:
     found = _instruments('某市"专精特新"奖励政策:关于促进科技型企业成长的实施意见(征求意见稿)\n')
     assert found == []
+
+
+def test_cumulative_cap_with_its_own_recipient_is_a_promise() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。对获批国家级孵化器的,每家累计最高奖励80万元。")
+    assert [(i.type, i.amount_yuan, i.max) for i in found] == [
+        ("incubator_award", 500_000, False),
+        ("incubator_award", 800_000, True),
+    ]
+
+
+def test_cumulative_cap_leaves_no_instrument_behind() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。单个企业年度累计补助不超过300万元。")
+    assert [i.amount_yuan for i in found] == [500_000]
+
+
+def test_award_after_an_item_marker_names_its_recipient_earlier_in_the_sentence() -> None:
+    found = _instruments("(二)对首次认定的市级工程技术研究中心,安排30万元建设经费。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 300_000)]
+    found = _instruments("加大对科技创新的投入力度,每年安排资金3亿元。")
+    assert found == []

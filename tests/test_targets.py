@@ -109,3 +109,10 @@ def test_person_years_ranks_and_a_work_plan_titled_with_words_between() -> None:
         "新引进两院院士3位,力争营业收入跨越800亿元。\n"
     )
     assert {(t.value, t.unit, t.year) for t in targets} == {(180, "人年", 2026), (3, "位", 2026), (800, "亿元", 2026)}
+
+
+def test_a_sum_for_a_recipient_named_after_an_item_marker_is_no_budget_target() -> None:
+    targets, _ = _facts("2026年\n(二)对首次认定的市级工程技术研究中心,安排30万元建设经费。\n")
+    assert targets == []
+    targets, _ = _facts("2026年,加大对科技创新的投入力度,每年安排资金3亿元。\n")
+    assert [(t.value, t.unit) for t in targets] == [(3, "亿元")]
