@@ -133,7 +133,7 @@ class _Context:
     measure_text: str
     heading_form: str | None
     # the type of the last promise of the same item (measure): a follow-on promise that names
-    # no object of its own (建设期满后,给予最高100万元资助) continues it
+    # no object of its own (运行满三年后,给予最高80万元资助) continues it
     previous_type: str | None = None
     # the sentence before, in the same measure: a PDF's blank line may cut one promise in two
     previous_sentence: str = ""
@@ -339,7 +339,7 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
-                # what is funded: the benefit named after the sum (…的市级科技计划项目支持), the
+                # what is funded: the benefit named after the sum (…的区级科技计划项目扶持), the
                 # recognised object or the activity before it, the cost a share is computed on
                 or classify([(text[local_end:zone_end], 1)], weak=False)
                 or _object_type(text[zone_start:first])
@@ -542,7 +542,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
             amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
-        if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
+        if budget_total:  # 拟统筹资金35亿元…通过奖补、贴息等形式: what the budget pays for, no promise
             promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [

@@ -174,7 +174,7 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
 def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
     """A sum the policy commits to spend or raise, naming no recipient (拟安排资金35亿元,
     带动社会投资300亿元, 10亿元的资金…); `breakdown`: it follows 其中 after such a total in its
-    sentence (其中,支持人才引育0.61亿元)."""
+    sentence (其中,支持人才集聚0.83亿元)."""
     text, start = clauses.text, m.start()
     clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
     if _FUND_SETUP.match(text, m.end()) or _RECIPIENT_NEXT.match(text, m.end()):
@@ -214,7 +214,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True  # 三个主要方向 enumerates; 百名 / 千人 / 两家 count
     eligible = clauses.opens_eligible(start)
     if eligible and (not num[0].isdigit() or _BOUND_AFTER.match(after)):
-        return True  # 对…增长超过3000万元(含)以上: who is eligible
+        return True  # 对…当年增长超过2500万元(含)以上: who is eligible
     if (
         not budget
         and lists.threshold_after(index)
