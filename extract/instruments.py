@@ -524,6 +524,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
     texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
     last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
     previous_measure: str | None = None
+    heading_forms: dict[str | None, str | None] = {}
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
@@ -531,7 +532,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         measure_id = measure.id if measure else None
         previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
         previous_measure = measure_id
-        context = _Context(heading, form_type(heading), last_type.get(measure_id), previous_sentence)
+        if measure_id not in heading_forms:  # one measure holds many sentences: read its heading once
+            heading_forms[measure_id] = form_type(heading)
+        context = _Context(heading, heading_forms[measure_id], last_type.get(measure_id), previous_sentence)
         first = bisect.bisect_left(amount_starts, sentence.start)
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
         awards, budget_total = _award_amounts(sentence, moneys)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from functools import cached_property
 from typing import Protocol
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
@@ -134,10 +135,24 @@ class _Clauses:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.clause = positions(_CLAUSE_SEP, text)
-        self.quote = positions(_QUOTE_SEP, text)
-        self.piece = positions(_PIECE_SEP, text)
-        self.named = recipient_end(text)  # where a 对…的 recipient clause ends, if any
+
+    # each read on first use: most sentences hold no quantity that asks for them
+    @cached_property
+    def clause(self) -> list[int]:
+        return positions(_CLAUSE_SEP, self.text)
+
+    @cached_property
+    def quote(self) -> list[int]:
+        return positions(_QUOTE_SEP, self.text)
+
+    @cached_property
+    def piece(self) -> list[int]:
+        return positions(_PIECE_SEP, self.text)
+
+    @cached_property
+    def named(self) -> int | None:
+        """Where a 对…的 recipient clause ends, if any."""
+        return recipient_end(self.text)
 
     def opens_eligible(self, pos: int) -> bool:
         """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
@@ -471,7 +486,7 @@ def _quantities(
     clauses = _Clauses(text)
     lists = _Lists(text, list(QUANTITY.finditer(text)))
     opened = closed = counted = 0  # “ 《 and ” 》 before the number, counted as the numbers go by
-    breakdowns = positions(_BUDGET_BREAKDOWN, text)
+    breakdowns: list[int] | None = None  # where 其中 stands, read at the sentence's first sum
     budget_end: int | None = None  # where the last budget total of the sentence ends
     for index, m in enumerate(lists.matches):
         opened += sum(text.count(mark, counted, m.start()) for mark in _OPENINGS)
@@ -479,6 +494,8 @@ def _quantities(
         counted = m.start()
         budget = False
         if m.group("unit") in ("亿元", "万元", "亿"):
+            if breakdowns is None:
+                breakdowns = positions(_BUDGET_BREAKDOWN, text)
             breakdown = budget_end is not None and (first_at_or_after(breakdowns, budget_end) or m.start()) < m.start()
             budget = _is_budget(clauses, m, breakdown)
             if budget and budget_end is None:
