@@ -54,6 +54,19 @@ MONEY = re.compile(
     rf"(?P<num>{_LETTER_O_NUMBER}|{NUMBER})(?P<unit>{_UNITS.alternation()})"
     rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')}|{_PER.alternation('suffix_area')})?"
 )
+# (二)对新认定的省级实验室,安排30万元经费: a clause (after an item marker) that opens with 对/凡 and
+# names 对…的 whom a later sum goes to; a sum after it in the sentence is an award, not a budget
+RECIPIENT_CLAUSE = re.compile(
+    r"(?:^|[,;:])\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.、])?\s*(?:对于|对(?!外|接|标|话|照)|凡)[^,;。]{1,40}?的"
+)
+
+
+def recipient_end(text: str) -> int | None:
+    """Where the first 对…的 recipient clause of a sentence ends (see RECIPIENT_CLAUSE), or None."""
+    m = RECIPIENT_CLAUSE.search(text)
+    return m.end() if m else None
+
+
 PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
 # the words right before (or after) a sum that make it a ceiling or a floor

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .amounts import MATCHING, PERCENT, Amount
+from .amounts import MATCHING, PERCENT, Amount, recipient_end
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .genre import GENRE
@@ -100,7 +100,7 @@ _GIVING = _PROMISES.compile("giving")
 _NOT_PROMISE = _PROMISES.compile("not_promise")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
-# 扬州市"专精特新"奖励政策:关于…的实施意见(征求意见稿): a page's title line names a policy, it
+# 丙市"小巨人"培育政策:关于…的若干措施(试行稿): a page's title line names a policy, it
 # promises nothing (the measures below it do)
 _TITLE_LINE = re.compile(r"关于[^。;]{2,80}?(?:" + GENRE + r")(?:[(（][^()（）]{0,12}[)）])?\s*$")
 _COMPLETE_ITEM = re.compile(r"(政策|计划|制度)(等)?$")
@@ -133,7 +133,7 @@ class _Context:
     measure_text: str
     heading_form: str | None
     # the type of the last promise of the same item (measure): a follow-on promise that names
-    # no object of its own (建设期满后,给予最高100万元资助) continues it
+    # no object of its own (运行满三年后,给予最高80万元资助) continues it
     previous_type: str | None = None
     # the sentence before, in the same measure: a PDF's blank line may cut one promise in two
     previous_sentence: str = ""
@@ -156,14 +156,17 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
     programme = Occurrences(_BUDGET_PROGRAMME, text)
     budget_seen = False  # a budget total stood before in the sentence: later sums share it out
+    named = recipient_end(text)  # 对…的 earlier in the sentence: whom its sums go to
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
-        budget = _is_budget_total(text[clause_start:local_start], after, budget_seen) and not programme.within(
-            0, local_start
+        budget = (
+            (named is None or named > local_start)
+            and _is_budget_total(text[clause_start:local_start], after, budget_seen)
+            and not programme.within(0, local_start)
         )
         budget_seen = budget_seen or budget
         threshold = _NOT_AWARD_BEFORE.search(clause_tail)
@@ -193,8 +196,8 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
 
 
 def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
-    """A sum the policy sets aside with no recipient: 计划安排资金20亿元; after it, its shares
-    (其中,支持平台建设1.68亿元); a sum that opens its clause as the subject of a budget
+    """A sum the policy sets aside with no recipient: 拟安排资金35亿元; after it, its shares
+    (其中,支持载体建设1.25亿元); a sum that opens its clause as the subject of a budget
     (10亿元的资金采取奖补方式…, 10亿元用于…)."""
     if _BUDGET_RECIPIENT.search(clause):
         return False
@@ -325,15 +328,18 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
             zone_end = min(len(text) if segment_end is None else segment_end, local_end + ZONE_REACH)
             zone = text[zone_start:zone_end]
             clause = text[max(last_before(clause_starts, local_start) + 1, local_start - ZONE_REACH) : local_start]
+            # 同一企业每年累计最高奖励200万元 bounds the promises before it; 对获批…的,每家累计最高
+            # 奖励80万元 names its own recipient and is a promise
             cumulative_cap = (
                 bool(_CUMULATIVE.search(clause))
                 and bool(money.max or _MAX.search(_squeezed(clause)))
                 and not giving.within(0, local_start)
+                and recipient is None
             )
             type_id = (
                 form_type(text[zone_start:local_end])
                 or context.heading_form
-                # what is funded: the benefit named after the sum (…的市级科技计划项目支持), the
+                # what is funded: the benefit named after the sum (…的区级科技计划项目扶持), the
                 # recognised object or the activity before it, the cost a share is computed on
                 or classify([(text[local_end:zone_end], 1)], weak=False)
                 or _object_type(text[zone_start:first])
@@ -518,6 +524,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
     texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
     last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
     previous_measure: str | None = None
+    heading_forms: dict[str | None, str | None] = {}
     for index, sentence in enumerate(sentences):
         orig_start, _ = doc.original_span(sentence.start, sentence.end)
         measure = _measure_at(measures, starts, orig_start)
@@ -525,17 +532,20 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         measure_id = measure.id if measure else None
         previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
         previous_measure = measure_id
-        context = _Context(heading, form_type(heading), last_type.get(measure_id), previous_sentence)
+        if measure_id not in heading_forms:  # one measure holds many sentences: read its heading once
+            heading_forms[measure_id] = form_type(heading)
+        context = _Context(heading, heading_forms[measure_id], last_type.get(measure_id), previous_sentence)
         first = bisect.bisect_left(amount_starts, sentence.start)
         moneys = amounts[first : bisect.bisect_left(amount_starts, sentence.end, first)]
         awards, budget_total = _award_amounts(sentence, moneys)
         amount_drafts = _amount_drafts(sentence, context, awards)
-        if measure_id in last_type:  # a cumulative cap bounds the promises before it
-            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
+        # a cumulative cap bounds the promises before it: neither its sum nor its words are a promise
         covered = [(d.start, d.end) for d in amount_drafts]
+        if measure_id in last_type:
+            amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
-        if budget_total:  # 安排资金20亿元…采取奖励、补助、贴息等方式: what the budget pays for, no promise
+        if budget_total:  # 拟统筹资金35亿元…通过奖补、贴息等形式: what the budget pays for, no promise
             promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
@@ -543,7 +553,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         ]
         for draft in amount_drafts + null_drafts:
             if draft.untyped:
-                doc.warn("instrument: no type of the taxonomy covers what it funds; left untyped", draft.start, draft.end)
+                doc.warn(
+                    "instrument: no type of the taxonomy covers what it funds; left untyped", draft.start, draft.end
+                )
             else:
                 last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from functools import cached_property
 from typing import Protocol
 
-from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible
+from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
@@ -98,7 +99,7 @@ _ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 
 # what makes a quantity a goal where no year dates it: a goal word or a goal's verb in its clause
 _EVIDENCE = lexicon("target_evidence").compile("goal")
-# a section headed so sets goals (二、目标任务, (二)发展目标): the first words of its heading
+# a section headed so sets goals (三、主要目标任务, (二)发展目标): the first words of its heading
 _GOAL_HEADING = lexicon("target_evidence").compile("heading")
 _HEADING_READ = 20
 # a budget total the policy commits to (每年安排资金2亿元, 带动社会投资300亿元): a target
@@ -134,9 +135,24 @@ class _Clauses:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.clause = positions(_CLAUSE_SEP, text)
-        self.quote = positions(_QUOTE_SEP, text)
-        self.piece = positions(_PIECE_SEP, text)
+
+    # each read on first use: most sentences hold no quantity that asks for them
+    @cached_property
+    def clause(self) -> list[int]:
+        return positions(_CLAUSE_SEP, self.text)
+
+    @cached_property
+    def quote(self) -> list[int]:
+        return positions(_QUOTE_SEP, self.text)
+
+    @cached_property
+    def piece(self) -> list[int]:
+        return positions(_PIECE_SEP, self.text)
+
+    @cached_property
+    def named(self) -> int | None:
+        """Where a 对…的 recipient clause ends, if any."""
+        return recipient_end(self.text)
 
     def opens_eligible(self, pos: int) -> bool:
         """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
@@ -171,18 +187,22 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
 
 
 def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
-    """A sum the policy commits to spend or raise, naming no recipient (计划安排资金20亿元,
+    """A sum the policy commits to spend or raise, naming no recipient (拟安排资金35亿元,
     带动社会投资300亿元, 10亿元的资金…); `breakdown`: it follows 其中 after such a total in its
-    sentence (其中,支持人才引育0.61亿元)."""
+    sentence (其中,支持人才集聚0.83亿元)."""
     text, start = clauses.text, m.start()
     clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
     if _FUND_SETUP.match(text, m.end()) or _RECIPIENT_NEXT.match(text, m.end()):
         return False
     if _RECIPIENT.search(clause) or _CAPPED.search(clause):
         return False
-    if clauses.opens_eligible(start) or text.lstrip().startswith(_ELIGIBLE):
-        return False  # 对新认定的实验室,安排500万元经费: an award to whom the sentence names
+    if clauses.opens_eligible(start) or (clauses.named is not None and clauses.named <= start):
+        return False  # (二)对新认定的实验室,安排500万元经费: an award to whom the sentence names
     return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
+
+
+# 位 counts people (院士3位, 专家20位) only when such a word stands before it in its clause
+_PEOPLE_BEFORE = re.compile(r"(?:院士|专家|人才|科学家|学者|带头人|教授|博士)[^,;。:]{0,10}$")
 
 
 def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, budget: bool = False) -> bool:
@@ -197,6 +217,8 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True
     if quoted:
         return True  # inside a quoted name: “千人服务千企”
+    if unit == "位" and not _PEOPLE_BEFORE.search(before):
+        return True  # 排名上升2位: a shift of rank; 位 counts people only (引进院士3位)
     if re.match(r"[年月日号位届期级]", after) and unit in ("个", "项", "亿"):
         return True
     if unit == "亿" and re.match(r"[\u3400-\u9fff]", after):
@@ -207,7 +229,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True  # 三个主要方向 enumerates; 百名 / 千人 / 两家 count
     eligible = clauses.opens_eligible(start)
     if eligible and (not num[0].isdigit() or _BOUND_AFTER.match(after)):
-        return True  # 对…增长超过3000万元(含)以上: who is eligible
+        return True  # 对…当年增长超过2500万元(含)以上: who is eligible
     if (
         not budget
         and lists.threshold_after(index)
@@ -225,7 +247,7 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
         return True  # the sum of an award or a threshold (年收入超5000万元), not a goal
     if unit != "%":
         return False
-    # 按实际费用的50%给予补助, 给予技术交易额10%奖励, 奖金的50%用于…: the share of an award
+    # 按实际费用的50%给予补助, 给予合同额8%奖励, 奖金的50%用于…: the share of an award
     share_clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
     return bool(
         re.match(r"(?:以上)?(?:给予|予以|用于|可用于|的风险|的比例)", after)
@@ -464,7 +486,7 @@ def _quantities(
     clauses = _Clauses(text)
     lists = _Lists(text, list(QUANTITY.finditer(text)))
     opened = closed = counted = 0  # “ 《 and ” 》 before the number, counted as the numbers go by
-    breakdowns = positions(_BUDGET_BREAKDOWN, text)
+    breakdowns: list[int] | None = None  # where 其中 stands, read at the sentence's first sum
     budget_end: int | None = None  # where the last budget total of the sentence ends
     for index, m in enumerate(lists.matches):
         opened += sum(text.count(mark, counted, m.start()) for mark in _OPENINGS)
@@ -472,6 +494,8 @@ def _quantities(
         counted = m.start()
         budget = False
         if m.group("unit") in ("亿元", "万元", "亿"):
+            if breakdowns is None:
+                breakdowns = positions(_BUDGET_BREAKDOWN, text)
             breakdown = budget_end is not None and (first_at_or_after(breakdowns, budget_end) or m.start()) < m.start()
             budget = _is_budget(clauses, m, breakdown)
             if budget and budget_end is None:

@@ -44,7 +44,7 @@ def test_max_per_and_ratio() -> None:
     found = _instruments(
         "对企业绘制专利地图,按照实际发生费用的 50%给予企业补助,最高不超过 50 万元。"
         "实施好企业研究开发财政补助政策,单个企业每年给予最高 1000 万元补助。"
-        "对新认定的高新技术企业每家奖励 20 万元。"
+        "对首次通过认定的高新技术企业每家奖励 20 万元。"
     )
     by_amount = {i.amount_yuan: i for i in found}
     patent = by_amount[500_000]
@@ -150,7 +150,7 @@ def test_promise_no_type_covers_is_reported_in_a_warning() -> None:
 def test_budget_total_and_its_shares_are_no_instruments() -> None:
     found = _instruments(
         "2026年,区财政预算安排3.5亿元,其中,支持重大创新平台建设2亿元,支持人才引育1.5亿元。"
-        "今后五年计划安排资金 30 亿元。15亿元的资金采取奖励、补助、贴息等方式支持企业发展;"
+        "今后五年拟统筹资金 30 亿元。15亿元的资金通过奖补、贴息等形式扶持企业成长;"
         "15 亿元用于设立科技创新引导基金。"
     )
     assert [(i.type, i.amount_yuan) for i in found] == [("guidance_fund", 1_500_000_000)]
@@ -162,24 +162,24 @@ def test_budget_of_a_programme_the_city_sets_up_is_its_sum() -> None:
 
 
 def test_case_by_case_deal_is_typed_by_the_object_it_supports() -> None:
-    found = _instruments("对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。")
+    found = _instruments("对落户本区的全国重点实验室基地,采取“一事一议”办法予以支持。")
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None)]
 
 
 def test_promise_without_figure_followed_by_a_new_recipients_figure_is_kept() -> None:
     found = _instruments(
-        "对落户本区的全国重点实验室基地,按照“一事一议”方式给予支持。对新建的省重点实验室给予最高 300 万元资助。"
+        "对落户本区的全国重点实验室基地,采取“一事一议”办法予以支持。对新建的省重点实验室给予最高 300 万元资助。"
     )
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", None), ("rd_platform_award", 3_000_000)]
 
 
 def test_manufacturing_innovation_centre_is_an_rd_platform() -> None:
-    found = _instruments("对新获认定的省级制造业创新中心给予 200 万元奖励。")
+    found = _instruments("对首次获批的省级制造业创新中心给予 200 万元奖励。")
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 2_000_000)]
 
 
 def test_benefit_named_after_the_sum_decides_the_type() -> None:
-    found = _instruments("对在本市设立研发总部的行业领军企业,给予不超过 200 万元的市级科技计划项目支持。")
+    found = _instruments("对在本市设立研发总部的行业领军企业,给予不超过 200 万元的区级科技计划项目扶持。")
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_project_grant", 2_000_000)]
 
 
@@ -189,7 +189,7 @@ def test_recognised_object_outweighs_the_cost_a_share_is_computed_on() -> None:
 
 
 def test_activity_a_recipient_carries_out_decides_the_type() -> None:
-    found = _instruments("对国内外顶尖团队在本区进行成果转化的,按阶段性指标给予最高 300 万元奖补支持。")
+    found = _instruments("对国内外顶尖团队在本区进行成果转化的,依据阶段考核结果给予最高 300 万元奖补支持。")
     assert [(i.type, i.amount_yuan) for i in found] == [("tech_transfer_award", 3_000_000)]
 
 
@@ -242,11 +242,31 @@ def test_cap_stated_once_for_several_share_tiers_is_one_instrument_per_tier() ->
 
 def test_every_recognised_object_of_a_list_counts() -> None:
     found = _instruments(
-        "对经省认定的瞪羚企业和市认定的入库培育企业,分别按研发经费总额的10%和5%予以奖励,最高不超过 60 万元。"
+        "对经省认定的瞪羚企业和区认定的后备培育企业,分别按研发投入总额的12%和6%予以奖励,最高不超过 60 万元。"
     )
     assert {i.type for i in found} == {"growth_enterprise_award"}
 
 
 def test_site_title_line_is_no_promise() -> None:
     found = _instruments('某市"专精特新"奖励政策:关于促进科技型企业成长的实施意见(征求意见稿)\n')
+    assert found == []
+
+
+def test_cumulative_cap_with_its_own_recipient_is_a_promise() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。对获批国家级孵化器的,每家累计最高奖励80万元。")
+    assert [(i.type, i.amount_yuan, i.max) for i in found] == [
+        ("incubator_award", 500_000, False),
+        ("incubator_award", 800_000, True),
+    ]
+
+
+def test_cumulative_cap_leaves_no_instrument_behind() -> None:
+    found = _instruments("对新认定的市级孵化器给予 50 万元奖励。单个企业年度累计补助不超过300万元。")
+    assert [i.amount_yuan for i in found] == [500_000]
+
+
+def test_award_after_an_item_marker_names_its_recipient_earlier_in_the_sentence() -> None:
+    found = _instruments("(二)对首次认定的市级工程技术研究中心,安排30万元建设经费。")
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 300_000)]
+    found = _instruments("加大对科技创新的投入力度,每年安排资金3亿元。")
     assert found == []

@@ -62,13 +62,13 @@ def test_an_undated_figure_is_a_target_only_with_evidence_of_a_goal() -> None:
         "三、保障措施\n抢抓机遇,推进东区、西区两个园区建设。聚焦电子、材料两个产业。每年培训企业家和经理人50人次。\n"
     )
     assert [(t.value, t.unit) for t in targets] == [(50, "人次")]
-    targets, _ = _facts("二、目标任务\n\n基础研究支出占研发支出比重2%,科技型企业1200家。\n")
-    assert {(t.value, t.unit) for t in targets} == {(2, "%"), (1200, "家")}
+    targets, _ = _facts("三、主要目标任务\n\n应用研究经费占研发经费比例3%,创新型企业900家。\n")
+    assert {(t.value, t.unit) for t in targets} == {(3, "%"), (900, "家")}
 
 
 def test_shares_of_a_subsidy_base_are_not_targets() -> None:
     targets, _ = _facts(
-        "2025年,对获得省级认定的给予50%配套奖励。技术交易额在20万元以上的,给予技术交易额10%奖励。"
+        "2026年,对通过省级评定的给予30%配套补助。合同额在15万元以上的,给予合同额8%奖励。"
         "对转化成果的,分别按不高于实际交易额的5%给予奖励。\n"
     )
     assert targets == []
@@ -79,8 +79,8 @@ def test_conditions_of_an_award_are_not_targets() -> None:
         "一、2025年奖励标准\n对同时满足以下条件的企业,给予3万元补助:\n\n"
         "1.研发费用占销售收入的比例不低于5%。\n\n2.高新技术产品收入占比不低于60%。\n\n"
         "3.对连续两次通过认定的企业给予奖励。\n"
-        "4.登记机构每年完成登记额达到3000万元(含)以上,给予5万元奖励。\n"
-        "5.对完成登记额年度增长超过3000万元(含)以上\n的机构给予叠加奖励。\n"
+        "4.服务机构每年促成合同金额达到2500万元(含)以上,给予5万元奖励。\n"
+        "5.对促成合同金额当年增长超过2500万元(含)以上\n的机构给予叠加奖励。\n"
     )
     assert targets == []
 
@@ -92,20 +92,27 @@ def test_a_count_in_a_policy_title_is_not_a_target() -> None:
 
 def test_budget_totals_the_policy_commits_to_are_targets() -> None:
     targets, _ = _facts(
-        "“十三五”期间,计划安排资金20亿元,加大支持力度。10亿元的资金采取奖励、补助等方式支持企业发展;"
-        "10亿元用于设立产业引导基金。通过改革带动社会资本投入约300亿元。\n"
-        "2025年,区级财政预算安排2.29亿元,其中,支持平台建设1.68亿元,支持人才引育0.61亿元。\n"
+        "“十四五”期间,拟安排资金35亿元,强化要素保障。12亿元的资金通过奖补等方式扶持企业成长;"
+        "12亿元用于设立科创母基金。通过改革撬动社会资本投入约400亿元。\n"
+        "2026年,县级财政预算安排3.47亿元,其中,支持载体建设1.25亿元,支持人才集聚0.83亿元。\n"
         "市政府每年安排预算资金2000万元,对重点支出予以优先保障。对认定的平台给予200万元奖励。\n"
         "对新认定的国家级实验室,安排500万元经费支持。每个项目安排资金50万元。\n"
     )
     got = sorted(t.value for t in targets if t.unit == "亿元")
-    assert got == [0.61, 1.68, 2.29, 10, 20, 300]
+    assert got == [0.83, 1.25, 3.47, 12, 35, 400]
     assert all(t.unit == "亿元" for t in targets)
 
 
 def test_person_years_ranks_and_a_work_plan_titled_with_words_between() -> None:
     targets, _ = _facts(
-        "2025年全市科技创新工作要点\n二、任务\n每万名就业人员中研发人员数达260人年,综合科技创新指数前移1位,"
-        "力争工业总产值跨越1000亿元。\n"
+        "2026年全区科技工作要点\n二、任务\n每万名从业人员中研发人员达到180人年,区域创新能力排名上升2位,"
+        "新引进两院院士3位,力争营业收入跨越800亿元。\n"
     )
-    assert {(t.value, t.unit, t.year) for t in targets} == {(260, "人年", 2025), (1, "位", 2025), (1000, "亿元", 2025)}
+    assert {(t.value, t.unit, t.year) for t in targets} == {(180, "人年", 2026), (3, "位", 2026), (800, "亿元", 2026)}
+
+
+def test_a_sum_for_a_recipient_named_after_an_item_marker_is_no_budget_target() -> None:
+    targets, _ = _facts("2026年\n(二)对首次认定的市级工程技术研究中心,安排30万元建设经费。\n")
+    assert targets == []
+    targets, _ = _facts("2026年,加大对科技创新的投入力度,每年安排资金3亿元。\n")
+    assert [(t.value, t.unit) for t in targets] == [(3, "亿元")]
