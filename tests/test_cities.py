@@ -121,3 +121,10 @@ def test_the_issuers_level_from_its_form_when_its_place_is_unknown() -> None:
     assert found("支持苏州市企业。", issuer="乙区科技局") == Found("苏州", "district")
     assert found("推动创新。", issuer="戊县人民政府") == Found(None, "county")
     assert found("推动创新。", issuer="科技局") == Found(None, None)
+
+
+def test_a_county_level_city_under_its_province_is_its_own_city() -> None:
+    # 省直辖 is the data's placeholder, never a city
+    assert found(issuer="潜江市科学技术局") == Found("潜江", "county")
+    assert found(issuer="五家渠市人民政府办公室") == Found("五家渠", "county")
+    assert "省直辖" not in {p.city for group in places().by_name.values() for p in group}
