@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,7 +95,6 @@ _LEVEL_RANK = {"province": 0, "city": 1, "zone": 2, "district": 2, "county": 2, 
 _FIRST_LINES = 300  # characters of the text read as its head (title block, site chrome)
 _WORDS = lexicon("city_place_words")
 _ZONE_WORD = re.compile(_WORDS.alternation("zone"))
-_ZONE_START = re.compile(f"(?={_WORDS.alternation('zone')})")  # every position a zone word starts
 # a town's name (1-4 characters + 镇/乡/街道) then a body: 城乡建设局 names no town
 _TOWN_AFTER = re.compile(
     rf"[{_HAN}]{{1,4}}?(?:{_WORDS.alternation('town')})(?:{_WORDS.alternation('town_body')}|{_BODY}|[^{_HAN}]|$)"
@@ -126,10 +126,11 @@ class Places:
     province_short: dict[str, str]  # 辽宁 -> 辽宁省
     traditional: dict[int, str]  # str.translate table, traditional -> simplified (one char each)
     lengths: dict[str, tuple[int, ...]]  # first character -> lengths of the names it starts, longest first
-    ends: dict[str, tuple[int, ...]]  # last character of a full name -> the lengths of those names
+    ends: dict[str, tuple[int, ...]]  # last two characters of a full name -> the lengths of those names
     short_lengths: tuple[int, ...]  # the lengths of the short names
     last_chars: re.Pattern[str]  # any last character of a full name (市, 区, 县 …)
-    province_before: re.Pattern[str]  # a province's short name then any brackets, at each position
+    province: re.Pattern[str]  # a province's short name then any brackets
+    has_traditional: re.Pattern[str]  # any traditional character of the table
 
 
 @cache
@@ -156,11 +157,24 @@ def places() -> Places:
         province_short=province_short,
         traditional=traditional,
         lengths=_lengths_by_first_character([*by_name, *by_short]),
-        ends=_lengths_by_last_character(list(by_name)),
+        ends=_lengths_by_last_characters(list(by_name)),
         short_lengths=tuple(sorted({len(name) for name in by_short})),
         last_chars=re.compile("[" + "".join(sorted({re.escape(name[-1]) for name in by_name})) + "]"),
-        province_before=re.compile("(?=((?:" + "|".join(sorted(province_short, key=len, reverse=True)) + ")[(（]*))"),
+        province=re.compile(f"(?:{_alternation(set(province_short))})[(（]*"),
+        has_traditional=re.compile(_alternation({chr(t) for t in traditional})),
     )
+
+
+def _alternation(words: set[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match of `pattern`, one per position it matches at (a search from the next position)."""
+    m = pattern.search(text)
+    while m:
+        yield m
+        m = pattern.search(text, m.start() + 1)
 
 
 def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
@@ -170,10 +184,10 @@ def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
     return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
 
 
-def _lengths_by_last_character(names: list[str]) -> dict[str, tuple[int, ...]]:
+def _lengths_by_last_characters(names: list[str]) -> dict[str, tuple[int, ...]]:
     lengths: dict[str, set[int]] = {}
     for name in names:
-        lengths.setdefault(name[-1], set()).add(len(name))
+        lengths.setdefault(name[-2:], set()).add(len(name))
     return {last: tuple(sorted(found)) for last, found in lengths.items()}
 
 
@@ -186,21 +200,22 @@ def mentions(text: str) -> list[Mention]:
     县 …), a short name ends before a zone word, or a province's name ends; those positions come
     from compiled patterns, and only they are tried, left to right, as a scan of every position would."""
     data = places()
-    text = text.translate(data.traditional)
+    if data.has_traditional.search(text):
+        text = text.translate(data.traditional)
     by_name, by_short = data.by_name, data.by_short
     starts: set[int] = set()
     for m in data.last_chars.finditer(text):
         end = m.end()
-        for length in data.ends[m.group()]:
+        for length in data.ends.get(text[end - 2 : end], ()):
             if length <= end and text[end - length : end] in by_name:
                 starts.add(end - length)
-    for m in _ZONE_START.finditer(text):
+    for m in _overlapping(_ZONE_WORD, text):
         end = m.start()
         for length in data.short_lengths:
             if length <= end and text[end - length : end] in by_short:
                 starts.add(end - length)
-    for m in data.province_before.finditer(text):
-        starts.update(range(m.start() + 2, m.start() + len(m.group(1)) + 1))
+    for m in _overlapping(data.province, text):
+        starts.update(range(m.start() + 2, m.end() + 1))
     found: list[Mention] = []
     after = 0
     for i in sorted(starts):
@@ -291,7 +306,7 @@ def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
             return Found(found.city, found.level if by_issuer else level)
     counts: Counter[str] = Counter()
     shorts: Counter[str] = Counter()
-    for mention in mentions(body):
+    for mention in _in_body(everything, text, body):
         city = _resolve(mention, context)
         if city:
             counts[city] += 1
@@ -324,6 +339,14 @@ def level_by_form(issuer: str | None) -> str | None:
         return None
     issuer = issuer.translate(places().traditional)
     return next((level for level, form in _FORMS if form.search(issuer)), None)
+
+
+def _in_body(everything: list[Mention], text: str, body: str) -> list[Mention]:
+    """The mentions of the body: a name never spans a line, so where the body is the text with
+    lines blanked (as `Document.body` is) they are the text's mentions on the lines kept."""
+    if len(body) != len(text):
+        return mentions(body)
+    return [m for m in everything if body[m.start : m.end] == text[m.start : m.end]]
 
 
 def _context(found: list[Mention]) -> tuple[set[str], set[str]]:
