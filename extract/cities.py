@@ -43,11 +43,28 @@ _CITY_BODY = re.compile(
 _NOT_CITY = re.compile(rf"{lexicon('not_city').alternation('end')}$|{lexicon('not_city').alternation('anywhere')}")
 
 
+# where a `XX市<body>` can end: a search for it starts only 4 characters before one of these
+_CITY_BODY_END = re.compile(f"市(?=({_BODY}))")
+
+
+def city_bodies(text: str) -> Iterator[re.Match[str]]:
+    """What `_CITY_BODY.finditer(text)` gives, searched only in the few characters before each
+    市 + body (a match ends in one, its name 2-4 characters before it), not at every character."""
+    pos = 0
+    for end in _CITY_BODY_END.finditer(text):
+        if end.start() - 2 < pos:
+            continue
+        m = _CITY_BODY.search(text, max(pos, end.start() - 4), end.end(1))
+        if m:
+            yield m
+            pos = m.end()
+
+
 def city_in(text: str) -> str | None:
     """The most frequent `XX市<body>` prefix in `text` (ties: the first seen)."""
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for m in _CITY_BODY.finditer(text):
+    for m in city_bodies(text):
         name = m.group(1)
         if _NOT_CITY.search(name):
             continue

@@ -152,3 +152,10 @@ def test_the_candidate_scan_finds_what_a_scan_of_every_position_finds() -> None:
         every.append(hit) if hit else None
         i = hit.end if hit else i + 1
     assert mentions(text) == every
+
+
+def test_the_city_body_search_near_each_body_finds_what_finditer_finds() -> None:
+    from extract.cities import _CITY_BODY, city_bodies
+
+    text = "中共甲乙市委员会,甲市乙市科技局;辽宁省丙丁市人民政府\n市市财政局 戊己庚辛市政府。" * 3
+    assert [m.span() for m in city_bodies(text)] == [m.span() for m in _CITY_BODY.finditer(text)]
