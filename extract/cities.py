@@ -178,8 +178,15 @@ def places() -> Places:
         short_lengths=tuple(sorted({len(name) for name in by_short})),
         last_chars=re.compile("[" + "".join(sorted({re.escape(name[-1]) for name in by_name})) + "]"),
         province=re.compile(f"(?:{_alternation(set(province_short))})[(（]*"),
-        has_traditional=re.compile(_alternation({chr(t) for t in traditional})),
+        has_traditional=re.compile("[" + "".join(sorted(re.escape(chr(t)) for t in traditional)) + "]"),
     )
+
+
+def simplified(text: str) -> str:
+    """`text` with the table's traditional characters made simplified (one character each, so the
+    offsets stay): only the characters found are replaced, not the text translated character by character."""
+    data = places()
+    return data.has_traditional.sub(lambda m: data.traditional[ord(m.group())], text)
 
 
 def _alternation(words: set[str]) -> str:
@@ -217,8 +224,7 @@ def mentions(text: str) -> list[Mention]:
     县 …), a short name ends before a zone word, or a province's name ends; those positions come
     from compiled patterns, and only they are tried, left to right, as a scan of every position would."""
     data = places()
-    if data.has_traditional.search(text):
-        text = text.translate(data.traditional)
+    text = simplified(text)
     by_name, by_short = data.by_name, data.by_short
     starts: set[int] = set()
     for m in data.last_chars.finditer(text):
@@ -354,7 +360,7 @@ def level_by_form(issuer: str | None) -> str | None:
     丙高新区管委会: zone, 乙区科技局: district), the most local first."""
     if not issuer:
         return None
-    issuer = issuer.translate(places().traditional)
+    issuer = simplified(issuer)
     return next((level for level, form in _FORMS if form.search(issuer)), None)
 
 
@@ -396,7 +402,7 @@ def _resolve_first(evidence: str, found: list[Mention], context: tuple[set[str],
                 break
             last = following
         level = last.level if last.level != "province" else "city"
-        if _TOWN_AFTER.match(evidence.translate(places().traditional), last.end):
+        if _TOWN_AFTER.match(simplified(evidence), last.end):
             level = "town"
         return Found(city, level), mention.short
     return Found(None, None), False
