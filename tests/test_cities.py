@@ -58,10 +58,10 @@ def test_the_title_or_the_first_lines_when_there_is_no_issuer() -> None:
 
 
 def test_a_short_name_alone_counts_only_beside_its_cue() -> None:
-    assert found("深化贵州遵义协作,制定以下措施。") == Found("遵义", None)
+    assert found("深化贵州遵义协作,特制定本办法。") == Found("遵义", None)
     assert found("给予贵州(遵义)专家工作站支持。") == Found("遵义", None)
     # no cue word makes one: 东方, 安宁, 合作 are common words and county-level cities
-    assert found("结合遵义实际,制定以下措施。") == Found(None, None)
+    assert found("结合遵义实际,特制定本办法。") == Found(None, None)
     assert found("结合东方实际,助力安宁高质量发展。") == Found(None, None)
     assert found(title="关于深化国际科技合作政策支持的若干措施") == Found(None, None)
     # short names hide in ordinary words
@@ -79,7 +79,7 @@ def test_no_fragment_of_a_sentence_is_a_city() -> None:
     assert found(text) == Found(None, None)
     assert extract_text(text).city is None
     # a verb before 市委 is no name (lexicon not_city)
-    assert extract_text("请结合实际,认真抓好贯彻,落实市委部署。\n").city is None
+    assert extract_text("请结合实际,务必抓紧执行,落实市委部署。\n").city is None
 
 
 def test_traditional_characters() -> None:
