@@ -3,11 +3,13 @@ the level of its issuer (city / district / county / zone / town).
 
 Place names come from the administrative divisions in `data/places.tsv` (see `data/make_places.py`):
 any province, prefecture, district, county, county-level city or coded development zone, and a
-city's short name before a zone word (青岛高新区, 长春新区: lexicon `city_place_words`). A district
+city's short name before a zone word (烟台高新区, 兰州新区: lexicon `city_place_words`) or right after
+its province (贵州遵义, 贵州(遵义)); a short name alone (东方, 安宁, 合作 are common words) is none. A district
 or county maps to its prefecture; a name several cities share (铁西区) is resolved by the cities and
 provinces the document names elsewhere, else it gives nothing. Evidence, strongest first: the
-issuer, the notice's title, the policy's title, the first lines, then the city the body names most
-often. Where no known name is found, the older rule reads `XX市<body>` in the issuer or title, then
+issuer, the notice's title, the policy's title, then the city the body names most often, then the
+first lines (a reposting site's chrome names another city as often as the policy's). A short name
+never outranks an explicit `XX市<body>` of another city in the text. Where no known name is found, the older rule reads `XX市<body>` in the issuer or title, then
 the body (a city missing from the data). `city_hint` (for the duty lists) is that older rule over the text.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,11 +43,28 @@ _CITY_BODY = re.compile(
 _NOT_CITY = re.compile(rf"{lexicon('not_city').alternation('end')}$|{lexicon('not_city').alternation('anywhere')}")
 
 
+# where a `XX市<body>` can end: a search for it starts only 4 characters before one of these
+_CITY_BODY_END = re.compile(f"市(?=({_BODY}))")
+
+
+def city_bodies(text: str) -> Iterator[re.Match[str]]:
+    """What `_CITY_BODY.finditer(text)` gives, searched only in the few characters before each
+    市 + body (a match ends in one, its name 2-4 characters before it), not at every character."""
+    pos = 0
+    for end in _CITY_BODY_END.finditer(text):
+        if end.start() - 2 < pos:
+            continue
+        m = _CITY_BODY.search(text, max(pos, end.start() - 4), end.end(1))
+        if m:
+            yield m
+            pos = m.end()
+
+
 def city_in(text: str) -> str | None:
     """The most frequent `XX市<body>` prefix in `text` (ties: the first seen)."""
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for m in _CITY_BODY.finditer(text):
+    for m in city_bodies(text):
         name = m.group(1)
         if _NOT_CITY.search(name):
             continue
@@ -96,8 +116,6 @@ _ZONE_WORD = re.compile(_WORDS.alternation("zone"))
 _TOWN_AFTER = re.compile(
     rf"[{_HAN}]{{1,4}}?(?:{_WORDS.alternation('town')})(?:{_WORDS.alternation('town_body')}|{_BODY}|[^{_HAN}]|$)"
 )
-_BARE_BEFORE = _WORDS.words("bare_before")
-_BARE_AFTER = re.compile(_WORDS.alternation("bare_after"))
 _NOT_AFTER = set(_WORDS.words("not_after"))
 _BODY_AFTER = re.compile(_BODY)
 
@@ -115,15 +133,21 @@ class Mention:
     end: int
     places: tuple[Place, ...]  # every place the words may be (a shared name gives several)
     level: str
+    short: bool = False  # a short name (no 市, 区, 县): before a zone word or after its province
 
 
 @dataclass(frozen=True)
 class Places:
-    by_name: dict[str, tuple[Place, ...]]  # full names: 大连市, 南湖区, 福清市, 辽宁省
+    by_name: dict[str, tuple[Place, ...]]  # full names: 大连市, 余杭区, 福清市, 辽宁省
     by_short: dict[str, tuple[Place, ...]]  # short names of prefectures and county-level cities
     province_short: dict[str, str]  # 辽宁 -> 辽宁省
     traditional: dict[int, str]  # str.translate table, traditional -> simplified (one char each)
     lengths: dict[str, tuple[int, ...]]  # first character -> lengths of the names it starts, longest first
+    ends: dict[str, tuple[int, ...]]  # last two characters of a full name -> the lengths of those names
+    short_lengths: tuple[int, ...]  # the lengths of the short names
+    last_chars: re.Pattern[str]  # any last character of a full name (市, 区, 县 …)
+    province: re.Pattern[str]  # a province's short name then any brackets
+    has_traditional: re.Pattern[str]  # any traditional character of the table
 
 
 @cache
@@ -150,7 +174,31 @@ def places() -> Places:
         province_short=province_short,
         traditional=traditional,
         lengths=_lengths_by_first_character([*by_name, *by_short]),
+        ends=_lengths_by_last_characters(list(by_name)),
+        short_lengths=tuple(sorted({len(name) for name in by_short})),
+        last_chars=re.compile("[" + "".join(sorted({re.escape(name[-1]) for name in by_name})) + "]"),
+        province=re.compile(f"(?:{_alternation(set(province_short))})[(（]*"),
+        has_traditional=re.compile("[" + "".join(sorted(re.escape(chr(t)) for t in traditional)) + "]"),
     )
+
+
+def simplified(text: str) -> str:
+    """`text` with the table's traditional characters made simplified (one character each, so the
+    offsets stay): only the characters found are replaced, not the text translated character by character."""
+    data = places()
+    return data.has_traditional.sub(lambda m: data.traditional[ord(m.group())], text)
+
+
+def _alternation(words: set[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match of `pattern`, one per position it matches at (a search from the next position)."""
+    m = pattern.search(text)
+    while m:
+        yield m
+        m = pattern.search(text, m.start() + 1)
 
 
 def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
@@ -160,22 +208,46 @@ def _lengths_by_first_character(names: list[str]) -> dict[str, tuple[int, ...]]:
     return {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
 
 
+def _lengths_by_last_characters(names: list[str]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        lengths.setdefault(name[-2:], set()).add(len(name))
+    return {last: tuple(sorted(found)) for last, found in lengths.items()}
+
+
 def mentions(text: str) -> list[Mention]:
-    """The place names in `text`, longest first at each position, left to right (linear: a few
-    dictionary look-ups per character, for the name lengths its character starts). Names of two characters (和县, 城区) count only
-    before a government body; short names before a zone word; a bare short name (of a prefecture
-    or a county-level city) only beside a `bare_before`/`bare_after` word or its province."""
+    """The place names in `text`, longest first at each position, left to right. Names of two
+    characters (和县, 城区) count only before a government body; a short name (of a prefecture or a
+    county-level city) only before a zone word or right after its province.
+
+    Linear and cheap: a name can start only where a full name ends in its last character (市, 区,
+    县 …), a short name ends before a zone word, or a province's name ends; those positions come
+    from compiled patterns, and only they are tried, left to right, as a scan of every position would."""
     data = places()
-    text = text.translate(data.traditional)
+    text = simplified(text)
+    by_name, by_short = data.by_name, data.by_short
+    starts: set[int] = set()
+    for m in data.last_chars.finditer(text):
+        end = m.end()
+        for length in data.ends.get(text[end - 2 : end], ()):
+            if length <= end and text[end - length : end] in by_name:
+                starts.add(end - length)
+    for m in _overlapping(_ZONE_WORD, text):
+        end = m.start()
+        for length in data.short_lengths:
+            if length <= end and text[end - length : end] in by_short:
+                starts.add(end - length)
+    for m in _overlapping(data.province, text):
+        starts.update(range(m.start() + 2, m.end() + 1))
     found: list[Mention] = []
-    i, n = 0, len(text)
-    while i < n:
+    after = 0
+    for i in sorted(starts):
+        if i < after:
+            continue
         hit = _mention_at(text, i, data)
         if hit:
             found.append(hit)
-            i = hit.end
-        else:
-            i += 1
+            after = hit.end
     return found
 
 
@@ -195,9 +267,9 @@ def _mention_at(text: str, i: int, data: Places) -> Mention | None:
         if short:
             zone = _ZONE_WORD.match(text, end)
             if zone:
-                return Mention(i, zone.end(), short, "zone")
-            if _bare_name_stands(text, i, end, short, data):
-                return Mention(i, end, short, _level_of(short))
+                return Mention(i, zone.end(), short, "zone", short=True)
+            if word not in data.province_short and _bare_name_stands(text, i, short, data):
+                return Mention(i, end, short, _level_of(short), short=True)
     return None
 
 
@@ -207,12 +279,9 @@ def _full_name_stands(text: str, end: int, length: int) -> bool:
     return length > 2 or bool(_BODY_AFTER.match(text, end))
 
 
-def _bare_name_stands(text: str, start: int, end: int, places_: tuple[Place, ...], data: Places) -> bool:
-    if text[start:end] in data.province_short:
-        return False  # 海南, 吉林 alone name the province as often as the city
-    if any(text.endswith(word, 0, start) for word in _BARE_BEFORE) or _BARE_AFTER.match(text, end):
-        return True
-    # 云南(昆明), 云南昆明: the name right after its own province
+def _bare_name_stands(text: str, start: int, places_: tuple[Place, ...], data: Places) -> bool:
+    # only right after its own province (贵州(遵义), 贵州遵义): 东方, 安宁, 合作 alone are words;
+    # 海南, 吉林 alone name the province as often as the city (refused by the caller)
     before = text[max(0, start - 4) : start].rstrip("(（")
     return any(
         before.endswith(short) and data.province_short[short] == p.province
@@ -237,24 +306,42 @@ def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
     """The prefecture-level city and the issuer's level, from the evidence in order of strength."""
     everything = mentions(text)
     context = _context(everything)
-    head = text[:_FIRST_LINES]
-    for evidence in (policy.issuer, policy.notice_title, policy.title, head):
+    level = level_by_form(policy.issuer)
+    explicit: list[str | None] = []  # the text's `XX市<body>` city, read once when a short name needs it
+
+    def outranked(found: Found, short: bool) -> str | None:
+        if not short:
+            return None
+        if not explicit:
+            explicit.append(city_in(text))
+        return explicit[0] if explicit[0] and explicit[0] != found.city else None
+
+    for evidence in (policy.issuer, policy.notice_title, policy.title):
         if not evidence:
             continue
-        found = _resolve_first(evidence, mentions(evidence), context)
+        found, short = _resolve_first(evidence, mentions(evidence), context)
         if found.city:
-            # the level is the issuer's: read from a title only when no issuer is known (the first
-            # lines are prose as often as a heading)
-            by_issuer = evidence is policy.issuer or (not policy.issuer and evidence is not head)
-            return Found(found.city, found.level if by_issuer else level_by_form(policy.issuer))
+            other = outranked(found, short)
+            if other:
+                return Found(other, level)
+            # the level is the issuer's: read from a title only when no issuer is known
+            by_issuer = evidence is policy.issuer or not policy.issuer
+            return Found(found.city, found.level if by_issuer else level)
     counts: Counter[str] = Counter()
-    for mention in mentions(body):
+    shorts: Counter[str] = Counter()
+    for mention in _in_body(everything, text, body):
         city = _resolve(mention, context)
         if city:
             counts[city] += 1
-    level = level_by_form(policy.issuer)
+            shorts[city] += mention.short
     if counts:
-        return Found(counts.most_common(1)[0][0], level)
+        city = counts.most_common(1)[0][0]
+        other = outranked(Found(city, level), shorts[city] == counts[city])
+        return Found(other or city, level)
+    head = text[:_FIRST_LINES]
+    found, short = _resolve_first(head, mentions(head), context)
+    if found.city:
+        return Found(outranked(found, short) or found.city, level)
     # a city the data does not know (renamed, new): the older `XX市<body>` rule, issuer first
     return Found(issuer_city(policy) or city_in(body) or city_in(text), level)
 
@@ -273,8 +360,16 @@ def level_by_form(issuer: str | None) -> str | None:
     丙高新区管委会: zone, 乙区科技局: district), the most local first."""
     if not issuer:
         return None
-    issuer = issuer.translate(places().traditional)
+    issuer = simplified(issuer)
     return next((level for level, form in _FORMS if form.search(issuer)), None)
+
+
+def _in_body(everything: list[Mention], text: str, body: str) -> list[Mention]:
+    """The mentions of the body: a name never spans a line, so where the body is the text with
+    lines blanked (as `Document.body` is) they are the text's mentions on the lines kept."""
+    if len(body) != len(text):
+        return mentions(body)
+    return [m for m in everything if body[m.start : m.end] == text[m.start : m.end]]
 
 
 def _context(found: list[Mention]) -> tuple[set[str], set[str]]:
@@ -294,9 +389,9 @@ def _resolve(mention: Mention, context: tuple[set[str], set[str]]) -> str | None
     return candidates.pop() if len(candidates) == 1 else None
 
 
-def _resolve_first(evidence: str, found: list[Mention], context: tuple[set[str], set[str]]) -> Found:
-    """The first resolvable name of `evidence`; the level is that of the last name of the chain it
-    starts (佛山市南海区桂城街道: city, district, then a town word)."""
+def _resolve_first(evidence: str, found: list[Mention], context: tuple[set[str], set[str]]) -> tuple[Found, bool]:
+    """The first resolvable name of `evidence` and whether it is a short name; the level is that of
+    the last name of the chain it starts (佛山市顺德区大良街道: city, district, then a town word)."""
     for index, mention in enumerate(found):
         city = _resolve(mention, context)
         if not city:
@@ -307,7 +402,7 @@ def _resolve_first(evidence: str, found: list[Mention], context: tuple[set[str],
                 break
             last = following
         level = last.level if last.level != "province" else "city"
-        if _TOWN_AFTER.match(evidence.translate(places().traditional), last.end):
+        if _TOWN_AFTER.match(simplified(evidence), last.end):
             level = "town"
-        return Found(city, level)
-    return Found(None, None)
+        return Found(city, level), mention.short
+    return Found(None, None), False

