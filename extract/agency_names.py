@@ -492,6 +492,10 @@ _PROSE_DUTY = re.compile(
     rf"{_ROLES.alternation('adverb')}?(?P<role>{_PROSE_ROLE})"
 )
 _PROSE_JOIN = re.compile(_PROSE_JOINER)
+# 本市科技局 / 我区财政局 is the level's own body (市科技局); 全市… names none (lexicon/agency_deictic.tsv)
+_DEICTIC = lexicon("agency_deictic")
+_DEICTIC_HERE = re.compile(rf"^{_DEICTIC.alternation('here')}(?={_PROSE_LEVEL})")
+_DEICTIC_NONE = re.compile(rf"^{_DEICTIC.alternation('none')}{_PROSE_LEVEL}")
 
 
 def find_prose_duties(text: str, city: str | None = None) -> list[ResponsibilityList]:
@@ -500,7 +504,9 @@ def find_prose_duties(text: str, city: str | None = None) -> list[Responsibility
     for m in _PROSE_DUTY.finditer(text):
         names: list[str] = []
         for piece in _PROSE_JOIN.split(m.group("names")):
-            name = clean_name(piece)
+            name = _DEICTIC_HERE.sub("", clean_name(piece))
+            if _DEICTIC_NONE.match(name) or _GENERIC_ZONE.match(name):
+                continue  # 全市科技局; 园区管委会 is whichever zone's, no one body
             if name and _looks_like_body(name, True) and not is_collective(name):
                 names.append(name)
         if not names:

@@ -260,3 +260,15 @@ def test_a_table_kept_one_row_per_line() -> None:
         ([], ["区人社局"]),
     ]  # the table ends at the first row of another width
     assert [text[lst.start : lst.end] for lst in lists] == ["市科技局", "市财政局、教育局", "区发改局", "区人社局"]
+
+
+def test_prose_deictic_place_is_the_levels_own_body_and_a_generic_zone_is_none() -> None:
+
+    def names(text: str) -> list[str]:
+        return [n for lst in find_prose_duties(text) for n in (*lst.lead, *lst.others)]
+
+    assert names("本县农业局负责组织实施。") == ["县农业局"]
+    assert names("我区商务局牵头,县商务局会同本县财政局负责。") == ["区商务局", "县商务局", "县财政局"]
+    assert names("园区管委会负责日常管理。") == []
+    assert names("全县教育局负责。") == []
+    assert names("东坡区商务局负责解释。") == ["东坡区商务局"]
