@@ -44,10 +44,12 @@ _TITLE_AT_LINE = re.compile(
 # a portal's breadcrumb (首页 > 政务公开 > 规划计划) is navigation, never a title
 _BREADCRUMB = re.compile(r"[>›»]")
 # a title's own bracketed qualifier ((试行), (2021年修订), (2012—2015年)) and, where a page appends
-# one, the doc number or an aggregator's tag in brackets after it ((南政发〔2025〕8号), (苏州))
+# one, the doc number or an aggregator's tag in brackets after it ((乙政发〔2031〕6号), (苏州))
 _TRAILING_BRACKET = re.compile(r"[ \t]*[(](?P<b>[^()\n]{1,24})[)]$")
 _QUALIFIER = re.compile(_TITLE_WORDS.alternation("title_qualifier"))
-_AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{2,5}}")
+# a site's tag is a place: a name ending in a level word (乙州市, 丙县) or a known city or
+# province short name (苏州); any other short bracket ((节选), (摘要)) is the title's own
+_AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{1,4}}(?:市|省|区|县|州|旗|盟)")
 _NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
 _SENTENCE_MARK = re.compile(r"[,。;:!?]")
 # how far below a notice its wrapped plan's own title is looked for
@@ -55,7 +57,7 @@ _WRAPPED_TITLE_WINDOW = 3000
 _BRACKETED_NUMBER = re.compile(r"[ \t]*[(](?P<n>[^()\n]{1,24})[)]")
 _LEADING_NUMBER = re.compile(rf"(?:{DOC_NUMBER.pattern})[ \t\u3000]*《?[ \t\u3000]*")
 _QUALIFIER_LINE = re.compile(r"[ \t\u3000]*(?P<q>[(][^()\n]{1,24}[)])[ \t\u3000]*$")
-# a page's publication stamp under the title, with no label: 2022-12-29 09:54
+# a page's publication stamp under the title, with no label: 2019-07-14 16:20
 _PAGE_DATE_LINE = re.compile(
     r"^[ \t\u3000]*(?P<d>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000]*$",
     re.MULTILINE,
@@ -212,9 +214,9 @@ def _continues_a_sentence(text: str, line_start: int) -> bool:
 
 
 def _without_page_additions(title: _Found) -> _Found:
-    """Drop what a page appends after a title in brackets: the doc number ((南政发〔2025〕8号)) or a
+    """Drop what a page appends after a title in brackets: the doc number ((乙政发〔2031〕6号)) or a
     site's tag ((苏州)); a bracket of the title's own ((试行), (2021年修订)) stays. A doc number
-    printed before the title (成办发〔2012〕17号《…的通知》) goes too."""
+    printed before the title (丙办发〔2009〕23号《…的通知》) goes too."""
     lead = _LEADING_NUMBER.match(title.value)
     if lead and lead.end() < len(title.value):
         title = _Found(title.value[lead.end() :], title.start + lead.end(), title.end)
@@ -222,14 +224,23 @@ def _without_page_additions(title: _Found) -> _Found:
     if not m or m.start() == 0:
         return title
     inner = m.group("b")
-    if DOC_NUMBER.fullmatch(inner.strip()) or (_AGGREGATOR_TAG.fullmatch(inner) and not _QUALIFIER.search(inner)):
+    if DOC_NUMBER.fullmatch(inner.strip()) or (_is_place_tag(inner) and not _QUALIFIER.search(inner)):
         value = title.value[: m.start()].rstrip()
         return _Found(value, title.start, title.start + len(value))
     return title
 
 
+def _is_place_tag(inner: str) -> bool:
+    if _AGGREGATOR_TAG.fullmatch(inner):
+        return True
+    from .cities import places  # the vendored divisions table, not the city layer
+
+    data = places()
+    return 2 <= len(inner) <= 5 and (inner in data.by_short or inner in data.province_short)
+
+
 def _title_line_number(doc: Document) -> _Found | None:
-    """A doc number printed in brackets after the first title line (…的通知(南政发〔2025〕8号))."""
+    """A doc number printed in brackets after the first title line (…的通知(乙政发〔2031〕6号))."""
     lines = _title_lines(doc)
     if not lines:
         return None
@@ -393,7 +404,7 @@ def _with_qualifier(title: _Found, doc: Document) -> _Found:
 
 
 def _page_date(doc: Document) -> _Found | None:
-    """A publication stamp alone on a line right under the first title (2022-12-29 09:54)."""
+    """A publication stamp alone on a line right under the first title (2019-07-14 16:20)."""
     lines = _title_lines(doc)
     if not lines:
         return None
