@@ -17,6 +17,8 @@ import copy
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
@@ -233,10 +235,21 @@ def _without_page_additions(title: _Found) -> _Found:
 def _is_place_tag(inner: str) -> bool:
     if _AGGREGATOR_TAG.fullmatch(inner):
         return True
-    from .cities import places  # the vendored divisions table, not the city layer
+    return inner in _place_short_names()
 
-    data = places()
-    return 2 <= len(inner) <= 5 and (inner in data.by_short or inner in data.province_short)
+
+@cache
+def _place_short_names() -> frozenset[str]:
+    """Short names of the places in the vendored divisions (data/places.tsv), read
+    here and not from the city component, which runs after metadata."""
+    names: set[str] = set()
+    lines = (Path(__file__).parent / "data" / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in lines:
+        _name, level, _province, city, _adcode, alias, *_ = line.split("\t")
+        short = city if level == "city" else alias
+        if len(short) >= 2:
+            names.add(short)
+    return frozenset(names)
 
 
 def _title_line_number(doc: Document) -> _Found | None:
