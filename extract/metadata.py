@@ -68,7 +68,9 @@ _PAGE_DATE_LINE = re.compile(
 _HANDED_OUT = re.compile(
     rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
 )
-_MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
+_MARKER_START = re.compile(
+    r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num"))
+)
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
 _NOTICE = re.compile(_WRAPPING_VERB)
 _TITLE_OPENINGS = _TITLE_WORDS.words("title_opening")

@@ -63,7 +63,9 @@ def test_doc_number_in_brackets_on_the_notice_title_line() -> None:
 
 
 def test_doc_number_before_a_title_in_book_brackets() -> None:
-    text = "丙政办发〔2013〕9号《丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知》\n各区县政府:\n现印发给你们。\n"
+    text = (
+        "丙政办发〔2013〕9号《丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知》\n各区县政府:\n现印发给你们。\n"
+    )
     _, m = meta(text)
     assert m.notice_title == "丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知"
     assert m.issuer == "丙市人民政府办公厅"
