@@ -8,7 +8,7 @@ On scrambled pages the brackets and separators are noise, so a list there ends a
 token that is not shaped like a body's name.
 
 Lists also come without a label's colon (责任单位 市科技局), as a table's duty column (one cell per
-line, or one row per line), as an unlabelled bracket closing a paragraph (〔市科技局、财政局按职责
+line, or one row per line), as an unlabelled bracket closing a paragraph (〔县农业局、水利局按职责
 分工负责〕) or holding role words ((市科技局牵头,市财政局配合)); documents with none state duties in
 prose (由丙街道经发办负责兑现). Bodies of any level count: 市 区 县 镇 乡 街道, zones' 管委会.
 """
@@ -71,7 +71,7 @@ _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
 _ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
-# the role word may follow adverbs: 功能区管委会按职责分工负责
+# the role word may follow adverbs: 县农业局按职责分工负责, 县水利局具体负责
 _ROLE = re.compile(rf"{_ROLES.alternation('adverb')}*(?P<role>{_ROLE_WORDS})$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合), 〔由区科技局牵头〕
@@ -439,8 +439,8 @@ _BRACKET_CHAR = re.compile(f"[{re.escape(_OPEN + _CLOSE + ''.join(_BRACKET_PAIRS
 
 def _closing_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
     """Lists printed without a label in a bracket that closes a paragraph, the way many plans
-    name the bodies of each measure: 〔市科技局、财政局,各县(市、区)人民政府按职责分工负责〕. The bracket
-    may be cut off by the end of an excerpt (〔市委组织部(人才办),市科技局、数据局). Its first
+    name the bodies of each measure: 〔县农业局、水利局,各乡(镇、街道)人民政府按职责分工负责〕. The bracket
+    may be cut off by the end of an excerpt (〔县委宣传部(网信办),县农业局、统计局). Its first
     clause must be names only (an optional role word closing it)."""
     out: list[ResponsibilityList] = []
     for line in _LINE.finditer(text):

@@ -43,7 +43,7 @@ _TITLE_AT_LINE = re.compile(
     rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*(?:{_AGGREGATOR_LABEL})?《?{_TITLE_BODY}",
     re.MULTILINE,
 )
-# a portal's breadcrumb (首页 > 政务公开 > 规划计划) is navigation, never a title
+# a portal's breadcrumb (首页 > 信息公开 > 计划总结) is navigation, never a title
 _BREADCRUMB = re.compile(r"[>›»]")
 # a title's own bracketed qualifier ((试行), (2021年修订), (2012—2015年)) and, where a page appends
 # one, the doc number or an aggregator's tag in brackets after it ((乙政发〔2031〕6号), (苏州))
@@ -64,7 +64,7 @@ _PAGE_DATE_LINE = re.compile(
     r"^[ \t\u3000]*(?P<d>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000]*$",
     re.MULTILINE,
 )
-# with no title line, the policy a notice hands out: 《…若干措施》已经市政府同意,现印发给你们
+# with no title line, the policy a notice hands out: 《…实施办法》经县政府同意,现予印发
 _HANDED_OUT = re.compile(
     rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
 )
@@ -210,7 +210,7 @@ def _find_title_lines(doc: Document) -> list[_Found]:
 
 
 def _continues_a_sentence(text: str, line_start: int) -> bool:
-    """A line after one that ends in a comma carries on a sentence (…集群,/特制定如下政策措施:)."""
+    """A line after one that ends in a comma carries on a sentence (…集群,/特制定以下若干举措:)."""
     i = line_start - 1
     while i >= 0 and text[i].isspace():
         i -= 1
@@ -350,7 +350,7 @@ def _split_copy(text: str, start: int, title: str) -> _Found | None:
 
 
 def _with_issuer_line(title: _Found, text: str) -> _Found:
-    """`长沙市人民政府办公厅` / `关于印发《…》的通知`: a title set in two lines, the issuer above."""
+    """`乙州市人民政府办公厅` / `关于印发《…》的通知`: a title set in two lines, the issuer above."""
     if not title.value.startswith("关于"):
         return title
     line_start = text.rfind("\n", 0, title.start) + 1
