@@ -93,13 +93,29 @@ def _labels(field: str) -> str:
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
 # an empty cell: what follows the label is the next cell's label (发文字号:      发布日期:)
 _NOT_A_LABEL = r"(?![^\s:]{1,8}[ \t\u3000]*:)"
+# Header labels stand at a line's or a cell's start. The patterns open with the label itself and
+# `_search_at_start` checks the start: a pattern opening with a look-behind is tried at every
+# position of the text, one opening with its label words skips to them.
 _HEADER = {
-    "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
+    "title": re.compile(rf"{_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
     **{
-        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
+        field: re.compile(rf"{_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
         for field in ("doc_number", "issuer", "status")
     },
 }
+
+
+def _search_at_start(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of `pattern` at the text's start or right after a space or line break:
+    what a look-behind for a space (or the start) before the pattern finds."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if m.start() == 0 or text[m.start() - 1].isspace():
+            return m
+        pos = m.start() + 1
+    return None
+
+
 _NUMBER_CELL = re.compile(
     rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
 )
@@ -141,7 +157,7 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
     meta = PolicyMeta()
     found: dict[str, _Found] = {}
 
-    header = {key: m for key, pattern in _HEADER.items() if (m := pattern.search(text))}
+    header = {key: m for key, pattern in _HEADER.items() if (m := _search_at_start(pattern, text))}
     notice, title = _doc_titles(doc)
     if notice:
         found["notice_title"] = notice
@@ -297,7 +313,7 @@ def wrapped_policy_start(doc: Document) -> int:
 
 def _doc_titles(doc: Document) -> tuple[_Found | None, _Found | None]:
     """`_titles` with the header's title field, once per document (read-only results)."""
-    return doc.memo("titles", lambda: _titles(doc, _HEADER["title"].search(doc.text)))
+    return doc.memo("titles", lambda: _titles(doc, _search_at_start(_HEADER["title"], doc.text)))
 
 
 def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
