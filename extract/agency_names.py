@@ -8,7 +8,7 @@ On scrambled pages the brackets and separators are noise, so a list there ends a
 token that is not shaped like a body's name.
 
 Lists also come without a label's colon (责任单位 市科技局), as a table's duty column (one cell per
-line, or one row per line), as an unlabelled bracket closing a paragraph (〔市科技局、财政局按职责
+line, or one row per line), as an unlabelled bracket closing a paragraph (〔县农业局、水利局按职责
 分工负责〕) or holding role words ((市科技局牵头,市财政局配合)); documents with none state duties in
 prose (由丙街道经发办负责兑现). Bodies of any level count: 市 区 县 镇 乡 街道, zones' 管委会.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .document import Document
 from .language import component
@@ -70,7 +71,7 @@ _TRAILING_ETC = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)?$")
 # a role word closing a clause of names: (市科技局牵头,市财政局、市教育局配合)
 _ROLES = lexicon("structure_duty_roles")
 _ROLE_WORDS = Lexicon(_ROLES.name, tuple(e for e in _ROLES.entries if e.value != "adverb")).alternation()
-# the role word may follow adverbs: 功能区管委会按职责分工负责
+# the role word may follow adverbs: 县农业局按职责分工负责, 县水利局具体负责
 _ROLE = re.compile(rf"{_ROLES.alternation('adverb')}*(?P<role>{_ROLE_WORDS})$")
 _LEAD_ROLES = frozenset(_ROLES.words("lead"))
 # an unlabelled bracket of names with role words: (市科技局牵头,市财政局配合), 〔由区科技局牵头〕
@@ -81,14 +82,15 @@ _NOTE = re.compile(r"[(〔](?:含|包括)[^()〔〕]*[)〕]|[(〔][^()〔〕]*�
 _PLACE_START = re.compile(rf"^[{_HAN}]{{2,5}}?(?:市|区|县|旗|州|镇|乡|街道)")
 # 高新区、经开区管委会: a bare zone before a zone's office shares the office
 _BARE_ZONE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)")
-_ZONE_OFFICE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)(管委会|管委|人民政府|政府|办事处)")
+_ZONE_OFFICES = ("管委会", "管委", "人民政府", "政府", "办事处")
+_ZONE_OFFICE = re.compile(rf"[{_HAN}]{{1,6}}?(?:新区|区|县|市|镇|乡|街道)({'|'.join(_ZONE_OFFICES)})")
 # the level a name opens with, which bare names after it in a list share (镇经济发展办、财政所)
 _LEVEL_PREFIX = re.compile(r"^(?:市(?!场)|县|区|省|镇|乡(?!村)|街道)")
 _COLLECTIVE = lexicon("collective_agencies").compile()
 # zone types that are plural in a city: after 各县区政府 they share its 各 (各县区政府、经济区管委会)
 _ZONES = lexicon("structure_generic_zones")
 _GENERIC_ZONE = re.compile(rf"^{_ZONES.alternation('zone')}{_ZONES.alternation('office')}?$")
-_DATE_AHEAD = re.compile(r"^[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
+_DATE_AHEAD = re.compile(r"[\s,.。、]*(?:\d{4}\s*年|\d{4}[-./]\d|[〇○零一二三四五六七八九]{4}年)")
 
 
 def is_collective(name: str) -> bool:
@@ -182,13 +184,17 @@ def _needs_prefix(name: str, city: str | None) -> bool:
     return "市" not in head and not name.startswith(("中共", "省", "国家"))
 
 
+_NAME_CHARS = re.compile(rf"[{_HAN}0-9A-Za-z()〔〕]+")
+_COLLECTIVE_NAME_CHARS = re.compile(rf"[{_HAN}0-9A-Za-z()〔〕、]+")  # 各区、市人民政府 is one (collective) name
+_END_NOTE = re.compile(r"[(〔][^()〔〕]*[)〕]$")
+
+
 def _looks_like_body(name: str, scrambled: bool) -> bool:
     if not 2 <= len(name) <= 30 or _PROSE_START.match(name):
         return False
-    allowed = "、" if name.startswith("各") else ""  # 各区、市人民政府 is one (collective) name
-    if not re.fullmatch(rf"[{_HAN}0-9A-Za-z()〔〕{allowed}]+", name):
+    if not (_COLLECTIVE_NAME_CHARS if name.startswith("各") else _NAME_CHARS).fullmatch(name):
         return False
-    bare = re.sub(r"[(〔][^()〔〕]*[)〕]$", "", name)  # 各区市政府〔管委〕
+    bare = _END_NOTE.sub("", name)  # 各区市政府〔管委〕
     return bool((_BODY_SUFFIX if scrambled else _LOOSE_SUFFIX).search(bare))
 
 
@@ -206,6 +212,17 @@ def parse_names(
     """The names of one list body. `strict` (scrambled pages, unlabelled brackets) stops the list
     at the first token that is not shaped like a body's name."""
     strict = scrambled if strict is None else strict
+    names, used, shared, lead = _parse_bare(text, scrambled, strict)
+    restored = restore_prefix(list(names), city, prefix)
+    return ParsedNames(restored, used, set(shared), {restored[i] for i in lead})
+
+
+# find_lists reads a text twice (the second time with the document's usual prefix), and a list
+# body's names before their prefix is restored depend on nothing else: parsed once, kept
+@lru_cache(maxsize=4096)
+def _parse_bare(
+    text: str, scrambled: bool, strict: bool
+) -> tuple[tuple[str, ...], int, frozenset[str], tuple[int, ...]]:
     separators = _SEPARATORS_SCRAMBLED if scrambled else _SEPARATORS_CLEAN
     names: list[str] = []
     lead: list[int] = []  # indexes into names
@@ -220,8 +237,10 @@ def parse_names(
         for part in _split_conjunctions(piece):
             token_names.extend(_split_glued(part))
         cleaned = [clean_name(t) for t in token_names]
-        ahead = text[offset + len(raw) :]
-        if strict and (not cleaned or not all(_looks_like_body(c, True) for c in cleaned) or _DATE_AHEAD.match(ahead)):
+        after = offset + len(raw)
+        if strict and (
+            not cleaned or not all(_looks_like_body(c, True) for c in cleaned) or _DATE_AHEAD.match(text, after)
+        ):
             break  # the list ran into prose or into the signature
         for name in cleaned:
             if name and _looks_like_body(name, strict):
@@ -229,17 +248,16 @@ def parse_names(
                 names.append(name)
         if role and role.group("role") in _LEAD_ROLES:
             lead.extend(clause)
-        if role or ahead[:1] in (",", ";"):
+        if role or text[after : after + 1] in (",", ";"):
             clause = []
         used = offset + len(raw)
     # 各县区政府、经济区管委会: a generic zone right after a 各 name shares its 各
     shared = {b for a, b in zip(names, names[1:], strict=False) if a.startswith("各") and _GENERIC_ZONE.match(b)}
     for i in range(len(names) - 1):
-        office = _ZONE_OFFICE.fullmatch(names[i + 1])
+        office = _ZONE_OFFICE.fullmatch(names[i + 1]) if names[i + 1].endswith(_ZONE_OFFICES) else None
         if office and _BARE_ZONE.fullmatch(names[i]) and not _BODY_SUFFIX.search(names[i]):
             names[i] += office.group(1)
-    restored = restore_prefix(names, city, prefix)
-    return ParsedNames(restored, used, shared, {restored[i] for i in lead})
+    return tuple(names), used, frozenset(shared), tuple(lead)
 
 
 def level_prefix(names: list[str]) -> str:
@@ -381,6 +399,8 @@ def _table_rows(text: str, city: str | None, usual: str) -> list[ResponsibilityL
     columns: dict[int, bool] = {}  # column → lead, of the table being read
     width = 0
     for line in _LINE.finditer(text):
+        if not columns and not _LABEL.search(text, line.start(), line.end()):
+            continue  # no table being read, and no header here
         cells = _cells(line)
         head = {i: label_word(c) in LEAD_LABELS for i, (_, c) in enumerate(cells) if _LABEL.fullmatch(c)}
         if len(cells) >= 2 and head:
@@ -413,12 +433,14 @@ def _cells(line: re.Match[str]) -> list[tuple[int, str]]:
 
 _BRACKET_PAIRS = {")": "(", "〕": "〔", "】": "【"}
 _LINE = re.compile(r"[^\n]+")
+_CLAUSE_END = re.compile(r"[;。]")
+_BRACKET_CHAR = re.compile(f"[{re.escape(_OPEN + _CLOSE + ''.join(_BRACKET_PAIRS))}]")
 
 
 def _closing_brackets(text: str, city: str | None, usual: str) -> list[ResponsibilityList]:
     """Lists printed without a label in a bracket that closes a paragraph, the way many plans
-    name the bodies of each measure: 〔市科技局、财政局,各县(市、区)人民政府按职责分工负责〕. The bracket
-    may be cut off by the end of an excerpt (〔市委组织部(人才办),市科技局、数据局). Its first
+    name the bodies of each measure: 〔县农业局、水利局,各乡(镇、街道)人民政府按职责分工负责〕. The bracket
+    may be cut off by the end of an excerpt (〔县委宣传部(网信办),县农业局、统计局). Its first
     clause must be names only (an optional role word closing it)."""
     out: list[ResponsibilityList] = []
     for line in _LINE.finditer(text):
@@ -427,7 +449,7 @@ def _closing_brackets(text: str, city: str | None, usual: str) -> list[Responsib
             continue
         start = line.start() + open_at
         body = line.group()[open_at + 1 :].rstrip().rstrip(")〕】")
-        clause = re.split(r"[;。]", body, maxsplit=1)[0]
+        clause = _CLAUSE_END.split(body, maxsplit=1)[0]
         if not clause.strip() or _LABEL.search(body):
             continue
         parsed = parse_names(clause, False, city, usual, strict=True)
@@ -440,12 +462,19 @@ def _closing_brackets(text: str, city: str | None, usual: str) -> list[Responsib
     return out
 
 
+_CLOSERS = tuple(_BRACKET_PAIRS)
+_OPEN_CHAR = re.compile(rf"[{re.escape(_OPEN)}]")
+
+
 def _closing_bracket_start(line: str) -> int:
     """Offset of the bracket that closes `line` (its opening one), of the bracket left open at its
     end, or -1."""
     depth = 0
-    closes = line.endswith(tuple(_BRACKET_PAIRS))
-    for i in range(len(line) - 1, -1, -1):
+    closes = line.endswith(_CLOSERS)
+    if not closes and not _OPEN_CHAR.search(line):
+        return -1
+    # only the brackets matter: walk them from the end, not every character
+    for i in reversed([m.start() for m in _BRACKET_CHAR.finditer(line)]):
         ch = line[i]
         if ch in _BRACKET_PAIRS:
             depth += 1
@@ -492,6 +521,10 @@ _PROSE_DUTY = re.compile(
     rf"{_ROLES.alternation('adverb')}?(?P<role>{_PROSE_ROLE})"
 )
 _PROSE_JOIN = re.compile(_PROSE_JOINER)
+# 本市科技局 / 我区财政局 is the level's own body (市科技局); 全市… names none (lexicon/agency_deictic.tsv)
+_DEICTIC = lexicon("agency_deictic")
+_DEICTIC_HERE = re.compile(rf"^{_DEICTIC.alternation('here')}(?={_PROSE_LEVEL})")
+_DEICTIC_NONE = re.compile(rf"^{_DEICTIC.alternation('none')}{_PROSE_LEVEL}")
 
 
 def find_prose_duties(text: str, city: str | None = None) -> list[ResponsibilityList]:
@@ -500,7 +533,9 @@ def find_prose_duties(text: str, city: str | None = None) -> list[Responsibility
     for m in _PROSE_DUTY.finditer(text):
         names: list[str] = []
         for piece in _PROSE_JOIN.split(m.group("names")):
-            name = clean_name(piece)
+            name = _DEICTIC_HERE.sub("", clean_name(piece))
+            if _DEICTIC_NONE.match(name) or _GENERIC_ZONE.match(name):
+                continue  # 全市科技局; 园区管委会 is whichever zone's, no one body
             if name and _looks_like_body(name, True) and not is_collective(name):
                 names.append(name)
         if not names:
@@ -529,16 +564,20 @@ _ABBREVIATIONS: list[tuple[str, str]] = [(e.entry, e.value) for e in lexicon("ag
 _TRAILING_GUANWEI = re.compile(r"管委$")
 
 
+_KEY_NOTE = re.compile(r"[〔(][^〔〕()]*[〕)]")
+_KEY_AND = re.compile(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])")
+
+
 def agency_key(name: str, city: str | None = None) -> str:
     """The key under which all forms of one body meet: 市发改委, 市发展和改革委员会 → 市发展改革委."""
     key = name
     if city and key.startswith(city + "市"):
         key = key[len(city) :]
-    key = re.sub(r"[〔(][^〔〕()]*[〕)]", "", key)
+    key = _KEY_NOTE.sub("", key)
     for long, short in _ABBREVIATIONS:
         key = key.replace(long, short)
     key = _TRAILING_GUANWEI.sub("管委会", key)
-    return re.sub(r"(?<=[\u4e00-\u9fff])[和与及](?=[\u4e00-\u9fff])", "", key)
+    return _KEY_AND.sub("", key)
 
 
 def canonical_names(surfaces: list[str], city: str | None = None) -> dict[str, str]:

@@ -168,7 +168,7 @@ def outline_from(items: list[Item], begin: int) -> list[Item]:
 
 def _is_chrome(line: str) -> bool:
     """A short numbered line of site chrome; real items are long or end in a sentence or clause
-    (`(一)在本市注册,具有独立法人资格;` is a condition, not a site's 注册 link)."""
+    (`(一)在本县登记注册,具备独立法人资格;` is a condition, not a site's 注册 link)."""
     stripped = line.strip()
     return len(stripped) < 60 and "。" not in line and not stripped.endswith((";", ":")) and bool(_CHROME.search(line))
 

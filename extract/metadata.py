@@ -17,6 +17,8 @@ import copy
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .document import Document
@@ -41,13 +43,15 @@ _TITLE_AT_LINE = re.compile(
     rf"^[ \t\u3000]*(?:{_STATUS.alternation('title_mark')})?[ \t\u3000]*(?:{_AGGREGATOR_LABEL})?《?{_TITLE_BODY}",
     re.MULTILINE,
 )
-# a portal's breadcrumb (首页 > 政务公开 > 规划计划) is navigation, never a title
+# a portal's breadcrumb (首页 > 信息公开 > 计划总结) is navigation, never a title
 _BREADCRUMB = re.compile(r"[>›»]")
 # a title's own bracketed qualifier ((试行), (2021年修订), (2012—2015年)) and, where a page appends
-# one, the doc number or an aggregator's tag in brackets after it ((南政发〔2025〕8号), (苏州))
+# one, the doc number or an aggregator's tag in brackets after it ((乙政发〔2031〕6号), (苏州))
 _TRAILING_BRACKET = re.compile(r"[ \t]*[(](?P<b>[^()\n]{1,24})[)]$")
 _QUALIFIER = re.compile(_TITLE_WORDS.alternation("title_qualifier"))
-_AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{2,5}}")
+# a site's tag is a place: a name ending in a level word (乙州市, 丙县) or a known city or
+# province short name (苏州); any other short bracket ((节选), (摘要)) is the title's own
+_AGGREGATOR_TAG = re.compile(rf"[{_HAN}]{{1,4}}(?:市|省|区|县|州|旗|盟)")
 _NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
 _SENTENCE_MARK = re.compile(r"[,。;:!?]")
 # how far below a notice its wrapped plan's own title is looked for
@@ -55,16 +59,18 @@ _WRAPPED_TITLE_WINDOW = 3000
 _BRACKETED_NUMBER = re.compile(r"[ \t]*[(](?P<n>[^()\n]{1,24})[)]")
 _LEADING_NUMBER = re.compile(rf"(?:{DOC_NUMBER.pattern})[ \t\u3000]*《?[ \t\u3000]*")
 _QUALIFIER_LINE = re.compile(r"[ \t\u3000]*(?P<q>[(][^()\n]{1,24}[)])[ \t\u3000]*$")
-# a page's publication stamp under the title, with no label: 2022-12-29 09:54
+# a page's publication stamp under the title, with no label: 2019-07-14 16:20
 _PAGE_DATE_LINE = re.compile(
     r"^[ \t\u3000]*(?P<d>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?[ \t\u3000]*$",
     re.MULTILINE,
 )
-# with no title line, the policy a notice hands out: 《…若干措施》已经市政府同意,现印发给你们
+# with no title line, the policy a notice hands out: 《…实施办法》经县政府同意,现予印发
 _HANDED_OUT = re.compile(
     rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
 )
-_MARKER_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
+_MARKER_START = re.compile(
+    r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num"))
+)
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
 _NOTICE = re.compile(_WRAPPING_VERB)
 _TITLE_OPENINGS = _TITLE_WORDS.words("title_opening")
@@ -87,13 +93,29 @@ def _labels(field: str) -> str:
 _NEXT_CELL = r"(?=[ \t\u3000]{2,}[^\s:]{2,8}[ \t\u3000]*:|[ \t\u3000]*$)"
 # an empty cell: what follows the label is the next cell's label (发文字号:      发布日期:)
 _NOT_A_LABEL = r"(?![^\s:]{1,8}[ \t\u3000]*:)"
+# Header labels stand at a line's or a cell's start. The patterns open with the label itself and
+# `_search_at_start` checks the start: a pattern opening with a look-behind is tried at every
+# position of the text, one opening with its label words skips to them.
 _HEADER = {
-    "title": re.compile(rf"(?:^|(?<=\s)){_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
+    "title": re.compile(rf"{_labels('title')}{_LABEL_VALUE}(?P<v>[^\n]+?){_NEXT_CELL}", re.MULTILINE),
     **{
-        field: re.compile(rf"(?:^|(?<=\s)){_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
+        field: re.compile(rf"{_labels(field)}{_LABEL_VALUE}{_NOT_A_LABEL}(?P<v>[^\s]+)", re.MULTILINE)
         for field in ("doc_number", "issuer", "status")
     },
 }
+
+
+def _search_at_start(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of `pattern` at the text's start or right after a space or line break:
+    what a look-behind for a space (or the start) before the pattern finds."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if m.start() == 0 or text[m.start() - 1].isspace():
+            return m
+        pos = m.start() + 1
+    return None
+
+
 _NUMBER_CELL = re.compile(
     rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
 )
@@ -135,7 +157,7 @@ def _extract_metadata(doc: Document) -> PolicyMeta:
     meta = PolicyMeta()
     found: dict[str, _Found] = {}
 
-    header = {key: m for key, pattern in _HEADER.items() if (m := pattern.search(text))}
+    header = {key: m for key, pattern in _HEADER.items() if (m := _search_at_start(pattern, text))}
     notice, title = _doc_titles(doc)
     if notice:
         found["notice_title"] = notice
@@ -204,7 +226,7 @@ def _find_title_lines(doc: Document) -> list[_Found]:
 
 
 def _continues_a_sentence(text: str, line_start: int) -> bool:
-    """A line after one that ends in a comma carries on a sentence (…集群,/特制定如下政策措施:)."""
+    """A line after one that ends in a comma carries on a sentence (…集群,/特制定以下若干举措:)."""
     i = line_start - 1
     while i >= 0 and text[i].isspace():
         i -= 1
@@ -212,9 +234,9 @@ def _continues_a_sentence(text: str, line_start: int) -> bool:
 
 
 def _without_page_additions(title: _Found) -> _Found:
-    """Drop what a page appends after a title in brackets: the doc number ((南政发〔2025〕8号)) or a
+    """Drop what a page appends after a title in brackets: the doc number ((乙政发〔2031〕6号)) or a
     site's tag ((苏州)); a bracket of the title's own ((试行), (2021年修订)) stays. A doc number
-    printed before the title (成办发〔2012〕17号《…的通知》) goes too."""
+    printed before the title (丙办发〔2009〕23号《…的通知》) goes too."""
     lead = _LEADING_NUMBER.match(title.value)
     if lead and lead.end() < len(title.value):
         title = _Found(title.value[lead.end() :], title.start + lead.end(), title.end)
@@ -222,14 +244,34 @@ def _without_page_additions(title: _Found) -> _Found:
     if not m or m.start() == 0:
         return title
     inner = m.group("b")
-    if DOC_NUMBER.fullmatch(inner.strip()) or (_AGGREGATOR_TAG.fullmatch(inner) and not _QUALIFIER.search(inner)):
+    if DOC_NUMBER.fullmatch(inner.strip()) or (_is_place_tag(inner) and not _QUALIFIER.search(inner)):
         value = title.value[: m.start()].rstrip()
         return _Found(value, title.start, title.start + len(value))
     return title
 
 
+def _is_place_tag(inner: str) -> bool:
+    if _AGGREGATOR_TAG.fullmatch(inner):
+        return True
+    return inner in _place_short_names()
+
+
+@cache
+def _place_short_names() -> frozenset[str]:
+    """Short names of the places in the vendored divisions (data/places.tsv), read
+    here and not from the city component, which runs after metadata."""
+    names: set[str] = set()
+    lines = (Path(__file__).parent / "data" / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in lines:
+        _name, level, _province, city, _adcode, alias, *_ = line.split("\t")
+        short = city if level == "city" else alias
+        if len(short) >= 2:
+            names.add(short)
+    return frozenset(names)
+
+
 def _title_line_number(doc: Document) -> _Found | None:
-    """A doc number printed in brackets after the first title line (…的通知(南政发〔2025〕8号))."""
+    """A doc number printed in brackets after the first title line (…的通知(乙政发〔2031〕6号))."""
     lines = _title_lines(doc)
     if not lines:
         return None
@@ -271,7 +313,7 @@ def wrapped_policy_start(doc: Document) -> int:
 
 def _doc_titles(doc: Document) -> tuple[_Found | None, _Found | None]:
     """`_titles` with the header's title field, once per document (read-only results)."""
-    return doc.memo("titles", lambda: _titles(doc, _HEADER["title"].search(doc.text)))
+    return doc.memo("titles", lambda: _titles(doc, _search_at_start(_HEADER["title"], doc.text)))
 
 
 def _titles(doc: Document, header: re.Match[str] | None) -> tuple[_Found | None, _Found | None]:
@@ -324,7 +366,7 @@ def _split_copy(text: str, start: int, title: str) -> _Found | None:
 
 
 def _with_issuer_line(title: _Found, text: str) -> _Found:
-    """`长沙市人民政府办公厅` / `关于印发《…》的通知`: a title set in two lines, the issuer above."""
+    """`乙州市人民政府办公厅` / `关于印发《…》的通知`: a title set in two lines, the issuer above."""
     if not title.value.startswith("关于"):
         return title
     line_start = text.rfind("\n", 0, title.start) + 1
@@ -393,7 +435,7 @@ def _with_qualifier(title: _Found, doc: Document) -> _Found:
 
 
 def _page_date(doc: Document) -> _Found | None:
-    """A publication stamp alone on a line right under the first title (2022-12-29 09:54)."""
+    """A publication stamp alone on a line right under the first title (2019-07-14 16:20)."""
     lines = _title_lines(doc)
     if not lines:
         return None

@@ -86,8 +86,10 @@ def drop_spaces_near_digits(text: str, offsets: list[int]) -> tuple[str, list[in
     return delete_matches(text, offsets, _SPACE_NEAR_DIGIT)
 
 
-# a space (or two) that a PDF's justified line put between two Han characters
-_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}])[ \xa0]{{1,2}}(?=[{_HAN}])")
+# a space (or two) that a PDF's justified line put between two Han characters; the character
+# before it is checked apart (a pattern opening with a look-behind is tried at every position)
+_SPACE_BEFORE_HAN = re.compile(rf"[ \xa0]{{1,2}}(?=[{_HAN}])")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 
 
 @cache
@@ -95,6 +97,13 @@ def _split_words() -> frozenset[tuple[str, str]]:
     """Every (left half, right half) of a lexicon `normalise_split_words` word."""
     words = lexicon("normalise_split_words").words("split")
     return frozenset((word[:i], word[i:]) for word in words for i in range(1, len(word)))
+
+
+@cache
+def _split_edges() -> tuple[frozenset[str], frozenset[str]]:
+    """The last characters of left halves and the first of right halves: most spaces touch none."""
+    halves = _split_words()
+    return frozenset(left[-1] for left, _ in halves), frozenset(right[0] for _, right in halves)
 
 
 @cache
@@ -106,16 +115,20 @@ def join_split_words(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     """`给 予` → `给予`, `不超 过` → `不超过`: drop a space a PDF put inside a word of the genre
     (lexicon `normalise_split_words`); a space between two words stays. Constant work per space."""
     halves = _split_words()
+    lasts, firsts = _split_edges()
     longest = _longest_split_word()
     spans: list[tuple[int, int]] = []
-    for m in _SPACE_BETWEEN_HAN.finditer(text):
-        before, after = text[max(0, m.start() - longest + 1) : m.start()], text[m.end() : m.end() + longest - 1]
+    for m in _SPACE_BEFORE_HAN.finditer(text):
+        start, end = m.start(), m.end()
+        if not start or text[start - 1] not in lasts or text[end] not in firsts or not _HAN_CHAR.match(text, start - 1):
+            continue
+        before, after = text[max(0, start - longest + 1) : start], text[end : end + longest - 1]
         if any(
             (before[-i:], after[:j]) in halves
             for i in range(1, len(before) + 1)
             for j in range(1, min(len(after), longest - i) + 1)
         ):
-            spans.append((m.start(), m.end()))
+            spans.append((start, end))
     return delete_spans(text, offsets, spans)
 
 

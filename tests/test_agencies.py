@@ -160,16 +160,16 @@ def test_every_duty_label_opens_a_list_with_its_role() -> None:
 
 
 def test_a_label_broken_by_a_pdf_line_or_space() -> None:
-    text = "1.甲。〔责任单 位:市科技局、市财政局〕\n2.乙。(牵头\n单位:区发改局)\n"
+    text = "1.甲。〔责任单 位:县农业局、县水利局〕\n2.乙。(牵头\n单位:区发改局)\n"
     lists = find_lists(text)
-    assert [lst.names for lst in lists] == [["市科技局", "市财政局"], ["区发改局"]]
+    assert [lst.names for lst in lists] == [["县农业局", "县水利局"], ["区发改局"]]
     assert lists[1].lead == ["区发改局"]
 
 
 def test_an_office_of_the_government_stays_one_name() -> None:
-    assert names("1.甲。(牵头单位:市科技局;责任单位:市政府金融办、区政府督查室)") == [
-        "市科技局",
-        "市政府金融办",
+    assert names("1.甲。(牵头单位:县农业局;责任单位:县政府金融办、区政府督查室)") == [
+        "县农业局",
+        "县政府金融办",
         "区政府督查室",
     ]
     glued = parse_names("金山新区管委会高新区管委会、市政府金融办", scrambled=True)
@@ -178,29 +178,29 @@ def test_an_office_of_the_government_stays_one_name() -> None:
 
 def test_an_unlabelled_bracket_closing_a_paragraph_names_the_bodies() -> None:
     text = (
-        "一、重点举措\n1.强化招商。给予最高20万元奖励。〔市科技局、财政局,各县(市、区)人民政府、"
-        "开发区管委会按职责分工负责;以下均需各县(市、区)政府落实,不再列出〕\n"
-        "2.培育企业。给予最高50万元支持。(区发改局、区人社局)\n"
+        "一、重点举措\n1.强化招商。给予最高17万元奖励。〔县农业局、水利局,各乡(镇、街道)人民政府、"
+        "开发区管委会按职责分工负责;以下各项均由各乡(镇、街道)落实,不另列出〕\n"
+        "2.培育企业。给予最高45万元支持。(区发改局、区人社局)\n"
         "3.支持项目(试行)\n4.建设平台(含孵化器、众创空间)\n"
-        "5.集聚人才。给予最高1亿元支持。〔市委组织部(人才办),市科技局、数据局"
+        "5.集聚人才。给予最高3亿元支持。〔县委宣传部(网信办),县农业局、统计局"
     )
     lists = find_lists(text)
     assert [lst.names for lst in lists] == [
-        ["市科技局", "市财政局", "各县(市、区)人民政府", "开发区管委会"],
+        ["县农业局", "县水利局", "各乡(镇、街道)人民政府", "开发区管委会"],
         ["区发改局", "区人社局"],
-        ["市委组织部(人才办)", "市科技局", "市数据局"],
+        ["县委宣传部(网信办)", "县农业局", "县统计局"],
     ]
     doc = Document.from_text(text, "t")
     agencies, collective = build_agencies(doc, extract_measures(doc))
     assert [a.name for a in agencies] == [
-        "市科技局",
-        "市财政局",
+        "县农业局",
+        "县水利局",
         "区发改局",
         "区人社局",
-        "市委组织部(人才办)",
-        "市数据局",
+        "县委宣传部(网信办)",
+        "县统计局",
     ]
-    assert collective == ["各县(市、区)人民政府", "开发区管委会"]
+    assert collective == ["各乡(镇、街道)人民政府", "开发区管委会"]
 
 
 def test_duties_in_prose_by_district_town_and_street_bodies() -> None:
@@ -260,3 +260,15 @@ def test_a_table_kept_one_row_per_line() -> None:
         ([], ["区人社局"]),
     ]  # the table ends at the first row of another width
     assert [text[lst.start : lst.end] for lst in lists] == ["市科技局", "市财政局、教育局", "区发改局", "区人社局"]
+
+
+def test_prose_deictic_place_is_the_levels_own_body_and_a_generic_zone_is_none() -> None:
+
+    def names(text: str) -> list[str]:
+        return [n for lst in find_prose_duties(text) for n in (*lst.lead, *lst.others)]
+
+    assert names("本县农业局负责组织实施。") == ["县农业局"]
+    assert names("我区商务局牵头,县商务局会同本县财政局负责。") == ["区商务局", "县商务局", "县财政局"]
+    assert names("园区管委会负责日常管理。") == []
+    assert names("全县教育局负责。") == []
+    assert names("东坡区商务局负责解释。") == ["东坡区商务局"]

@@ -177,7 +177,7 @@ def test_half_bracket_markers_and_inline_chinese_markers() -> None:
 def test_enumerated_sub_clauses_fold_into_their_measure() -> None:
     text = (
         "一、支持研发\n1.对研发投入增长的企业给予补助:\n(1)增长10%以上的,给予10万元;\n(2)增长20%以上的,给予20万元。\n"
-        "2.对首次认定的高新技术企业给予奖励。\n(1)国家级的给予20万元;\n(2)省级的给予10万元。\n二、其他\n本措施自2022年6月1日起施行。\n"
+        "2.对首次入库的科技型中小企业给予奖励。\n(1)国家级的给予20万元;\n(2)省级的给予10万元。\n二、其他\n本措施自2022年6月1日起施行。\n"
     )
     doc, ms = measures(text)
     assert [m.path for m in ms] == ["一/1", "一/2"]  # 二、其他 states nothing

@@ -168,3 +168,16 @@ def test_city_detection() -> None:
 def test_seed_metadata(name: str, field: str, value: str | None) -> None:
     doc = Document.from_path(SEEDS / name)
     assert getattr(extract_metadata(doc), field) == value
+
+
+def test_a_trailing_bracket_goes_only_when_it_is_a_doc_number_or_a_place_tag() -> None:
+    body = "\n\n各有关单位:\n现将有关事项通知如下。\n\n乙州市科学技术局\n2031年3月5日\n"
+    for tail, title in (
+        ("(乙政发〔2031〕6号)", "关于加快丙城科技创新的若干措施"),
+        ("(乙州市)", "关于加快丙城科技创新的若干措施"),
+        ("(杭州)", "关于加快丙城科技创新的若干措施"),
+        ("(节选)", "关于加快丙城科技创新的若干措施(节选)"),
+        ("(试行)", "关于加快丙城科技创新的若干措施(试行)"),
+    ):
+        _, policy = meta("关于加快丙城科技创新的若干措施" + tail + body)
+        assert policy.title == title, tail

@@ -24,13 +24,13 @@ def test_title_own_qualifier_bracket_is_kept() -> None:
 
 
 def test_a_clause_after_a_comma_is_not_a_title() -> None:
-    text = "为落实市委部署,推动丙市创新集群发展,\n特制定如下政策措施:\n一、加强平台建设\n"
+    text = "为落实市委部署,推动丙市创新集群发展,\n特制定以下若干举措:\n一、加强平台建设\n"
     _, m = meta(text)
     assert m.title is None
 
 
 def test_an_opening_purpose_clause_is_not_a_title() -> None:
-    _, m = meta("为贯彻落实国家一揽子增量政策,结合本区实际,制定如下措施。\n一、支持研发\n")
+    _, m = meta("为落实省里稳增长部署,结合本镇情况,制定以下措施。\n一、支持研发\n")
     assert m.title is None
 
 
@@ -43,7 +43,7 @@ def test_aggregator_label_before_the_title() -> None:
 
 
 def test_breadcrumb_is_not_a_title() -> None:
-    text = "当前位置:首页\n> 政务公开 > 规划计划 > 专项规划\n\n2026年全市科技工作要点\n\n一、指导思想\n坚持创新。\n"
+    text = "您所在的位置:首页\n> 信息公开 > 计划总结 > 年度计划\n\n2026年全市科技工作要点\n\n一、指导思想\n坚持创新。\n"
     _, m = meta(text)
     assert m.title == "2026年全市科技工作要点"
 
@@ -63,7 +63,9 @@ def test_doc_number_in_brackets_on_the_notice_title_line() -> None:
 
 
 def test_doc_number_before_a_title_in_book_brackets() -> None:
-    text = "丙政办发〔2013〕9号《丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知》\n各区县政府:\n现印发给你们。\n"
+    text = (
+        "丙政办发〔2013〕9号《丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知》\n各区县政府:\n现印发给你们。\n"
+    )
     _, m = meta(text)
     assert m.notice_title == "丙市人民政府办公厅关于印发丙市技术转移工程实施方案的通知"
     assert m.issuer == "丙市人民政府办公厅"
@@ -136,13 +138,13 @@ def test_an_empty_cell_does_not_take_the_next_label_as_its_value() -> None:
 
 def test_doc_number_in_a_table_that_lost_its_colons() -> None:
     text = (
-        "索 引 号 0025/2025-1 公开分类 科技\n文  号 云政发〔2025〕8号 主题词\n\n云海区科技创新券管理办法\n"
+        "索 引 号 0117/2027-4 公开分类 科技\n文  号 云政发〔2027〕4号 主题词\n\n云海区科技创新券管理办法\n"
         "第一条 根据《青川市条例》(青政发〔2019〕3号),制定本办法。\n"
     )
     doc, m = meta(text)
-    assert m.doc_number == "云政发〔2025〕8号"  # not the cited 青政发〔2019〕3号
+    assert m.doc_number == "云政发〔2027〕4号"  # not the cited 青政发〔2019〕3号
     start, end = m.spans["doc_number"]
-    assert doc.original[start:end] == "云政发〔2025〕8号"
+    assert doc.original[start:end] == "云政发〔2027〕4号"
 
 
 def test_a_draft_bracket_is_the_titles_own() -> None:

@@ -59,9 +59,9 @@ def test_boilerplate_lines_are_blanked_in_the_body_only() -> None:
 
 
 def test_a_space_a_pdf_put_inside_a_word_goes_and_the_map_stays_exact() -> None:
-    original = "对认定的机构给 予一次性奖 励,金额最高不超 过 20 万元。"
+    original = "对认定的机构给 予一次性奖 励,金额最高不超 过 30 万元。"
     text, offsets, _ = normalise(original)
-    assert text == "对认定的机构给予一次性奖励,金额最高不超过20万元。"
+    assert text == "对认定的机构给予一次性奖励,金额最高不超过30万元。"
     _assert_map_exact(original, text, offsets)
     assert all(original[o] == ch for ch, o in zip(text, offsets, strict=True))
     doc = Document.from_text(original + "科技创新政策文件正文内容" * 3, "x.txt")
@@ -71,6 +71,6 @@ def test_a_space_a_pdf_put_inside_a_word_goes_and_the_map_stays_exact() -> None:
 
 
 def test_a_space_between_two_words_stays() -> None:
-    for original in ("中共青川市委 青川市人民政府关于加快创新的意见", "政策正文 政策图谱", "分别给予 企业最高50万元"):
+    for original in ("中共青川市委 青川市人民政府关于加快创新的意见", "政策正文 政策图谱", "分别给予 企业最高40万元"):
         text, _, _ = normalise(original)
         assert " " in text, original

@@ -70,7 +70,7 @@ def test_the_sentences_blank_every_labelled_list() -> None:
     # bracket, and a duty stated in prose stays a sentence
     text = (
         "云海市科技创新若干措施\n一、重点任务\n"
-        "1.建设创新平台,给予最高100万元奖励。(负责单位:市财政局、市科技局)\n"
+        "1.建设创新平台,给予最高80万元奖励。(负责单位:市财政局、市科技局)\n"
         "2.培育科技企业。(责任部门:市商务局、市税务局)\n"
         "3.建设平台。〔配合单位:市工业和信息化局〕\n"
         "4.本措施由市科技局负责解释。\n"
@@ -80,7 +80,7 @@ def test_the_sentences_blank_every_labelled_list() -> None:
     sentences = " ".join(s.text for s in doc.layers["sentences"])
     for name in ("市财政局", "市商务局", "市工业和信息化局", "负责单位", "责任部门", "配合单位", "市金融办"):
         assert name not in sentences
-    assert "给予最高100万元奖励" in sentences and "由市科技局负责解释" in sentences
+    assert "给予最高80万元奖励" in sentences and "由市科技局负责解释" in sentences
 
 
 def test_agency_suffixes_name_known_readers() -> None:
