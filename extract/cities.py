@@ -112,6 +112,9 @@ _LEVEL_RANK = {"province": 0, "city": 1, "zone": 2, "district": 2, "county": 2, 
 _FIRST_LINES = 300  # characters of the text read as its head (title block, site chrome)
 _WORDS = lexicon("city_place_words")
 _ZONE_WORD = re.compile(_WORDS.alternation("zone"))
+# a compilation of policies named after its place (乙城政策汇编): the place is the document's
+_COMPILATION_WORD = re.compile(_WORDS.alternation("compilation"))
+_SHORT_NAME_CONTEXT = re.compile(f"{_ZONE_WORD.pattern}|{_COMPILATION_WORD.pattern}")
 # a town's name (1-4 characters + 镇/乡/街道) then a body: 城乡建设局 names no town
 _TOWN_AFTER = re.compile(
     rf"[{_HAN}]{{1,4}}?(?:{_WORDS.alternation('town')})(?:{_WORDS.alternation('town_body')}|{_BODY}|[^{_HAN}]|$)"
@@ -232,7 +235,7 @@ def mentions(text: str) -> list[Mention]:
         for length in data.ends.get(text[end - 2 : end], ()):
             if length <= end and text[end - length : end] in by_name:
                 starts.add(end - length)
-    for m in _overlapping(_ZONE_WORD, text):
+    for m in _overlapping(_SHORT_NAME_CONTEXT, text):
         end = m.start()
         for length in data.short_lengths:
             if length <= end and text[end - length : end] in by_short:
@@ -268,9 +271,16 @@ def _mention_at(text: str, i: int, data: Places) -> Mention | None:
             zone = _ZONE_WORD.match(text, end)
             if zone:
                 return Mention(i, zone.end(), short, "zone", short=True)
+            if _COMPILATION_WORD.match(text, end) and not (i and _is_han(text[i - 1])):
+                # the name opens the compilation's title (国际合作政策汇编 is no place's)
+                return Mention(i, end, short, _level_of(short), short=True)
             if word not in data.province_short and _bare_name_stands(text, i, short, data):
                 return Mention(i, end, short, _level_of(short), short=True)
     return None
+
+
+def _is_han(character: str) -> bool:
+    return "\u4e00" <= character <= "\u9fff"
 
 
 def _full_name_stands(text: str, end: int, length: int) -> bool:

@@ -159,3 +159,11 @@ def test_the_city_body_search_near_each_body_finds_what_finditer_finds() -> None
 
     text = "中共甲乙市委员会,甲市乙市科技局;辽宁省丙丁市人民政府\n市市财政局 戊己庚辛市政府。" * 3
     assert [m.span() for m in city_bodies(text)] == [m.span() for m in _CITY_BODY.finditer(text)]
+
+
+def test_a_compilation_named_after_its_place() -> None:
+    """A compiled PDF's running header (义乌政策汇编) names the place of the whole document; inside
+    a phrase (国际合作政策汇编: 合作 is also a county-level city) it names none."""
+    page = "Page 12 - 义乌政策汇编2023\n\n对新认定的企业研发中心给予奖励。"
+    assert found(page) == Found("金华", None)
+    assert found("Page 3 - 国际合作政策汇编\n对新认定的企业研发中心给予奖励。") == Found(None, None)
