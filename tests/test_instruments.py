@@ -270,3 +270,13 @@ def test_award_after_an_item_marker_names_its_recipient_earlier_in_the_sentence(
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_platform_award", 300_000)]
     found = _instruments("加大对科技创新的投入力度,每年安排资金3亿元。")
     assert found == []
+
+
+def test_the_base_a_subsidy_is_computed_on_is_no_promise_of_its_own() -> None:
+    """以…为基数 says how the award that follows is computed: one instrument, the award, not a second
+    (typed by the base's cue words, here 加计扣除) with no amount."""
+    found = _instruments(
+        "鼓励企业加大研发投入,以企业上年度享受加计扣除的研发费用为基数,按增量分档给予奖补,"
+        "单个企业奖补最高不超过200万元。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_expense_subsidy", 2_000_000)]
