@@ -98,6 +98,8 @@ _ADMINISTRATION = _PROMISES.compile("administration")
 _GIVING = _PROMISES.compile("giving")
 # Promises the city does not make itself: seeking upper-level money, reforms of award systems.
 _NOT_PROMISE = _PROMISES.compile("not_promise")
+# 从项目研发、人才引培等多方面给予支持: the uses one promise pays for
+_ASPECT_LIST = _PROMISES.compile("aspect_list")
 # 到2022年,…使用科技创新券的比例明显提高: a goal that names an instrument, not a promise
 _GOAL_SENTENCE = re.compile(r"(?:[(（]?[一二三四五六七八九十\d]+[)）.、])?\s*(?:力争)?到\d{4}年")
 # 丙市"小巨人"培育政策:关于…的若干措施(试行稿): a page's title line names a policy, it
@@ -427,14 +429,32 @@ def _promise_segments(segments: list[Segment], covered: list[tuple[int, int]]) -
     return found
 
 
+def _without_aspects(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with its aspect lists (从A、B等多方面) blanked, and their spans: the uses a promise
+    pays for name neither a promise of their own nor its type (人才引培 there is no talent subsidy)."""
+    spans = [m.span() for m in _ASPECT_LIST.finditer(text)]
+    if not spans:
+        return text, spans
+    pieces, pos = [], 0
+    for start, end in spans:  # rebuilt once: linear in the sentence, however many lists it holds
+        pieces += [text[pos:start], " " * (end - start)]
+        pos = end
+    return "".join([*pieces, text[pos:]]), spans
+
+
 def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context) -> list[_Draft]:
     drafts: list[_Draft] = []
     last_seg: Segment | None = None
+    sentence_text, aspects = _without_aspects(sentence.text)
+    uses = _Cover([(start + sentence.start, end + sentence.start) for start, end in aspects])
     for seg in segments:
+        if uses.holds(seg.start) and uses.closes(seg.end):
+            continue  # one of the uses listed, not a promise
+        seg_text = sentence_text[seg.start - sentence.start : seg.end - sentence.start].strip() or seg.text
         # the 对… phrase that governs this segment may stand in the segments before it
         context_start = max(drafts[-1].end if drafts else sentence.start, seg.start - ZONE_REACH)
-        lead = sentence.text[context_start - sentence.start : seg.end - sentence.start]
-        own_type = form_type(seg.text) or classify([(seg.text, 1)], weak=False)
+        lead = sentence_text[context_start - sentence.start : seg.end - sentence.start]
+        own_type = form_type(seg_text) or classify([(seg_text, 1)], weak=False)
         previous = drafts[-1] if drafts else None
         if own_type is None and previous is not None and last_seg is not None and seg.start - last_seg.end <= 2:
             # an uncued award right after a promise ("…创新券政策,对供需双方给予奖补") continues it
@@ -443,7 +463,7 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context)
             type_id = (
                 own_type
                 or context.heading_form
-                or classify([(lead, 4), (sentence.text, 2), (context.measure_text, 0.3)])
+                or classify([(lead, 4), (sentence_text, 2), (context.measure_text, 0.3)])
             )
         if not type_id:
             continue

@@ -280,3 +280,13 @@ def test_the_base_a_subsidy_is_computed_on_is_no_promise_of_its_own() -> None:
         "单个企业奖补最高不超过200万元。"
     )
     assert [(i.type, i.amount_yuan) for i in found] == [("rd_expense_subsidy", 2_000_000)]
+
+
+def test_the_uses_a_promise_pays_for_are_neither_promises_nor_its_type() -> None:
+    """从A、B、C等多方面给予支持 lists what one promise pays for: 落户补贴 there is no promise of its
+    own, and 人才培养 does not make it a talent subsidy; the object (a new-type R&D institute,
+    named later in the sentence) types it."""
+    found = _instruments(
+        "从项目研发、场地建设、落户补贴、人才培养等多方面给予经费支持,对于绩效突出的新型研发机构,支持经费不设上限。"
+    )
+    assert [(i.type, i.amount_yuan) for i in found] == [("rd_institute_support", None)]
