@@ -541,6 +541,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
     for seg in segments:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
+    in_measure: dict[str | None, list[Instrument]] = defaultdict(list)  # for the caps that bound them
     texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
     last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
     previous_measure: str | None = None
@@ -562,6 +563,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         # a cumulative cap bounds the promises before it: neither its sum nor its words are a promise
         covered = [(d.start, d.end) for d in amount_drafts]
         if measure_id in last_type:
+            for cap in (d for d in amount_drafts if d.cumulative_cap and d.amount_yuan is not None):
+                for bounded in in_measure[measure_id]:  # an attribute of the promises it bounds
+                    bounded.cumulative_cap_yuan = min(bounded.cumulative_cap_yuan or cap.amount_yuan, cap.amount_yuan)
             amount_drafts = [d for d in amount_drafts if not d.cumulative_cap]
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
@@ -580,21 +584,21 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 last_type[measure_id] = draft.type
             quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
-            instruments.append(
-                Instrument(
-                    type=None if draft.untyped else draft.type,
-                    amount_yuan=draft.amount_yuan,
-                    max=bool(_MAX.search(_squeezed(draft.zone))),
-                    per=_per(_squeezed(draft.zone)),
-                    ratio=_ratio(draft.ratio_zone or draft.zone),
-                    level=_level(draft.recipient or draft.level_text),
-                    recipient=draft.recipient,
-                    measure=measure.id if measure else None,
-                    quote=quote,
-                    start=q_start,
-                    end=q_end,
-                )
+            instrument = Instrument(
+                type=None if draft.untyped else draft.type,
+                amount_yuan=draft.amount_yuan,
+                max=bool(_MAX.search(_squeezed(draft.zone))),
+                per=_per(_squeezed(draft.zone)),
+                ratio=_ratio(draft.ratio_zone or draft.zone),
+                level=_level(draft.recipient or draft.level_text),
+                recipient=draft.recipient,
+                measure=measure.id if measure else None,
+                quote=quote,
+                start=q_start,
+                end=q_end,
             )
+            instruments.append(instrument)
+            in_measure[measure_id].append(instrument)
     return _drop_repeated_mentions(instruments, texts)
 
 

@@ -58,6 +58,8 @@ class Instrument:
     quote: str
     start: int
     end: int
+    # a cap on the total of the promises of its measure (同一企业每年累计最高200万元), in yuan
+    cumulative_cap_yuan: int | None = None
 
 
 @dataclass

@@ -117,7 +117,9 @@ def _table_rows(attributes: tuple[str, ...], records: list[ExtractionRecord]) ->
 def _write_table(path: Path, record_class: type, attributes: tuple[str, ...], records: list[ExtractionRecord]) -> None:
     """UTF-8 with BOM, so Excel opens the Chinese text correctly."""
     header = ["kind"] if len(attributes) > 1 else []
-    header += ["city", "doc", "policy", *(f.name for f in fields(record_class)), "iri"]
+    names = [f.name for f in fields(record_class)]
+    provenance = [n for n in ("quote", "start", "end") if n in names]  # the source, last: added fields go before it
+    header += ["city", "doc", "policy", *(n for n in names if n not in provenance), *provenance, "iri"]
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=header, extrasaction="ignore")
         writer.writeheader()

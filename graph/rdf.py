@@ -173,6 +173,8 @@ def _add_instruments(graph: Graph, record: ExtractionRecord) -> None:
         _add_optional(graph, node, PKG.perUnit, instrument.per)
         if instrument.ratio is not None:
             graph.add((node, PKG.ratio, _number(instrument.ratio)))
+        if instrument.cumulative_cap_yuan is not None:
+            graph.add((node, PKG.cumulativeCap, Literal(instrument.cumulative_cap_yuan)))
         _add_optional(graph, node, PKG.level, instrument.level)
         _add_optional(graph, node, PKG.recipient, instrument.recipient, lang="zh")
         _add_fact_context(graph, record, node, instrument)

@@ -675,3 +675,14 @@ def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     assert {t["type"] for t in city_detail([record], record.city)["instrument_types"]} == set(typed)
     matrix = city_type_matrix(build_networkx([record]))
     assert None not in matrix[record.city]
+
+
+def test_a_cumulative_cap_is_an_attribute_of_the_instrument_it_bounds() -> None:
+    record = shenyang_finance()
+    record.instruments[0].cumulative_cap_yuan = 2_000_000
+    graph = build_rdf([record])
+    assert graph.value(fact_iri(record.doc, "instrument", 0), PKG.cumulativeCap) == Literal(2_000_000)
+    assert graph.value(fact_iri(record.doc, "instrument", 1), PKG.cumulativeCap) is None
+    conforms, report = validate(graph)
+    assert conforms, report
+    assert ExtractionRecord.from_dict(record.to_dict()).instruments[0].cumulative_cap_yuan == 2_000_000

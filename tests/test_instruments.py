@@ -215,7 +215,7 @@ def test_unit_price_is_no_amount() -> None:
 
 def test_cumulative_cap_bounds_the_promises_before_it_and_is_no_instrument() -> None:
     found = _instruments("对新认定的市级孵化器给予 50 万元奖励。同一企业每年累计最高奖励 100 万元。")
-    assert [i.amount_yuan for i in found] == [500_000]
+    assert [(i.amount_yuan, i.cumulative_cap_yuan) for i in found] == [(500_000, 1_000_000)]
 
 
 def test_negations_are_no_promises() -> None:
@@ -254,15 +254,15 @@ def test_site_title_line_is_no_promise() -> None:
 
 def test_cumulative_cap_with_its_own_recipient_is_a_promise() -> None:
     found = _instruments("对新认定的市级孵化器给予 50 万元奖励。对获批国家级孵化器的,每家累计最高奖励80万元。")
-    assert [(i.type, i.amount_yuan, i.max) for i in found] == [
-        ("incubator_award", 500_000, False),
-        ("incubator_award", 800_000, True),
+    assert [(i.type, i.amount_yuan, i.max, i.cumulative_cap_yuan) for i in found] == [
+        ("incubator_award", 500_000, False, None),
+        ("incubator_award", 800_000, True, None),
     ]
 
 
 def test_cumulative_cap_leaves_no_instrument_behind() -> None:
     found = _instruments("对新认定的市级孵化器给予 50 万元奖励。单个企业年度累计补助不超过300万元。")
-    assert [i.amount_yuan for i in found] == [500_000]
+    assert [(i.amount_yuan, i.cumulative_cap_yuan) for i in found] == [(500_000, 3_000_000)]
 
 
 def test_award_after_an_item_marker_names_its_recipient_earlier_in_the_sentence() -> None:
