@@ -6,7 +6,8 @@
 The base revision is checked out into a temporary git worktree. Each round extracts the same
 documents (the seeds, repeated `--copies` times as separate texts) once with each tree, in a fresh
 interpreter per tree and round, taking turns so that a busy spell of the machine hits both; the
-figure of a tree is its median seconds per MB of UTF-8 text over the rounds. Start-up and imports
+figure of a tree is its median seconds per MB of UTF-8 text over the rounds, and its best round
+(on a virtual machine whose rounds vary by ±30%, the best is the steadier estimate). Start-up and imports
 are not timed, only `extract_text` over the documents, in CPU seconds of the child (a busy
 neighbour on a shared machine slows wall time far more than CPU time).
 """
@@ -67,7 +68,8 @@ def main() -> None:
     base_median, ours = statistics.median(times["base"]), statistics.median(times["working tree"])
     for name, values in times.items():
         print(f"{name:>12}: median {statistics.median(values):.3f} s/MB  (rounds: {', '.join(f'{v:.3f}' for v in values)})")
-    print(f"working tree / base ({args.base}): {ours / base_median:.3f}")
+    print(f"working tree / base ({args.base}): median {ours / base_median:.3f}, "
+          f"best {min(times['working tree']) / min(times['base']):.3f} (best of rounds: robust to a noisy neighbour)")
 
 
 if __name__ == "__main__":
