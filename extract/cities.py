@@ -10,7 +10,10 @@ provinces the document names elsewhere, else it gives nothing. Evidence, stronge
 issuer, the notice's title, the policy's title, then the city the body names most often, then the
 first lines (a reposting site's chrome names another city as often as the policy's). A short name
 never outranks an explicit `XX市<body>` of another city in the text. Where no known name is found, the older rule reads `XX市<body>` in the issuer or title, then
-the body (a city missing from the data). `city_hint` (for the duty lists) is that older rule over the text.
+the body (a city missing from the data); last, a town's body as issuer (丁镇人民政府: the title when
+no issuer is known) gives its town's prefecture from `data/places_towns.tsv`, read only then, when
+the name is one prefecture's or the county or prefecture of one of its candidates is named elsewhere.
+`city_hint` (for the duty lists) is that older rule over the text.
 """
 
 from __future__ import annotations
@@ -353,7 +356,52 @@ def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
     if found.city:
         return Found(outranked(found, short) or found.city, level)
     # a city the data does not know (renamed, new): the older `XX市<body>` rule, issuer first
-    return Found(issuer_city(policy) or city_in(body) or city_in(text), level)
+    known = issuer_city(policy) or city_in(body) or city_in(text)
+    return Found(known or town_city(policy, everything, context), level)
+
+
+# --- towns and street offices: read only for an issuer that is one -------------------------------
+
+# a town word then a town's body (丁镇人民政府, 丙山街道办事处, 丁镇党委): group 1 ends the town's name
+_TOWN_ISSUER = re.compile(rf"({_WORDS.alternation('town')})(?:{_WORDS.alternation('town_body')}|{_BODY})")
+
+
+@cache
+def towns() -> tuple[dict[str, tuple[tuple[str, str], ...]], tuple[int, ...]]:
+    """`data/places_towns.tsv` (about 31,000 names), read the first time an issuer is a town's body:
+    name -> its (prefecture short name, county name) candidates, and the names' lengths, longest first."""
+    by_name: dict[str, tuple[tuple[str, str], ...]] = {}
+    for line in (_DATA / "places_towns.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        name, joined = line.split("\t")
+        by_name[name] = tuple(tuple(c.split("/", 1)) for c in joined.split(";"))  # type: ignore[misc]
+    return by_name, tuple(sorted({len(name) for name in by_name}, reverse=True))
+
+
+def town_city(policy: PolicyMeta, everything: list[Mention], context: tuple[set[str], set[str]]) -> str | None:
+    """The prefecture of the town whose body issues (the title's when no issuer is known), when no
+    other rule found a city: a name of one prefecture gives it; a shared one (城关镇) only the
+    candidate whose county, else prefecture, the document names elsewhere; else None."""
+    evidence = policy.issuer or policy.title
+    if not evidence:
+        return None
+    evidence = simplified(evidence)
+    if not _TOWN_ISSUER.search(evidence):
+        return None
+    by_name, lengths = towns()
+    named = [*everything, *mentions(evidence)]
+    counties = {p.name for m in named for p in m.places if p.level in ("district", "county", "zone")}
+    cities = context[0] | {m.places[0].city for m in named if len({p.city for p in m.places}) == 1}
+    for m in _TOWN_ISSUER.finditer(evidence):
+        end = m.end(1)
+        for length in lengths:
+            candidates = by_name.get(evidence[end - length : end]) if length <= end else None
+            if not candidates:
+                continue
+            found = {c for c, _ in candidates}
+            if len(found) > 1:
+                found = {c for c, k in candidates if k in counties} or {c for c, _ in candidates if c in cities}
+            return found.pop() if len(found) == 1 and all(found) else None
+    return None
 
 
 _FORMS = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from extract.cities import Found, find_city, mentions, places
+from extract.cities import Found, find_city, mentions, places, town_city, towns
 from extract.pipeline import extract_text
 from extract.records import ExtractionRecord, PolicyMeta
 
@@ -115,6 +115,24 @@ def test_the_divisions_load_once_and_scan_in_linear_time() -> None:
     started = time.perf_counter()
     assert len(mentions("沈阳市铁西区," * 20000)) == 40000
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_town_alone_maps_to_its_prefecture_when_unique_or_named() -> None:
+    # data/places_towns.tsv: 武胜驿镇 is one town (永登县, 兰州); 城关镇 ~99 towns, one in 永登县
+    towns.cache_clear()
+    assert found("推动创新。", issuer="余杭区人民政府") == Found("杭州", "district")
+    assert towns.cache_info().currsize == 0  # read only for a town's issuer
+    assert found("推动创新。", issuer="武胜驿镇人民政府") == Found("兰州", "town")
+    assert found("推动创新。", title="武胜驿镇党委关于扶持企业的办法") == Found("兰州", None)
+    assert found("推动创新。", issuer="城关镇人民政府") == Found(None, "town")
+    assert found("支持永登县企业。", issuer="城关镇人民政府") == Found("兰州", "town")
+    # the town decides only when nothing else does, and only a town's body: 武胜驿镇 in prose is none
+    assert found("支持温州市企业。", issuer="武胜驿镇人民政府") == Found("温州", "town")
+    assert found("武胜驿镇推动创新。", issuer="科技局") == Found(None, None)
+    named = mentions("永登县")
+    assert town_city(PolicyMeta(issuer="城关镇人民政府"), named, ({"兰州"}, set())) == "兰州"
+    assert town_city(PolicyMeta(issuer="城关镇人民政府"), [], (set(), set())) is None
+    assert town_city(PolicyMeta(issuer="城关镇人民政府"), [], ({"兰州"}, set())) == "兰州"
 
 
 def test_the_issuers_level_from_its_form_when_its_place_is_unknown() -> None:

