@@ -318,7 +318,7 @@ class Found(NamedTuple):
 def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
     """The prefecture-level city and the issuer's level, from the evidence in order of strength."""
     everything = mentions(text)
-    context = _context(everything)
+    context = _with_doc_number(_context(everything), everything, policy.doc_number)
     level = level_by_form(policy.issuer)
     explicit: list[str | None] = []  # the text's `XX市<body>` city, read once when a short name needs it
 
@@ -435,6 +435,30 @@ def _context(found: list[Mention]) -> tuple[set[str], set[str]]:
     cities = {m.places[0].city for m in found if len({p.city for p in m.places}) == 1 and m.places[0].city}
     provinces = {m.places[0].province for m in found if len({p.province for p in m.places}) == 1}
     return cities, provinces
+
+
+# the issuer's abbreviation that opens a document number: 沈铁西政发〔2021〕3号 -> 沈铁西
+_DOC_NUMBER_PREFIX = re.compile(rf"\s*([{_HAN}]{{1,10}}?)[{_HAN}]?[发字函办]*[〔\[(（【]?\s*(?:19|20)\d\d")
+
+
+def _with_doc_number(
+    context: tuple[set[str], set[str]], found: list[Mention], doc_number: str | None
+) -> tuple[set[str], set[str]]:
+    """The document number as context for a shared name: its prefix abbreviates the issuing city
+    (沈铁西政发: 沈 of 沈阳, 连 of 大连), so of the cities a shared name (铁西区) may belong to, the
+    one whose name holds the prefix's first character is the document's, where only one does."""
+    prefix = _DOC_NUMBER_PREFIX.match(simplified(doc_number)) if doc_number else None
+    if not prefix:
+        return context
+    first = prefix.group(1)[0]
+    cities = set(context[0])
+    for mention in found:
+        candidates = {p.city for p in mention.places if p.city}
+        if len(candidates) > 1:
+            holding = {c for c in candidates if first in c}
+            if len(holding) == 1:
+                cities |= holding
+    return cities, context[1]
 
 
 def _resolve(mention: Mention, context: tuple[set[str], set[str]]) -> str | None:

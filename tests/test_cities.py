@@ -185,3 +185,16 @@ def test_a_compilation_named_after_its_place() -> None:
     page = "Page 12 - 义乌政策汇编2023\n\n对新认定的企业研发中心给予奖励。"
     assert found(page) == Found("金华", None)
     assert found("Page 3 - 国际合作政策汇编\n对新认定的企业研发中心给予奖励。") == Found(None, None)
+
+
+def test_the_document_number_settles_a_shared_name() -> None:
+    """铁西区 is in three cities: the 文号's prefix abbreviates the issuing city (沈 of 沈阳, 鞍 of
+    鞍山); a prefix that abbreviates none of them, or no number, leaves the city unknown."""
+
+    def issued(number: str | None) -> Found:
+        return find_city("铁西区人民政府", "铁西区人民政府", PolicyMeta(issuer="铁西区人民政府", doc_number=number))
+
+    assert issued("沈铁西政发〔2021〕3号") == Found("沈阳", "district")
+    assert issued("鞍铁西政发〔2021〕3号") == Found("鞍山", "district")
+    assert issued("铁西政发〔2021〕3号") == Found(None, "district")
+    assert issued(None) == Found(None, "district")
