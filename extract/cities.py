@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
+from .divisions import DATA, divisions
 from .document import Document
 from .language import component
 from .lexicon import lexicon
@@ -109,7 +109,7 @@ def detect_city(doc: Document, policy: PolicyMeta) -> str | None:
 
 # --- administrative divisions -------------------------------------------------------------------
 
-_DATA = Path(__file__).with_name("data")
+_DATA = DATA
 # levels that name a prefecture's part, most specific last
 _LEVEL_RANK = {"province": 0, "city": 1, "zone": 2, "district": 2, "county": 2, "town": 3}
 _FIRST_LINES = 300  # characters of the text read as its head (title block, site chrome)
@@ -162,15 +162,13 @@ def places() -> Places:
     by_name: dict[str, list[Place]] = {}
     by_short: dict[str, list[Place]] = {}
     province_short: dict[str, str] = {}
-    lines = (_DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    for line in lines:
-        name, level, province, city, _adcode, alias, *_ = line.split("\t")
-        place = Place(name, level, province, city)
-        by_name.setdefault(name, []).append(place)
-        if level == "province" and alias:
-            province_short[alias] = name
-        short = city if level == "city" else alias
-        if len(short) >= 2 and (level == "city" or (level == "county" and name.endswith("市"))):
+    for row in divisions():
+        place = Place(row.name, row.level, row.province, row.city)
+        by_name.setdefault(row.name, []).append(place)
+        if row.level == "province" and row.alias:
+            province_short[row.alias] = row.name
+        short = row.short
+        if len(short) >= 2 and (row.level == "city" or (row.level == "county" and row.name.endswith("市"))):
             by_short.setdefault(short, []).append(place)
     pairs = (_DATA / "places_traditional.tsv").read_text(encoding="utf-8").splitlines()[1:]
     traditional = {ord(t): s for t, s in (pair.split("\t") for pair in pairs)}

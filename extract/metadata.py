@@ -13,14 +13,12 @@ What the genre's words are lives in the lexicon: `metadata_labels` (header field
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
-from pathlib import Path
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
+from .divisions import short_names
 from .document import Document
 from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from .language import component
@@ -148,11 +146,7 @@ def metadata_component(doc: Document) -> None:
 
 
 def extract_metadata(doc: Document) -> PolicyMeta:
-    """The policy's metadata (computed once per document; a fresh copy for each caller)."""
-    return copy.deepcopy(doc.memo("metadata", lambda: _extract_metadata(doc)))
-
-
-def _extract_metadata(doc: Document) -> PolicyMeta:
+    """The policy's metadata (the `policy` layer; components read it there, not from here)."""
     text = doc.text
     meta = PolicyMeta()
     found: dict[str, _Found] = {}
@@ -253,21 +247,7 @@ def _without_page_additions(title: _Found) -> _Found:
 def _is_place_tag(inner: str) -> bool:
     if _AGGREGATOR_TAG.fullmatch(inner):
         return True
-    return inner in _place_short_names()
-
-
-@cache
-def _place_short_names() -> frozenset[str]:
-    """Short names of the places in the vendored divisions (data/places.tsv), read
-    here and not from the city component, which runs after metadata."""
-    names: set[str] = set()
-    lines = (Path(__file__).parent / "data" / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    for line in lines:
-        _name, level, _province, city, _adcode, alias, *_ = line.split("\t")
-        short = city if level == "city" else alias
-        if len(short) >= 2:
-            names.add(short)
-    return frozenset(names)
+    return inner in short_names()
 
 
 def _title_line_number(doc: Document) -> _Found | None:
