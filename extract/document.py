@@ -25,7 +25,7 @@ _SPAM_WORDS = lexicon("boilerplate").compile("spam")
 _SPAM_MIN_HITS = 3
 _CHROME = lexicon("boilerplate").compile("chrome")
 # a line opening with an outline marker (lexicon `heading_markers`) is policy text, never chrome
-_HEADING_START = re.compile(r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num")))
+OPENS_WITH_MARKER = re.compile(r"^\s*" + lexicon("heading_markers").alternation(("chap", "art", "pcn", "cn", "pnum", "num")))
 _SENTENCE_PUNCT = re.compile(r"[,。;:、!?]")
 # a line that ends like a clause of prose (…在本市注册;  申请单位应当提交下列材料:) is text, not chrome
 _CLAUSE_END = ("。", ";", ":", "!", "?")
@@ -122,7 +122,7 @@ def is_boilerplate_line(line: str) -> bool:
         return False
     if len(_SPAM_WORDS.findall(stripped)) >= _SPAM_MIN_HITS:
         return True
-    if _HEADING_START.match(stripped):
+    if OPENS_WITH_MARKER.match(stripped):
         return False
     chrome_hits = len(set(_CHROME.findall(stripped)))
     if (

@@ -56,8 +56,12 @@ class Lexicon:
     name: str
     entries: tuple[Entry, ...]
 
-    def select(self, value: str | None = None) -> tuple[Entry, ...]:
-        return self.entries if value is None else tuple(e for e in self.entries if e.value == value)
+    def select(self, value: str | tuple[str, ...] | None = None) -> tuple[Entry, ...]:
+        """The entries of one `value` (or of any of several), in file order; all with None."""
+        if value is None:
+            return self.entries
+        values = (value,) if isinstance(value, str) else value
+        return tuple(e for e in self.entries if e.value in values)
 
     def words(self, value: str | None = None) -> tuple[str, ...]:
         """The entries (of one `value`), in file order."""
@@ -70,8 +74,8 @@ class Lexicon:
         """entry → value."""
         return {e.entry: e.value for e in self.entries}
 
-    def alternation(self, value: str | None = None) -> str:
-        """Regex source matching any entry (of one `value`): literal words longest first, so the
+    def alternation(self, value: str | tuple[str, ...] | None = None) -> str:
+        """Regex source matching any entry (of `value`): literal words longest first, so the
         longest word wins (千万元 before 万元); regex entries keep their file order, after them."""
         chosen = self.select(value)
         if not chosen:
@@ -79,14 +83,6 @@ class Lexicon:
         words = sorted((e for e in chosen if e.kind == "word"), key=lambda e: -len(e.entry))
         patterns = [e for e in chosen if e.kind == "regex"]
         return "(?:" + "|".join(e.pattern for e in [*words, *patterns]) + ")"
-
-    def alternation_of(self, values: tuple[str, ...]) -> str:
-        """Regex source matching any entry of any of `values`, in file order (for regex entries
-        whose order matters, such as outline markers)."""
-        chosen = [e for e in self.entries if e.value in values]
-        if not chosen:
-            raise LexiconError(f"lexicon/{self.name}.tsv: no entry with a value in {values}")
-        return "(?:" + "|".join(e.pattern for e in chosen) + ")"
 
     def compile(self, value: str | None = None, flags: int = 0) -> re.Pattern[str]:
         return re.compile(self.alternation(value), flags)

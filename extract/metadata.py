@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 
 from .dates import CN_DATE_RE, COMPACT_RE, DATE_RE, find_dates, parse_compact
 from .divisions import short_names
-from .document import Document
+from .document import OPENS_WITH_MARKER, Document
 from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from .language import component
 from .lexicon import lexicon
@@ -65,9 +65,6 @@ _PAGE_DATE_LINE = re.compile(
 # with no title line, the policy a notice hands out: 《…实施办法》经县政府同意,现予印发
 _HANDED_OUT = re.compile(
     rf"《(?P<t>[^《》\n]{{2,120}}?{GENRE}(?:[(][^()\n]{{1,24}}[)])?)》[^。《》\n]{{0,40}}?(?:{_TITLE_WORDS.alternation('handing_out')})"
-)
-_MARKER_START = re.compile(
-    r"^\s*" + lexicon("heading_markers").alternation_of(("chap", "art", "pcn", "cn", "pnum", "num"))
 )
 _WRAPPING_GENRES = _TITLE_WORDS.words("wrapping_genre")
 _NOTICE = re.compile(_WRAPPING_VERB)
@@ -209,7 +206,7 @@ def _find_title_lines(doc: Document) -> list[_Found]:
     out: list[_Found] = []
     for m in _TITLE_AT_LINE.finditer(body):
         line_start = body.rfind("\n", 0, m.start()) + 1
-        if _MARKER_START.match(body, line_start) or _BREADCRUMB.search(m.group("t")):
+        if OPENS_WITH_MARKER.match(body, line_start) or _BREADCRUMB.search(m.group("t")):
             continue
         if _continues_a_sentence(body, line_start):
             continue
