@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from extract.records import ExtractionRecord
@@ -33,8 +33,9 @@ class FileFailure:
     problem: str
     kind: str = INPUT_PROBLEM
 
-    def message(self) -> str:
-        return f"error: {self.path}: {self.problem}"
+    def message(self, name_only: bool = False) -> str:
+        """`error: FILE: problem`; with `name_only`, the file's name without its folder."""
+        return f"error: {PurePath(self.path).name if name_only else self.path}: {self.problem}"
 
     @property
     def transient(self) -> bool:

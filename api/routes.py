@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -170,7 +169,7 @@ def create_analyst_router(served: ServedGraph) -> APIRouter:
         # file names only: where the server keeps its data is nobody's business over HTTP
         return {
             "documents": len(records),
-            "failures": [f"error: {PurePath(f.path).name}: {f.problem}" for f in served.failures],
+            "failures": [f.message(name_only=True) for f in served.failures],
             "from_cache": served.from_cache,
         }
 

@@ -26,6 +26,8 @@ class NothingToServe(Exception):
 
 
 def print_failure(_path: Path, outcome: object) -> None:
+    """`extract_files` callback: name a broken file on stderr the moment it has failed (plain
+    text: the server's log, unlike the CLI's rich console)."""
     if isinstance(outcome, FileFailure):
         print(outcome.message(), file=sys.stderr, flush=True)
 

@@ -46,9 +46,11 @@ DEFAULT_BASE_S = 60.0
 PER_MILLION_CHARS_S = 30.0
 
 
-def time_limit_s(text_chars: int, base_s: float = DEFAULT_BASE_S) -> float:
+def time_limit_s(
+    text_chars: int, base_s: float = DEFAULT_BASE_S, per_million_chars_s: float = PER_MILLION_CHARS_S
+) -> float:
     """Seconds a document of `text_chars` characters may take to extract before it is stopped."""
-    return base_s + PER_MILLION_CHARS_S * text_chars / 1_000_000
+    return base_s + per_million_chars_s * text_chars / 1_000_000
 
 
 def default_jobs() -> int:
@@ -244,7 +246,7 @@ class ExtractionPool:
         return [w.pid for w in self.workers]
 
     def limit_s(self, chars: int) -> float:
-        return self.base_s + self.per_million_chars_s * chars / 1_000_000
+        return time_limit_s(chars, self.base_s, self.per_million_chars_s)
 
     def extract(
         self,

@@ -13,6 +13,7 @@ import networkx as nx
 
 from api.query import format_ratio, format_wan, format_yuan
 from extract.taxonomy import type_by_id
+from graph.network import UNTYPED_LABEL
 
 from .style import KINDS
 
@@ -111,7 +112,7 @@ class Describer:
                 row("泛指 · collective", "泛指一类单位 · a group, not one body")
         elif kind == "instrument":
             itype = type_by_id().get(data["type"]) if data["type"] else None
-            row("类型 · type", f"{itype.label_zh} · {itype.label_en}" if itype else data["type"] or "未分类 · untyped")
+            row("类型 · type", f"{itype.label_zh} · {itype.label_en}" if itype else data["type"] or f"{UNTYPED_LABEL} · untyped")
             row("金额 · amount", amount_text(data))
             row("条件 · terms", terms_text(data))
             row("级别 · level", data.get("level"))
