@@ -87,7 +87,7 @@ def city_hint_component(doc: Document) -> None:
 @component("city", requires=("policy", "city_hint"), assigns=("city", "issuer_level"))
 def city_component(doc: Document) -> None:
     """The policy's prefecture-level city and its issuer's level (see the module's docstring)."""
-    found = find_city(doc.text, doc.body, doc.layers["policy"])
+    found = find_city(doc.text, doc.body, doc.layers["policy"], doc.layers["city_hint"])
     doc.layers["city"] = found.city
     doc.layers["issuer_level"] = found.level
 
@@ -313,19 +313,24 @@ class Found(NamedTuple):
     level: str | None
 
 
-def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
-    """The prefecture-level city and the issuer's level, from the evidence in order of strength."""
+def find_city(text: str, body: str, policy: PolicyMeta, hint: str | None = None) -> Found:
+    """The prefecture-level city and the issuer's level, from the evidence in order of strength.
+    `hint`: the text's most frequent `XX市<body>` city (the `city_hint` layer), when already read."""
     everything = mentions(text)
     context = _with_doc_number(_context(everything), everything, policy.doc_number)
     level = level_by_form(policy.issuer)
-    explicit: list[str | None] = []  # the text's `XX市<body>` city, read once when a short name needs it
+    explicit: list[str | None] = [hint] if hint else []  # read once, only when a short name needs it
+
+    def the_hint() -> str | None:
+        if not explicit:
+            explicit.append(city_in(text))
+        return explicit[0]
 
     def outranked(found: Found, short: bool) -> str | None:
         if not short:
             return None
-        if not explicit:
-            explicit.append(city_in(text))
-        return explicit[0] if explicit[0] and explicit[0] != found.city else None
+        other = the_hint()
+        return other if other and other != found.city else None
 
     for evidence in (policy.issuer, policy.notice_title, policy.title):
         if not evidence:
@@ -354,7 +359,7 @@ def find_city(text: str, body: str, policy: PolicyMeta) -> Found:
     if found.city:
         return Found(outranked(found, short) or found.city, level)
     # a city the data does not know (renamed, new): the older `XX市<body>` rule, issuer first
-    known = issuer_city(policy) or city_in(body) or city_in(text)
+    known = issuer_city(policy) or city_in(body) or the_hint()
     return Found(known or town_city(policy, everything, context), level)
 
 

@@ -198,3 +198,11 @@ def test_the_document_number_settles_a_shared_name() -> None:
     assert issued("鞍铁西政发〔2021〕3号") == Found("鞍山", "district")
     assert issued("铁西政发〔2021〕3号") == Found(None, "district")
     assert issued(None) == Found(None, "district")
+
+
+def test_the_city_hint_layer_is_read_not_recomputed() -> None:
+    """The `city_hint` layer (the text's most frequent XX市<body>) is the last resort as given: a
+    text that names no city at all still gets the hint it is handed."""
+    text = "本办法由市科技局负责解释。"
+    assert find_city(text, text, PolicyMeta()).city is None
+    assert find_city(text, text, PolicyMeta(), hint="云海").city == "云海"

@@ -1,9 +1,6 @@
-"""The metadata group's modules as flat components: no sibling imports, knowledge from the lexicon."""
+"""The metadata group's knowledge from the lexicon (the import rule: tests/test_extract_architecture.py)."""
 
 from __future__ import annotations
-
-import ast
-from pathlib import Path
 
 import pytest
 
@@ -11,26 +8,6 @@ from extract.document import Document
 from extract.genre import DOC_NUMBER, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from extract.lexicon import lexicon
 from extract.pipeline import extract_text
-
-EXTRACT = Path(__file__).resolve().parent.parent / "extract"
-# components and their private helpers: a component module imports none of them
-COMPONENT_MODULES = {
-    "metadata", "cities", "citations", "agencies", "agency_names", "headings", "measures", "segments",
-    "instruments", "classify", "targets",
-}  # fmt: skip
-
-
-def _imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            names.update([node.module] if node.module else [alias.name for alias in node.names])
-    return names
-
-
-@pytest.mark.parametrize("module", ["metadata", "citations", "cities", "genre", "document", "normalise"])
-def test_no_metadata_group_module_imports_a_component(module: str) -> None:
-    assert not (_imported_modules(EXTRACT / f"{module}.py") & COMPONENT_MODULES)
 
 
 @pytest.mark.parametrize("word", lexicon("policy_genres").words())
