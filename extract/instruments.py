@@ -11,7 +11,6 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from .amounts import MATCHING, PERCENT, Amount, recipient_end
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
@@ -21,27 +20,8 @@ from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
 from .records import Instrument, Measure
+from .spans import CLAUSE_SEP, SUPPORT, Segment, Sentence
 
-
-class Sentence(Protocol):
-    """A sentence of the `sentences` layer: its normalised offsets and text."""
-
-    start: int
-    end: int
-    text: str
-
-
-class Segment(Protocol):
-    """A segment (a clause between commas) of the `segments` layer, with its sentence's index."""
-
-    start: int
-    end: int
-    text: str
-    sentence: int
-
-
-# words that make a sum near them an award
-SUPPORT = lexicon("giving_verbs").compile("support")
 _THRESHOLDS = lexicon("threshold_words")
 _FUNDS = lexicon("money_fund_words")
 _PER = lexicon("per_words")
@@ -141,7 +121,6 @@ class _Context:
     previous_sentence: str = ""
 
 
-_CLAUSE_SEP = re.compile(r"[,;:]")
 _SEGMENT_SEP = re.compile(r"[,;]")
 # characters around a sum its tests read: the longest phrase after it (_FUND_AFTER) is 25
 _AFTER_SUM = 40
@@ -154,7 +133,7 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
     kept: list[Amount] = []
     if not moneys:
         return kept, False
-    separators = positions(_CLAUSE_SEP, text)
+    separators = positions(CLAUSE_SEP, text)
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
     programme = Occurrences(_BUDGET_PROGRAMME, text)
     budget_seen = False  # a budget total stood before in the sentence: later sums share it out
@@ -285,7 +264,7 @@ def _object_type(lead: str) -> str | None:
         first = marker.search(lead)
         if first:
             # from the first recognition on: 经省认定的瞪羚企业和市认定的入库企业
-            clause = _CLAUSE_SEP.split(lead[first.end() :], maxsplit=1)[0]
+            clause = CLAUSE_SEP.split(lead[first.end() :], maxsplit=1)[0]
             found = classify([(clause, 1)], weak=False)
             if found:
                 return found
@@ -307,7 +286,7 @@ def _amount_drafts(sentence: Sentence, context: _Context, awards: list[Amount]) 
     prev_end = 0
     groups = _amount_lists(text, awards, sentence.start)
     segment_ends = positions(_SEGMENT_SEP, text) if groups else []
-    clause_starts = positions(_CLAUSE_SEP, text) if groups else []
+    clause_starts = positions(CLAUSE_SEP, text) if groups else []
     giving = Occurrences(_GIVING, text)
     for g, group in enumerate(groups):
         first = group[0].start - sentence.start

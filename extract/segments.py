@@ -7,11 +7,11 @@ and words like 财政 in them would otherwise look like funding.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .document import Document
 from .language import component
 from .lexicon import Lexicon, lexicon
+from .spans import Segment, Sentence
 
 _HAN = r"\u3400-\u9fff"
 # what a name ends with after a scrambled duty label (lexicon/agency_suffixes.tsv, reader `sentences`)
@@ -29,21 +29,6 @@ _DUTY_LABEL = re.compile(
 )
 # a bracketed list: (牵头单位:…) 〔责任单位:…〕 【配合部门:…】, or one cut off by the end of an excerpt
 _DUTY_PARENS = re.compile(rf"[(〔【](?:[^()〔〕【】]{{0,6}})?(?:{_DUTY_LABEL.pattern})[^()〔〕【】]*(?:[)〕】]|\Z)")
-
-
-@dataclass(frozen=True)
-class Segment:
-    start: int
-    end: int
-    text: str
-    sentence: int
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

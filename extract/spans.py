@@ -1,5 +1,6 @@
 """Span types that one component assigns to a layer and others read: the numbered items of the
-outline (`outline`) and the responsibility lists (`duty_lists`).
+outline (`outline`), the responsibility lists (`duty_lists`), the sentences and segments
+(`sentences`, `segments`); and the few patterns several readers of those layers share.
 
 They live here, not in the component that makes them, so a component reading a layer needs no
 import of the component that assigned it.
@@ -7,7 +8,10 @@ import of the component that assigned it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from .lexicon import lexicon
 
 
 @dataclass(eq=False)
@@ -62,3 +66,28 @@ class ResponsibilityList:
         self._lead_counted = len(self.lead)
         lead = self._lead_set
         return next((n for n in reversed(self.others) if n not in lead), self.lead[-1] if self.lead else None)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the `sentences` layer: its normalised offsets and text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A segment (a clause between commas) of the `segments` layer, with its sentence's index."""
+
+    start: int
+    end: int
+    text: str
+    sentence: int
+
+
+# words that make a sum near them an award, not a goal (instruments and targets both ask)
+SUPPORT = lexicon("giving_verbs").compile("support")
+# what separates the clauses of a sentence (1:1 keeps its colon only where a reader asks for it)
+CLAUSE_SEP = re.compile(r"[,;:]")

@@ -14,7 +14,6 @@ import bisect
 import re
 from collections import defaultdict
 from functools import cached_property
-from typing import Protocol
 
 from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
 from .document import Document
@@ -22,18 +21,7 @@ from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
 from .lexicon import lexicon
 from .records import PolicyMeta, Target
-
-
-class Sentence(Protocol):
-    """A sentence of the `sentences` layer: its normalised offsets and text."""
-
-    start: int
-    end: int
-    text: str
-
-
-# a sum near a giving verb is the sum of an award, not a goal
-SUPPORT = lexicon("giving_verbs").compile("support")
+from .spans import CLAUSE_SEP, SUPPORT, Sentence
 
 # the counters and units a target is stated in, longest first (万人 before 人)
 _UNITS = lexicon("target_units").alternation()
@@ -122,7 +110,6 @@ _AWARD_NEXT = re.compile(r"[^,;。]{0,12}?[,;]\s*" + lexicon("target_not_goal").
 # Characters a quantity's tests read around it: a few words each, a list of thresholds a few
 # dozen. Reading whole sentences made a sentence of thousands of numbers quadratic.
 _WINDOW = 300
-_CLAUSE_SEP = re.compile(r"[,;:]")
 # what opens and closes a quoted name or a policy's title (“千人服务千企”, 《…29条》)
 _OPENINGS, _CLOSINGS = ("“", "《", "〈"), ("”", "》", "〉")
 _QUOTE_SEP = re.compile(r"[,;]")
@@ -139,7 +126,7 @@ class _Clauses:
     # each read on first use: most sentences hold no quantity that asks for them
     @cached_property
     def clause(self) -> list[int]:
-        return positions(_CLAUSE_SEP, self.text)
+        return positions(CLAUSE_SEP, self.text)
 
     @cached_property
     def quote(self) -> list[int]:
