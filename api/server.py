@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,12 +59,26 @@ def run_server(
             print_failure(Path(failure.path), failure)
     if not served.records:
         raise NothingToServe(data, len(served.failures), served.failures)
-    service = SparqlService(served.ntriples, timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
-    app = create_app(served, service)
-    how = "cached build" if served.from_cache else "fresh build"
-    print(
-        f"policykg: {len(served.records)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
-        f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
-        file=sys.stderr,
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    with tempfile.TemporaryDirectory(prefix="policykg-store-") as scratch:
+        store = ntriples_store(served.ntriples, Path(scratch) / "store")
+        service = SparqlService(store, timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
+        app = create_app(served, service)
+        how = "cached build" if served.from_cache else "fresh build"
+        print(
+            f"policykg: {len(served.records)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
+            f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
+            file=sys.stderr,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def ntriples_store(ntriples: bytes, path: Path) -> Path:
+    """A store at `path` holding `ntriples`, for the SPARQL workers to open read-only.
+    (A bridge until the build writes OUT/store and the serve cache keeps it: graph/store.py.)"""
+    from pyoxigraph import RdfFormat, Store
+
+    store = Store(str(path))
+    store.bulk_load(ntriples, format=RdfFormat.N_TRIPLES)
+    store.flush()
+    del store  # closed: the workers open it read-only
+    return path

@@ -130,7 +130,7 @@ async def _get(service: SparqlService, scope: Scope, receive: Receive) -> Sparql
         elif name == "update":
             return _error(QueryRejected(READ_ONLY, 403))
     if not queries:
-        return _without_query(service, Request(scope, receive), format)
+        return await _without_query(service, Request(scope, receive), format)
     if len(queries) > 1:
         return _error(QueryRejected("give one query parameter, not several"))
     if len(queries[0]) > service.max_query_chars:  # 414: in a GET the query is part of the URI
@@ -169,7 +169,7 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
     return _result(result)
 
 
-def _without_query(service: SparqlService, request: Request, format: str | None) -> Response:
+async def _without_query(service: SparqlService, request: Request, format: str | None) -> Response:
     """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
     accept = parse_accept(request.headers.get("accept"))
     html = quality(accept, "text/html")
@@ -177,7 +177,7 @@ def _without_query(service: SparqlService, request: Request, format: str | None)
     if format is None and html > rdf:
         return HTMLResponse(query_page(service), headers={"Content-Security-Policy": PAGE_POLICY, "Vary": "Accept"})
     endpoint = str(request.url).split("?")[0]
-    return _result(service.describe(endpoint, request.headers.get("accept"), format))
+    return _result(await service.describe(endpoint, request.headers.get("accept"), format))
 
 
 def _dataset(values: Callable[[str], list[str]]) -> list[str]:

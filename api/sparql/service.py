@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from types import TracebackType
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
 from . import worker
-from .errors import NotAcceptable, QueryFailed, QueryRejected
+from .errors import NotAcceptable, QueryFailed, QueryRejected, SparqlError
 from .formats import FORMATS, QUERY_FORM_KINDS, ResultFormat, negotiate
 from .guard import QueryInfo, check_dataset_parameters, check_query
 from .pool import QUICK_S, WorkerPool
@@ -18,9 +20,10 @@ from .sandbox import Isolation
 
 log = logging.getLogger("policykg.sparql")
 
-# The store is loaded from N-Triples, which has no named graphs: every FROM / FROM NAMED (and
-# default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
+# The built store holds the graph in its default graph and no named graph: every FROM / FROM NAMED
+# (and default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
 LOCAL_GRAPHS: frozenset[str] = frozenset()
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # Queries up to this length have their checks, format and worker request kept (last 256 distinct).
 PREPARED_MAX_CHARS = 8_000
 
@@ -43,7 +46,8 @@ class Prepared:
 
 
 class SparqlService:
-    """The graph, served read-only to SPARQL queries by `workers` processes.
+    """The store at `store` (a directory written by pyoxigraph), served read-only to SPARQL
+    queries by `workers` processes.
 
     Use `start()` / `close()` (or `with`); `run()` answers one query, in the format its Accept
     header (or `format`) asks for, and raises an `errors.SparqlError` when it cannot.
@@ -51,7 +55,7 @@ class SparqlService:
 
     def __init__(
         self,
-        ntriples: bytes,
+        store: Path | str,
         *,
         timeout_s: float = 10.0,
         max_rows: int = 10_000,
@@ -59,17 +63,23 @@ class SparqlService:
         workers: int = 2,
         queue_timeout_s: float | None = None,
         memory_mb: int = 2048,
+        in_memory: bool = False,
     ) -> None:
         """`memory_mb` caps each worker process (0: no cap); `queue_timeout_s` is how long a request
-        may wait for a free worker (default: the time limit plus 1 s)."""
+        may wait for a free worker (default: the time limit plus 1 s). `in_memory`: each worker
+        answers from its own copy of the store in memory, several times faster on a large graph's
+        heavier queries but with a start-up and a memory that grow with the graph."""
         self.timeout_s = timeout_s
         self.max_rows = max_rows
         self.max_query_chars = max_query_chars
-        self.triples = 0
+        # Counted on the first service description, not at start: counting takes time linear in
+        # the graph, and the store does not change while served.
+        self.triples: int | None = None
         # Until the workers say they have no network (start()), SERVICE-looking text is refused.
         self.refuse_service_text = True
         self.pool = WorkerPool(
-            ntriples,
+            Path(store),
+            in_memory=in_memory,
             size=max(1, workers),
             timeout_s=timeout_s,
             # By default a request waits for a worker as long as a query may run: long enough
@@ -83,7 +93,7 @@ class SparqlService:
 
     def start(self) -> None:
         if not self.pool.started:
-            self.triples = self.pool.start()
+            self.pool.start()
             self.apply_isolation(self.pool.isolation)
 
     def apply_isolation(self, isolation: Isolation) -> None:
@@ -147,15 +157,26 @@ class SparqlService:
             refuse_service_text=self.refuse_service_text,
         )
 
-    def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
+    async def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
         """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
         try:
             chosen = negotiate("triples", accept, format)
         except (NotAcceptable, QueryRejected):
             chosen = negotiate("triples", "text/turtle")
+        if self.triples is None:
+            self.triples = await self.count_triples()
         rdf_format = worker.GRAPH_FORMATS[chosen.name]
         body = serialize(self._description(endpoint), format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
         return SparqlResult(body, chosen.media_type)
+
+    async def count_triples(self) -> int | None:
+        """The number of triples in the store, counted by a worker (None if it could not)."""
+        try:
+            result = await self.run(COUNT_TRIPLES, format="json")
+        except SparqlError as error:
+            log.warning("could not count the store's triples: %s", error.message)
+            return None
+        return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
 
     def _description(self, endpoint: str) -> list[Triple]:
         service, dataset, graph = BlankNode("service"), BlankNode("dataset"), BlankNode("graph")
@@ -178,8 +199,10 @@ class SparqlService:
             (dataset, NamedNode(rdf + "type"), NamedNode(sd + "Dataset")),
             (dataset, NamedNode(sd + "defaultGraph"), graph),
             (graph, NamedNode(rdf + "type"), NamedNode(sd + "Graph")),
-            (graph, NamedNode(DESCRIPTION_PREFIXES["void"] + "triples"), Literal(str(self.triples), datatype=XSD_INTEGER)),
         ]
+        if self.triples is not None:
+            triples.append((graph, NamedNode(DESCRIPTION_PREFIXES["void"] + "triples"),
+                            Literal(str(self.triples), datatype=XSD_INTEGER)))
         triples += [(service, NamedNode(sd + "resultFormat"), NamedNode(W3C_FORMATS[f.name])) for f in FORMATS]
         return [Triple(*t) for t in triples]
 
