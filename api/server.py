@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -13,7 +16,8 @@ from extract.runner import DEFAULT_BASE_S
 
 from .app import create_app
 from .corpus import FileFailure
-from .serving import load_served_graph
+from .serving import ServedGraph, load_served_graph
+from .sparql.service import Endpoint
 
 
 class NothingToServe(Exception):
@@ -44,14 +48,14 @@ def run_server(
     *,
     jobs: int | None = None,
     time_limit: float = DEFAULT_BASE_S,
+    store_url: str | None = None,
 ) -> None:
     """Build or load the graph of `data` and serve it; raises NothingToServe before listening if it is empty.
 
     Each broken file is named on stderr as soon as a fresh build has failed on it (or, from the
-    cache, at start-up).
+    cache, at start-up). With `store_url`, /sparql answers from that SPARQL store (raises
+    StoreUnavailable before listening if it does not answer).
     """
-    from .sparql import SparqlService
-
     began = time.perf_counter()
     served = load_served_graph(data, cache_dir, print_failure, jobs, time_limit)
     if served.from_cache:
@@ -59,9 +63,7 @@ def run_server(
             print_failure(Path(failure.path), failure)
     if not served.records:
         raise NothingToServe(data, len(served.failures), served.failures)
-    with tempfile.TemporaryDirectory(prefix="policykg-store-") as scratch:
-        store = ntriples_store(served.ntriples, Path(scratch) / "store")
-        service = SparqlService(store, timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
+    with sparql_service(served, store_url, sparql_timeout, max_rows, workers) as (service, http):
         app = create_app(served, service)
         how = "cached build" if served.from_cache else "fresh build"
         print(
@@ -69,7 +71,36 @@ def run_server(
             f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
             file=sys.stderr,
         )
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=http)
+
+
+class StoreUnavailable(Exception):
+    """`serve --store URL`: the store does not answer."""
+
+
+@contextmanager
+def sparql_service(
+    served: ServedGraph, store_url: str | None, timeout_s: float, max_rows: int, workers: int
+) -> Iterator[tuple[Endpoint, type[asyncio.Protocol] | str]]:
+    """The /sparql service, and the HTTP protocol for uvicorn: over the remote store at `store_url`
+    (`workers` connections to it, at least 4), else over the served graph's store, whose plain
+    GETs the protocol answers ahead of the app (api/sparql/protocol.py)."""
+    from graph.remote import RemoteSource, RemoteStoreError, redact
+
+    from .sparql import RemoteSparqlService, SparqlService
+    from .sparql.protocol import sparql_protocol
+
+    if store_url is not None:
+        try:
+            RemoteSource(store_url, timeout_s=timeout_s).query("ASK {}")
+        except RemoteStoreError as error:
+            raise StoreUnavailable(f"{redact(store_url)}: the SPARQL store does not answer: {error.message}") from None
+        yield RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers)), "auto"
+        return
+    with tempfile.TemporaryDirectory(prefix="policykg-store-") as scratch:
+        store = ntriples_store(served.ntriples, Path(scratch) / "store")
+        service = SparqlService(store, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
+        yield service, sparql_protocol(service) or "auto"
 
 
 def ntriples_store(ntriples: bytes, path: Path) -> Path:

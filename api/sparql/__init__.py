@@ -1,6 +1,6 @@
 """The public SPARQL 1.1 endpoint: Oxigraph evaluates queries natively in worker processes.
 
-    service = SparqlService(ntriples, timeout_s=10.0, max_rows=10_000, workers=2)
+    service = SparqlService(store_dir, timeout_s=10.0, max_rows=10_000, workers=2)  # or RemoteSparqlService(url)
     app.include_router(create_sparql_router(service))   # GET/POST /sparql, the query page
     service.start() ... service.close()                  # or: with service: ...
 
@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .errors import QueryFailed, QueryRejected, QueryTimeout, QueryTooLarge, ServiceBusy, SparqlError
+    from .remote import RemoteSparqlService
     from .router import create_sparql_router
     from .service import SparqlResult, SparqlService
 
 _EXPORTS = {
     "SparqlService": "service",
     "SparqlResult": "service",
+    "RemoteSparqlService": "remote",
     "create_sparql_router": "router",
     "SparqlError": "errors",
     "QueryRejected": "errors",
@@ -33,6 +35,7 @@ __all__ = [
     "QueryRejected",
     "QueryTimeout",
     "QueryTooLarge",
+    "RemoteSparqlService",
     "ServiceBusy",
     "SparqlError",
     "SparqlResult",

@@ -251,6 +251,12 @@ class WorkerPool:
         seconds the worker took. `quick`: the request is known to take well under `QUICK_S`, so
         another may be queued behind it. Waits at most `queue_timeout_s` for a worker and
         `timeout_s` for the answer."""
+        # Cancelled (the client went away), the job still runs, or leaves the line, and frees its place.
+        return await self.submit(request, quick)
+
+    def submit(self, request: bytes, quick: bool = False) -> asyncio.Future[tuple[bytes, float]]:
+        """`ask` for a caller that takes the answer from a future (on the running loop) rather
+        than from a coroutine: no task is made for it."""
         loop = asyncio.get_running_loop()
         job = _Job(request, quick, loop)
         with self._lock:
@@ -267,8 +273,7 @@ class WorkerPool:
                 job.timer = loop.call_later(self.queue_timeout_s, self._give_up, job)
         if chosen is not None:
             self._send(chosen, job)
-        # Cancelled (the client went away), the job still runs, or leaves the line, and frees its place.
-        return await job.future
+        return job.future
 
     def _give_up(self, job: _Job) -> None:
         """Still in line when the wait is over."""
