@@ -23,16 +23,17 @@ client has left.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
+import re
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from pyoxigraph import (
     QueryBoolean,
@@ -47,8 +48,14 @@ from pyoxigraph import (
 DEFAULT_TIMEOUT_S = 60.0
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-# SELECT / ASK in SPARQL JSON; CONSTRUCT / DESCRIBE in N-Triples (or Turtle, which every store writes).
-QUERY_ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9, text/turtle;q=0.8"
+# SELECT / ASK in SPARQL JSON; CONSTRUCT / DESCRIBE in N-Triples (or Turtle, which every store
+# writes). Asked by the query's form: given both, Virtuoso answers a CONSTRUCT in a JSON of its own.
+RESULTS_ACCEPT = RESULTS_JSON
+TRIPLES_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
+EITHER_ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9, text/turtle;q=0.8"
+# The first query-form keyword outside IRIs, strings and comments.
+_FORM = re.compile(r"""<[^<>\s]*>|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\#[^\n]*|\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b""",
+                   re.IGNORECASE)
 ALL_TRIPLES = "CONSTRUCT WHERE { ?s ?p ?o }"
 CHUNK_BYTES = 1 << 16
 
@@ -114,7 +121,10 @@ class RemoteSource:
         return f"RemoteSource({redact(self.url)!r})"
 
     def query(self, sparql: str) -> QueryResult:
-        with self.ask(sparql, QUERY_ACCEPT) as answer:
+        form = next((m.group(1).upper() for m in _FORM.finditer(sparql) if m.group(1)), None)
+        accept = {"SELECT": RESULTS_ACCEPT, "ASK": RESULTS_ACCEPT, "CONSTRUCT": TRIPLES_ACCEPT,
+                  "DESCRIBE": TRIPLES_ACCEPT}.get(form or "", EITHER_ACCEPT)
+        with self.ask(sparql, accept) as answer:
             body = answer.read_all()
         media_type = answer.media_type
         if media_type in ("application/sparql-results+json", "application/json", "application/sparql-results+xml",
@@ -183,30 +193,52 @@ class Answer:
 def upload(url: str, source: Path | bytes, *, replace: bool = True, content_type: str = N_TRIPLES,
            timeout_s: float = 600.0) -> int:
     """Write `source` (a file, or bytes) to the store's graph at `url` through the Graph Store
-    Protocol: PUT replaces the graph, POST (`replace=False`) adds to it. Returns the store's status."""
+    Protocol: PUT replaces the graph, POST (`replace=False`) adds to it. Returns the store's status.
+
+    A file is streamed, never read into memory whole. Credentials in the URL are sent as the store
+    asks for them, Basic or Digest (Virtuoso), learnt from a HEAD request first, so that a large
+    body is sent once."""
     target = store_endpoints(url).graph_store
-    parts = urlsplit(target)
-    plain = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]  # straight to the store
-    if parts.username is not None:
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, plain, parts.username, parts.password or "")
-        handlers += [urllib.request.HTTPBasicAuthHandler(passwords), urllib.request.HTTPDigestAuthHandler(passwords)]
-    opener = urllib.request.build_opener(*handlers)
+    method = "PUT" if replace else "POST"
     size = source.stat().st_size if isinstance(source, Path) else len(source)
-    with _opened(source) as data:
-        request = urllib.request.Request(plain, data=data, method="PUT" if replace else "POST",
-                                         headers={"Content-Type": content_type, "Content-Length": str(size)})
+    headers = {"Content-Type": content_type, "Content-Length": str(size)}
+    deadline = time.monotonic() + timeout_s
+    parts = urlsplit(target)
+    if parts.username is not None:
+        headers.update(_credentials(target, method, deadline))
+    with _opened(source) as body:
+        connection, response = _send(method, target, body, headers, deadline, basic=False)
         try:
-            with opener.open(request, timeout=timeout_s) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            detail = error.read(2000).decode("utf-8", "replace").strip()
-            raise RemoteStoreError(f"{redact(target)} refused the graph: {error.code} {error.reason}"
-                                   + (f": {detail}" if detail else ""), error.code) from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise RemoteStoreError(f"{redact(target)}: cannot reach the store: {reason}") from None
+            detail = _read_text(response)
+        finally:
+            connection.close()
+    if response.status >= 300:
+        raise RemoteStoreError(f"{redact(target)} refused the graph: {response.status} {response.reason}"
+                               + (f": {detail}" if detail else ""), response.status, detail)
+    return response.status
+
+
+def _credentials(url: str, method: str, deadline: float) -> dict[str, str]:
+    """The Authorization header for `method` on `url`, as the store's challenge to a HEAD asks."""
+    parts = urlsplit(url)
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    connection, response = _send("HEAD", url, None, {}, deadline, basic=False)
+    challenge = response.getheader("WWW-Authenticate") or ""
+    connection.close()
+    scheme, _, parameters = challenge.partition(" ")
+    if response.status != 401 or scheme.lower() == "basic":
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+    if scheme.lower() != "digest":
+        raise RemoteStoreError(f"{redact(url)} asks for {scheme or 'an unknown'} authentication")
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    plain = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
+    passwords.add_password(None, plain, user, password)
+    digest = urllib.request.HTTPDigestAuthHandler(passwords)
+    request = urllib.request.Request(plain, method=method)
+    answer = digest.get_authorization(request, urllib.request.parse_keqv_list(urllib.request.parse_http_list(parameters)))
+    if answer is None:
+        raise RemoteStoreError(f"{redact(url)}: cannot answer its Digest challenge ({challenge})")
+    return {"Authorization": f"Digest {answer}"}
 
 
 @contextmanager
@@ -218,17 +250,20 @@ def _opened(source: Path | bytes) -> Iterator[BinaryIO | bytes]:
         yield file
 
 
-def _send(method: str, url: str, body: bytes, headers: dict[str, str],
-          deadline: float) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+def _send(method: str, url: str, body: bytes | BinaryIO | None, headers: dict[str, str], deadline: float,
+          basic: bool = True) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """`basic`: send the URL's credentials, if any, as Basic authentication."""
     parts = urlsplit(url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname or "", parts.port, timeout=max(0.001, deadline - time.monotonic()))
-    if parts.username is not None:  # Basic credentials from the URL
-        token = base64.b64encode(f"{parts.username}:{parts.password or ''}".encode()).decode()
-        headers = {**headers, "Authorization": f"Basic {token}"}
+    if basic and parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers = {**headers, "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
     target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     try:
-        connection.request(method, target, body, headers)
+        # The store may answer (refuse) before taking the whole body: its answer is read below.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.request(method, target, body, headers)
         response = _timed(connection, deadline, url, connection.getresponse)
     except RemoteStoreError:
         connection.close()

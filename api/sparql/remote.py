@@ -8,9 +8,11 @@ text check can be sure to read a query as another engine's parser does.
 
 A query that passes is sent on (`graph.remote.RemoteSource`, POST form `query=`) from one of
 `connections` threads, and its answer read within the time limit and cut at the row cap as the
-embedded store's answers are (results.py): SELECT / ASK results pass through as the store wrote
-them when it wrote the format the client asked for; CONSTRUCT / DESCRIBE are asked as N-Triples
-and written by pyoxigraph in the client's format. The time limit stops our request for real (its
+embedded store's answers are (results.py): SELECT / ASK results are asked in SPARQL JSON, passed
+on as the store wrote them to a client that asked for JSON and written by pyoxigraph in any other
+format; CONSTRUCT / DESCRIBE are asked as N-Triples and written by pyoxigraph in the client's
+format. So CSV, TSV, XML and RDF answers are written as the embedded store writes them, whatever
+the store. The time limit stops our request for real (its
 connection is closed); the store should have a limit of its own to stop its evaluation too.
 """
 
@@ -129,9 +131,10 @@ class RemoteSparqlService(Endpoint):
         return SparqlResult(body, chosen.media_type, truncated)
 
     def _results(self, query: str, chosen: ResultFormat) -> tuple[bytes, bool]:
-        # CSV cannot be read back (it is lossy), so a store that does not write CSV is asked for JSON.
-        accept = chosen.accepts[0] + (", application/sparql-results+json;q=0.9" if chosen.name == "csv" else "")
-        with self.source.ask(query, accept) as answer:
+        """The store is asked for SPARQL JSON, which every store writes as the standard says (not so
+        TSV: Virtuoso writes IRIs there as strings), and which is sent on as it came when the client
+        asked for JSON; any other format is written from it by pyoxigraph, as the embedded store's."""
+        with self.source.ask(query, "application/sparql-results+json") as answer:
             written = RESULTS_MEDIA_TYPES.get(answer.media_type)
             if written == chosen.name:  # as the store wrote it, cut at the cap
                 target = Capped(chosen.name, self.max_rows)
@@ -145,8 +148,9 @@ class RemoteSparqlService(Endpoint):
                                            "time limit may end the answer with a message)")
                 return target.finish(complete=True)
             if written in (None, "csv"):
-                raise RemoteStoreError(f"it answered {answer.media_type or 'no Content-Type'} to Accept: {accept}")
-            parsed = parse_query_results(_Stream(answer.chunks()), format=QueryResultsFormat.from_media_type(answer.media_type))
+                raise RemoteStoreError(f"it answered {answer.media_type or 'no Content-Type'} to a SELECT or ASK")
+            results_format = QueryResultsFormat.from_media_type(answer.media_type)
+            parsed = parse_query_results(_Stream(answer.chunks()), format=results_format)
             if isinstance(parsed, QueryBoolean):
                 return parsed.serialize(format=RESULTS_FORMATS[chosen.name]), False
             assert isinstance(parsed, QuerySolutions)
