@@ -101,6 +101,11 @@ class RemoteSparqlService(Endpoint):
         self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
     ) -> SparqlResult:
         info = self._check(query)
+        if info.form is None:
+            # Engine extensions before the query form (Virtuoso's `define input:grab-all "yes"`
+            # has it fetch every IRI the query names) are not SPARQL 1.1: never sent on.
+            raise QueryRejected("this endpoint takes SPARQL 1.1 queries: PREFIX / BASE declarations, then "
+                                "SELECT, ASK, CONSTRUCT or DESCRIBE")
         if dataset:
             check_dataset_parameters(dataset, LOCAL_GRAPHS)
         chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
