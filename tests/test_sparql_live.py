@@ -155,6 +155,24 @@ def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
             assert alive.status_code == 200 and alive.json()["boolean"] is True
 
 
+def test_a_worker_that_dies_while_idle_is_replaced_before_anyone_asks(tmp_path: Path) -> None:
+    """Once it has answered, an idle worker stays watched: its death is seen at once, and the next
+    request waits for its replacement instead of finding it dead."""
+    ntriples = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+    with SparqlService(store_from_ntriples(ntriples, tmp_path / "store"), workers=1) as small:
+        app = FastAPI()
+        app.include_router(create_sparql_router(small))
+        with LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
+            assert client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+            next(iter(small.pool._workers)).process.kill()
+            deadline = time.monotonic() + 5
+            while small.pool.replaced == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert small.pool.replaced == 1  # noticed without a request
+            answer = client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"})
+            assert answer.status_code == 200 and answer.json()["boolean"] is True
+
+
 def test_a_query_that_eats_memory_is_stopped(service: SparqlService) -> None:
     """Sorting a large join grows a worker by hundreds of MB a second: the memory cap stops it
     long before the time limit, and a fresh worker takes over."""

@@ -15,10 +15,14 @@ query not known to be quick. A request's time limit starts when its worker start
 is killed or dies, the requests queued behind its query, which never started, go back to the
 front of the line.
 
+A worker's socket stays watched (`add_reader`) by the loop it last served, also while the worker
+is idle: registering and unregistering it for every request cost about a third of the server's
+CPU per request, and a worker that dies while idle is noticed at once, not by the next request.
+
 The pool may be used from several event loops (Starlette's TestClient runs each request in a loop
 of its own): its shared state is behind a lock; a worker's socket is watched by one loop at a
-time, the loop of the requests it holds; a free worker goes to a request waiting on another loop
-through that loop's `call_soon_threadsafe`.
+time (one that takes it over has the previous one stop watching); a free worker goes to a request
+waiting on another loop through that loop's `call_soon_threadsafe`.
 
 Workers are fresh interpreters (`python -c "...worker.main()"`), not forks: a fork would copy
 uvicorn's and our threads' locks mid-use. They are started with subprocess rather than
@@ -239,10 +243,27 @@ class WorkerPool:
             _call_soon(job.loop, job.fail, QueryFailed("the SPARQL service was closed"))
         for each in workers:
             if each in idle:
-                each.stop()
+                self._stop_idle(each)
             else:  # busy: its loop sees the EOF and fails its requests; or starting: the keeper gives up
                 each.process.kill()
                 each.reap()
+
+    def _stop_idle(self, idle: Worker) -> None:
+        """Ask an idle worker to leave, once the loop that still watches it has stopped watching."""
+        loop = idle.loop
+        if loop is None or loop.is_closed() or not loop.is_running() or _running_loop() is loop:
+            _remove_reader(loop, idle.socket.fileno())  # (a loop not running can be told from here)
+            idle.stop()
+            return
+
+        def on_its_loop() -> None:
+            _remove_reader(loop, idle.socket.fileno())
+            idle.stop()
+
+        try:
+            loop.call_soon_threadsafe(on_its_loop)
+        except RuntimeError:  # closed meanwhile
+            idle.stop()
 
     # ------------------------------------------------------------ asking
 
@@ -286,9 +307,12 @@ class WorkerPool:
             job.timer.cancel()
             job.timer = None
         loop = job.loop
-        if not chosen.jobs:
+        if chosen.loop is not loop:  # (else its loop watches it already, even while it was idle)
+            if chosen.loop is not None:
+                _call_soon(chosen.loop, _remove_reader, chosen.loop, chosen.socket.fileno())
             chosen.loop = loop
-            loop.add_reader(chosen.socket.fileno(), self._on_readable, chosen)
+            loop.add_reader(chosen.socket.fileno(), self._on_readable, chosen, loop)
+        if not chosen.jobs:
             self._begin(job)
         chosen.jobs.append(job)
         job.worker = chosen
@@ -323,15 +347,20 @@ class WorkerPool:
             assert chosen.loop is not None
             chosen.loop.remove_writer(chosen.socket.fileno())
 
-    def _on_readable(self, chosen: Worker) -> None:
+    def _on_readable(self, chosen: Worker, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not chosen.loop:  # it moved to another loop; this one stops watching it soon
+            return
         try:
             received = chosen.socket.recv_into(memoryview(chosen.buffer)[chosen.filled :])
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             received = 0
-        if not received:  # EOF: the worker died (killed, out of memory, crashed)
+        if not received:  # EOF: the worker died (killed, out of memory, crashed), busy or idle
             self._lost(chosen)
+            return
+        if not chosen.jobs:  # nothing was asked: not a reply
+            chosen.filled = 0
             return
         chosen.filled += received
         while chosen.jobs:
@@ -401,9 +430,12 @@ class WorkerPool:
                 else:
                     break
             if not chosen.jobs and not taken:
-                self._unwatch(chosen)
                 if elsewhere is None:
+                    # Idle, still watched by this loop: the next request from it costs no
+                    # (un)registration, and a worker that dies meanwhile is noticed at once.
                     self._idle.append(chosen)
+                else:
+                    self._unwatch(chosen)
         for index, job in enumerate(taken):
             if chosen.dead:  # a write found it dead: the rest go back in line (their waits still run)
                 with self._lock:
@@ -470,6 +502,8 @@ class WorkerPool:
             running.timer = None
         with self._lock:
             closing = not self._started
+            if dead in self._idle:
+                self._idle.remove(dead)
             if dead in self._workers:
                 self._workers.discard(dead)
                 if not closing:
@@ -554,12 +588,23 @@ def _strength(isolation: Isolation) -> int:
     return isolation.namespace + isolation.seccomp
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _remove_reader(loop: asyncio.AbstractEventLoop | None, fd: int) -> None:
+    if loop is None or loop.is_closed():
+        return
+    with contextlib.suppress(OSError, ValueError, RuntimeError):  # its socket already closed
+        loop.remove_reader(fd)
+
+
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: object) -> None:
     """Run `callback` on `loop`: at once if we are on it, else through its thread-safe queue."""
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
+    running = _running_loop()
     if running is loop:
         callback(*args)
         return
