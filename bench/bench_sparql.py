@@ -75,6 +75,7 @@ TURTLE = "text/turtle"
 N_TRIPLES = "application/n-triples"
 SERVERS = ("sparql", "oxigraph", "sparql-mem", "oxigraph-mem")
 PAIRS = (("sparql", "oxigraph"), ("sparql-mem", "oxigraph-mem"))  # ours, theirs: the same kind of store
+BENCH_MAX_ROWS = 10_000_000
 DISTURBED_CORES = 0.1  # other processes using more CPU than this during a slice mark its cell with "!"
 
 
@@ -167,7 +168,7 @@ def wrk(url: str, *, concurrency: int, seconds: int, headers: dict[str, str] | N
 def parse_wrk(out: str) -> Summary:
     """p50 / p99 from `--latency`'s distribution; errors are non-2xx/3xx answers and socket errors."""
     percentiles = {int(p): float(v) * _UNIT_S[u]
-                   for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)$", out, re.M)}
+                   for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
     counted = re.search(r"(\d+) requests in", out)
     if 50 not in percentiles or 99 not in percentiles or counted is None:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
@@ -356,6 +357,8 @@ def policykg_server(store: Path, workers: int, timeout_s: float, in_memory: bool
     port = free_port()
     command = [sys.executable, __file__, "--serve", str(store), "--port", str(port),
                "--workers", str(workers), "--timeout", str(timeout_s)] + (["--in-memory"] if in_memory else [])
+    # No row cap in the way: Oxigraph's server has none, and the answers are compared.
+    command += ["--max-rows", str(BENCH_MAX_ROWS)]
     with running(command, f"http://127.0.0.1:{port}/sparql") as process:
         yield f"http://127.0.0.1:{port}/sparql", process.pid
 
@@ -384,7 +387,7 @@ def oxigraph_server(location: Path | None, ntriples: bytes | None = None) -> Ite
         yield f"{base}/query", process.pid
 
 
-def serve(store: Path, port: int, workers: int, timeout_s: float, in_memory: bool) -> None:
+def serve(store: Path, port: int, workers: int, timeout_s: float, in_memory: bool, max_rows: int) -> None:
     """The child process: our router on a bare FastAPI app, served as `policykg serve` serves it
     (GET /sparql?query= answered by the protocol, ahead of the app)."""
     import uvicorn
@@ -393,7 +396,7 @@ def serve(store: Path, port: int, workers: int, timeout_s: float, in_memory: boo
     from api.sparql import SparqlService, create_sparql_router
     from api.sparql.protocol import sparql_protocol
 
-    service = SparqlService(store, workers=workers, timeout_s=timeout_s, in_memory=in_memory)
+    service = SparqlService(store, workers=workers, timeout_s=timeout_s, in_memory=in_memory, max_rows=max_rows)
     app = FastAPI()
     app.include_router(create_sparql_router(service))
     with service:
@@ -628,11 +631,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="/sparql's time limit in seconds (raise it for large graphs at 16 clients)")
     parser.add_argument("--in-memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--max-rows", type=int, default=BENCH_MAX_ROWS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
     if args.serve:
-        serve(args.serve, args.port, args.workers, args.timeout, args.in_memory)
+        serve(args.serve, args.port, args.workers, args.timeout, args.in_memory, args.max_rows)
         return
     print(machine())
     client = choose_client(args.client)

@@ -7,7 +7,8 @@ GET, the hot path, is served by a plain ASGI route registered ahead of the docum
 route for the same path: it reads the query string and the Accept header from the ASGI scope and
 writes the answer's bytes as the worker sent them, without FastAPI's parameter handling or a
 Response object. Both routes run the same code (`_get`), so the documented one would answer the
-same if it were ever reached.
+same if it were ever reached. Under `policykg serve` a GET with a query does not even reach the
+app: uvicorn's protocol answers it (protocol.py), with the same `get_parameters`.
 """
 
 from __future__ import annotations
