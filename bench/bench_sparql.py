@@ -130,8 +130,10 @@ class Summary:
 
     @classmethod
     def of_slices(cls, slices: Sequence[Figures], other_cores: Sequence[float] = ()) -> Summary:
-        """The median slice p50 (robust to one slow spell) and, to stay on the safe side, the worst p99."""
-        return cls(statistics.median(s.p50 for s in slices), max(s.p99 for s in slices),
+        """The median slice p50 (robust to one slow spell) and, to stay on the safe side, the worst
+        p99, of the slices that saw an answer (none: nan, shown as `-`; make --seconds longer)."""
+        answered = [s for s in slices if s.requests] or [Summary(float("nan"), float("nan"), 0, 0)]
+        return cls(statistics.median(s.p50 for s in answered), max(s.p99 for s in answered),
                    sum(s.requests for s in slices), sum(s.errors for s in slices), max(other_cores, default=0.0))
 
 
@@ -175,7 +177,10 @@ def parse_wrk(out: str) -> Summary:
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(n) for n in m.groups())
-    return Summary(percentiles[50], percentiles[99], int(counted.group(1)), errors)
+    requests = int(counted.group(1))
+    if not requests:  # no answer within the slice (a query slower than it): no latency to tell
+        return Summary(float("nan"), float("nan"), 0, errors)
+    return Summary(percentiles[50], percentiles[99], requests, errors)
 
 
 # ---------------------------------------------------------------- the rest of the machine
@@ -538,7 +543,7 @@ def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tupl
             for ours, theirs in pairs:
                 a, b = http[name, ours, concurrency], http[name, theirs, concurrency]
                 disturbed = "!" if max(a.other_cores, b.other_cores) > DISTURBED_CORES else " "
-                line += f" {cell(a)} {cell(b)} {a.p50 / b.p50:5.2f}{disturbed}|"
+                line += f" {cell(a)} {cell(b)} {a.p50 / b.p50:5.2f}{disturbed}|".replace("  nan", "    -")
                 if a.errors or b.errors:
                     errors += f" {ours}/{theirs} errors {a.errors}/{b.errors}"
             for other in alone:
@@ -568,7 +573,7 @@ def report(queries: dict[str, str], local: dict[str, Latencies], http: dict[tupl
 
 
 def cell(summary: Summary) -> str:
-    return f"{ms(summary.p50)}/{ms(summary.p99).strip():>8}"
+    return f"{ms(summary.p50)}/{ms(summary.p99).strip():>8}".replace("nan", "  -")
 
 
 def ratio(http: dict[tuple[str, str, int], Summary], name: str, ours: str, theirs: str, concurrency: int) -> float:
