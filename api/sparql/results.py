@@ -34,6 +34,9 @@ RESULTS_FORMATS = {
     "tsv": QueryResultsFormat.TSV,
 }
 FIRST_CHECK_BYTES = 1 << 16  # below this, rows are counted once, when the writer is done
+# The fewest bytes a solution takes in each format (JSON `{},`, XML `<result></result>`, a line
+# break): a document shorter than this times the cap cannot hold more rows, and is not counted.
+MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 1, "tsv": 1}
 _WHITESPACE = b" \t\r\n"
 
 
@@ -63,15 +66,17 @@ class Enough(Exception):
 class Capped:
     """A binary write target for a results serializer that stops it past `max_rows` solutions.
 
-    Rows are counted when the document reaches 64 kB, then each time it doubles (linear time
-    overall); a document that stays under 64 kB is counted once, by `finish`.
+    Rows are counted once the document is long enough to hold more than `max_rows` of them (and at
+    least 64 kB), then each time it doubles (linear time overall); a shorter document is not
+    counted at all, and one that ends between two counts is counted once, by `finish`.
     """
 
     def __init__(self, format_name: str, max_rows: int) -> None:
         self.format_name = format_name
         self.max_rows = max_rows
         self.buffer = bytearray()
-        self.next_check = FIRST_CHECK_BYTES
+        self.room = MIN_ROW_BYTES[format_name] * max_rows  # up to this size, rows need no counting
+        self.next_check = max(FIRST_CHECK_BYTES, self.room)
 
     def write(self, chunk: bytes) -> int:
         self.buffer += chunk
@@ -87,7 +92,7 @@ class Capped:
     def finish(self, complete: bool) -> tuple[bytes, bool]:
         """The document to send and whether it was cut; `complete`: the writer ended by itself."""
         body = bytes(self.buffer)
-        if complete and count_rows(body, self.format_name) <= self.max_rows:
+        if complete and (len(body) <= self.room or count_rows(body, self.format_name) <= self.max_rows):
             return body, False
         return truncate(body, self.format_name, self.max_rows), True
 
