@@ -25,7 +25,15 @@ import io
 from collections.abc import Iterable
 from itertools import islice
 
-from pyoxigraph import QueryResultsFormat, QuerySolution, QuerySolutions, Variable, parse_query_results
+from pyoxigraph import (
+    QueryResultsFormat,
+    QuerySolution,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Variable,
+    parse_query_results,
+)
 
 RESULTS_FORMATS = {
     "json": QueryResultsFormat.JSON,
@@ -105,6 +113,20 @@ def write_solutions(solutions: QuerySolutions, format_name: str, max_rows: int) 
     except Enough:
         return target.finish(complete=False)
     return target.finish(complete=True)
+
+
+def write_lines(result: QueryTriples, rdf_format: RdfFormat, max_rows: int) -> tuple[bytes, bool]:
+    """Triples in a format of one triple a line (N-Triples: a line break in a literal is written
+    `\\n`), at most `max_rows` of them; and whether there were more."""
+    target = Capped("tsv", max_rows - 1)  # counted as TSV lines, less the header line it does not have
+    try:
+        result.serialize(target, format=rdf_format)
+    except Enough:
+        return bytes(target.buffer[: _line_end(bytes(target.buffer), max_rows, quoted=False)]), True
+    body = bytes(target.buffer)
+    if body.count(b"\n") + (bool(body) and not body.endswith(b"\n")) <= max_rows:
+        return body, False
+    return body[: _line_end(body, max_rows, quoted=False)], True
 
 
 def truncate(body: bytes, format_name: str, max_rows: int) -> bytes:
