@@ -42,8 +42,7 @@ def extract_citations(doc: Document, policy: PolicyMeta) -> list[Citation]:
         if not key or key in seen or _is_own(key, own):
             return
         seen.add(key)
-        quote, o_start, o_end = doc.quote(start, end)
-        citations.append(Citation(title, number, quote, o_start, o_end))
+        citations.append(Citation(title, number, "", start, end))  # quoted by `provenance`
 
     for start, end, title in _bracketed(doc.text):
         if doc.text[start - 1 : start] == "本":

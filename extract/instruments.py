@@ -496,10 +496,10 @@ def _per(zone: str) -> str | None:
     return None
 
 
-def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Measure | None:
-    """The measure holding `orig_pos`: measures are disjoint and in order, so bisect."""
-    i = bisect.bisect_right(starts, orig_pos) - 1
-    return measures[i] if i >= 0 and orig_pos < measures[i].end else None
+def _measure_at(measures: list[Measure], starts: list[int], pos: int) -> Measure | None:
+    """The measure holding normalised offset `pos`: measures are disjoint and in order, so bisect."""
+    i = bisect.bisect_right(starts, pos) - 1
+    return measures[i] if i >= 0 and pos < measures[i].end else None
 
 
 @component("instruments", requires=("sentences", "segments", "measures", "amounts"), assigns=("instruments",))
@@ -521,13 +521,12 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
     in_measure: dict[str | None, list[Instrument]] = defaultdict(list)  # for the caps that bound them
-    texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
+    texts: list[str] = []  # each instrument's normalised text (its quote is the original's, set later)
     last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
     previous_measure: str | None = None
     heading_forms: dict[str | None, str | None] = {}
     for index, sentence in enumerate(sentences):
-        orig_start, _ = doc.original_span(sentence.start, sentence.end)
-        measure = _measure_at(measures, starts, orig_start)
+        measure = _measure_at(measures, starts, sentence.start)
         heading = measure.heading if measure else ""
         measure_id = measure.id if measure else None
         previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
@@ -561,7 +560,6 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 )
             else:
                 last_type[measure_id] = draft.type
-            quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
             instrument = Instrument(
                 type=None if draft.untyped else draft.type,
@@ -572,9 +570,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 level=_level(draft.recipient or draft.level_text),
                 recipient=draft.recipient,
                 measure=measure.id if measure else None,
-                quote=quote,
-                start=q_start,
-                end=q_end,
+                quote="",  # the original's, set by `provenance`
+                start=draft.start,
+                end=draft.end,
             )
             instruments.append(instrument)
             in_measure[measure_id].append(instrument)
@@ -597,10 +595,14 @@ def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> 
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
     # a figure that opens with its own recipient (对新建的…给予500万元) is a new promise, not a
     # restatement of the one before it
-    follow_ups = _Starts(i for i in instruments if i.amount_yuan is not None and not _NEW_RECIPIENT.match(i.quote))
+    follow_ups = _Starts(
+        i
+        for i, text in zip(instruments, texts, strict=True)
+        if i.amount_yuan is not None and not _NEW_RECIPIENT.match(text)
+    )
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
     for inst, text in zip(instruments, texts, strict=True):
-        if inst.amount_yuan is None and _restates_a_figure(inst, figures, follow_ups, shares):
+        if inst.amount_yuan is None and _restates_a_figure(inst, text, figures, follow_ups, shares):
             continue
         name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
@@ -639,17 +641,17 @@ class _Starts:
 _NEW_RECIPIENT = re.compile(r"\s*对")
 
 
-def _restates_a_figure(inst: Instrument, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
-    """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
-    same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
-    promise, restates it."""
+def _restates_a_figure(inst: Instrument, text: str, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
+    """A promise without a figure (its normalised `text`) that a figure (a sum, or a share: 按损失额的
+    50%给予风险补偿) of the same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a
+    heading next to such a promise, restates it."""
     follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
     # a promise that gives on its own (按一事一议给予支持) is not restated by a figure that names its
     # own recipient (对新建的…给予500万元); a heading (加大研发投入奖补) is
-    following = follow_ups if _GIVING.search(_squeezed(inst.quote)) else figures
+    following = follow_ups if _GIVING.search(_squeezed(text)) else figures
     if inst.ratio is None and (following.any_in(*follow) or shares.any_in(*follow)):
         return True
-    if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
+    if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", text) and "力度" not in text:
         return False
     return figures.any_in(inst.type, inst.start - RESTATEMENT_DISTANCE, inst.start + RESTATEMENT_DISTANCE)
 

@@ -189,7 +189,7 @@ def extract_metadata(doc: Document) -> PolicyMeta:
 
     for key, value in found.items():
         setattr(meta, key, value.value)
-        meta.spans[key] = list(doc.original_span(value.start, value.end))
+        meta.spans[key] = [value.start, value.end]  # normalised: `provenance` maps them
     return meta
 
 

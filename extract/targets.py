@@ -420,7 +420,6 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
             local_start = start - sentence.start
             paragraph_start = doc.line_start(sentence.start)
             clause_start = max(last_before(clauses.quote, local_start) + 1, local_start - _WINDOW)
-            quote, q_start, q_end = doc.quote(sentence.start + clause_start, end)
             indicator = _indicator(clauses, local_start, end - sentence.start)
             is_baseline = baseline_marks.within(paragraph_start, start) and not future_marks.within(
                 paragraph_start, start
@@ -437,9 +436,9 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
                 else None
                 if is_baseline
                 else years.last(paragraph_start, start) or years.last(sections.start(doc, start), start) or plan_year,
-                quote=quote,
-                start=q_start,
-                end=q_end,
+                quote="",  # the original's, set by `provenance`
+                start=sentence.start + clause_start,
+                end=end,
             )
             if not is_baseline and fact.year is None and not budget:
                 # no date: a goal only where its clause says so (新增…, 培育…, 达到…) or its

@@ -9,7 +9,7 @@ from extract.pipeline import extract_document  # noqa: F401 (registers the compo
 
 def _facts(text: str):
     doc = Document.from_text(text, "fixture.txt")
-    layers = run_components(doc, ("metadata", "sentences", "targets")).layers
+    layers = run_components(doc, ("metadata", "sentences", "targets", "provenance")).layers
     targets, baselines = layers["targets"], layers["baselines"]
     for fact in targets + baselines:
         assert doc.original[fact.start : fact.end] == fact.quote
