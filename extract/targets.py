@@ -409,14 +409,13 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
     goal_words, goal_headings = Occurrences(_EVIDENCE, body), Occurrences(_GOAL_HEADING, body)
     conditions: dict[int, bool] = {}  # by line start: lines hold many numbers, the answer is the line's
     for sentence in sentences:
-        clauses: _Clauses | None = None
-        for value, low, unit, start, end, budget in _quantities(sentence, rejected):
+        clauses = _Clauses(sentence.text)  # its separators are read on first use only
+        for value, low, unit, start, end, budget in _quantities(sentence, clauses, rejected):
             line_start = doc.line_start(start)
             if line_start not in conditions:
                 conditions[line_start] = _in_conditions_list(body, line_start)
             if conditions[line_start]:
                 continue
-            clauses = clauses or _Clauses(sentence.text)
             local_start = start - sentence.start
             paragraph_start = doc.line_start(sentence.start)
             clause_start = max(last_before(clauses.quote, local_start) + 1, local_start - _WINDOW)
@@ -463,13 +462,12 @@ def _plausible(unit: str, *values: float | None) -> bool:
 
 
 def _quantities(
-    sentence: Sentence, rejected: list[tuple[int, int]]
+    sentence: Sentence, clauses: _Clauses, rejected: list[tuple[int, int]]
 ) -> list[tuple[float | int, float | int | None, str, int, int, bool]]:
     """The quantities of a sentence, each with whether it is a budget total the policy commits to;
     absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
     found = []
     text = sentence.text
-    clauses = _Clauses(text)
     lists = _Lists(text, list(QUANTITY.finditer(text)))
     opened = closed = counted = 0  # “ 《 and ” 》 before the number, counted as the numbers go by
     breakdowns: list[int] | None = None  # where 其中 stands, read at the sentence's first sum
