@@ -15,6 +15,7 @@ What the genre's words are lives in the lexicon: `metadata_labels` (header field
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -101,22 +102,30 @@ _HEADER = {
 }
 
 
-def _search_at_start(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """The first match of `pattern` at the text's start or right after a space or line break:
-    what a look-behind for a space (or the start) before the pattern finds."""
+def _matches_at_start(pattern: re.Pattern[str], text: str, after: str = "") -> Iterator[re.Match[str]]:
+    """The matches of `pattern` at the text's start or right after a space, a line break or one
+    of the characters `after`: what a look-behind for them before the pattern finds."""
     pos = 0
     while (m := pattern.search(text, pos)) is not None:
-        if m.start() == 0 or text[m.start() - 1].isspace():
-            return m
-        pos = m.start() + 1
-    return None
+        if m.start() == 0 or text[m.start() - 1].isspace() or text[m.start() - 1] in after:
+            yield m
+            pos = max(m.end(), m.start() + 1)
+        else:
+            pos = m.start() + 1
+
+
+def _search_at_start(pattern: re.Pattern[str], text: str, after: str = "") -> re.Match[str] | None:
+    """The first of `_matches_at_start`."""
+    return next(_matches_at_start(pattern, text, after), None)
 
 
 _NUMBER_CELL = re.compile(
-    rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
+    rf"{_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
 )
-_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
-_PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+_ISSUED_LABEL = re.compile(rf"{_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
+_PUBLISHED_LABEL = re.compile(rf"{_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+# a publication date's label may follow a breadcrumb's or a table's separator (…>发布日期:, 来源:…|发布日期:)
+_PUBLISHED_AFTER = ">|"
 _STATUS_MARK = _STATUS.compile("repealed_mark")
 _REPEALED = _STATUS.compile("repealed")
 _IN_FORCE = _STATUS.compile("in_force")
@@ -427,7 +436,7 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
 
 def _number_cell(text: str) -> _Found | None:
     """A portal table that lost its colons: `文  号 甬政发〔2025〕8号` (the value must be a doc number)."""
-    m = _NUMBER_CELL.search(text)
+    m = _search_at_start(_NUMBER_CELL, text)
     return _Found(re.sub(r"\s+", "", m.group("v")), m.start("v"), m.end("v")) if m else None
 
 
@@ -537,13 +546,14 @@ def _date_after(text: str, pos: int) -> _Found | None:
 
 
 def _published(text: str) -> _Found | None:
-    return _labelled_date(text, _PUBLISHED_LABEL)
+    return _labelled_date(text, _PUBLISHED_LABEL, _PUBLISHED_AFTER)
 
 
-def _labelled_date(text: str, label: re.Pattern[str]) -> _Found | None:
-    """The date after the first copy of a label that has one (a page may print its header block
-    twice, the first copy empty)."""
-    for m in label.finditer(text):
+def _labelled_date(text: str, label: re.Pattern[str], after: str = "") -> _Found | None:
+    """The date after the first copy of a label (at a line's or a cell's start, or after one of
+    the characters `after`) that has one (a page may print its header block twice, the first
+    copy empty)."""
+    for m in _matches_at_start(label, text, after):
         value = _date_after(text, m.end())
         if value:
             return value
