@@ -54,10 +54,14 @@ MONEY = re.compile(
     rf"(?P<num>{_LETTER_O_NUMBER}|{NUMBER})(?P<unit>{_UNITS.alternation()})"
     rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')}|{_PER.alternation('suffix_area')})?"
 )
+# the words that open a phrase naming whom a promise is for (lexicon `money_recipient_words`), the
+# one definition every reader asks: the preposition (对…, 对于…), and with it whoever qualifies (凡…)
+RECIPIENT_OPENER = lexicon("money_recipient_words").compile("opener")
+RECIPIENT_OR_ELIGIBLE = lexicon("money_recipient_words").compile(("opener", "eligibility"))
 # (二)对新认定的省级实验室,安排30万元经费: a clause (after an item marker) that opens with 对/凡 and
 # names 对…的 whom a later sum goes to; a sum after it in the sentence is an award, not a budget
 RECIPIENT_CLAUSE = re.compile(
-    r"(?:^|[,;:])\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.、])?\s*(?:对于|对(?!外|接|标|话|照)|凡)[^,;。]{1,40}?的"
+    rf"(?:^|[,;:])\s*(?:[(（]?[一二三四五六七八九十\d]{{1,3}}[)）.、])?\s*{RECIPIENT_OR_ELIGIBLE.pattern}[^,;。]{{1,40}}?的"
 )
 
 
@@ -70,7 +74,9 @@ def recipient_end(text: str) -> int | None:
 PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
 # the words right before (or after) a sum that make it a ceiling or a floor
-_CAP_BEFORE = re.compile(rf"(?:{_CAPS.alternation('cap')}|{_CAPS.alternation('cap_award')})\s*$")
+# a ceiling word (最高, 不超过, 封顶 …; lexicon `cap_words`): the one definition every reader asks
+CAP_WORD = _CAPS.alternation(("cap", "cap_award"))
+_CAP_BEFORE = re.compile(rf"{CAP_WORD}\s*$")
 _FLOOR_BEFORE = re.compile(rf"{_FLOORS.alternation('before')}\s*$")
 _FLOOR_AFTER = re.compile(_FLOORS.alternation("after"))
 # how far before a sum its cap or floor word may stand (不超过 is the longest, 3)

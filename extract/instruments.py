@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from .amounts import MATCHING, PERCENT, Amount, recipient_end
+from .amounts import CAP_WORD, MATCHING, PERCENT, RECIPIENT_OPENER, Amount, recipient_end
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .genre import GENRE
@@ -25,7 +25,6 @@ from .spans import CLAUSE_SEP, SUPPORT, Segment, Sentence
 _THRESHOLDS = lexicon("threshold_words")
 _FUNDS = lexicon("money_fund_words")
 _PER = lexicon("per_words")
-_CAPS = lexicon("cap_words")
 _PROMISES = lexicon("money_promise_words")
 # words before a sum that make it a goal or a threshold, not an award
 _NOT_AWARD_BEFORE = re.compile(_THRESHOLDS.alternation("before") + "$")
@@ -52,7 +51,7 @@ _BUDGET = _BUDGET_WORDS.compile("budget")
 _BUDGET_RECIPIENT = _BUDGET_WORDS.compile("recipient")
 _BUDGET_PROGRAMME = _BUDGET_WORDS.compile("programme")
 _BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_after") + ")")
-_MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
+_MAX = re.compile(CAP_WORD)
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
 # 12元/平方米: a price per area is no amount
@@ -65,7 +64,7 @@ _LEVEL = lexicon("money_levels").compile()
 _LEVEL_OF = lexicon("money_levels").mapping()
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
 _RECIPIENTS = lexicon("money_recipient_words")
-_RECIPIENT_START = re.compile(_RECIPIENTS.alternation("opener") + "(?!外|接|标|话)")
+_RECIPIENT_START = re.compile(_RECIPIENTS.alternation(("opener", "eligibility", "clause_opener")))
 _QUALIFYING = re.compile(_RECIPIENTS.alternation("qualifying") + r"?([^,;]{2,30}?)的,")
 # words right before a share that make it a rate of growth, not the share of a subsidy
 _GROWTH_BEFORE = lexicon("goal_words").compile("share_growth")
@@ -449,7 +448,7 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context)
         both_complete = (
             last_seg is not None and _COMPLETE_ITEM.search(last_seg.text) and _COMPLETE_ITEM.search(seg.text)
         )
-        new_recipient = seg.text.startswith("对")  # 对A给予…,对B给予…: two promises
+        new_recipient = bool(RECIPIENT_OPENER.match(seg.text))  # 对A给予…,对B给予…: two promises
         if previous and previous.type == type_id and not both_complete and not new_recipient:
             previous.end = seg.end
             previous.zone += "," + seg.text
@@ -638,7 +637,7 @@ class _Starts:
         return i < len(starts) and starts[i] <= high
 
 
-_NEW_RECIPIENT = re.compile(r"\s*对")
+_NEW_RECIPIENT = re.compile(r"\s*" + RECIPIENT_OPENER.pattern)
 
 
 def _restates_a_figure(inst: Instrument, text: str, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:

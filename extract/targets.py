@@ -15,7 +15,17 @@ import re
 from collections import defaultdict
 from functools import cached_property
 
-from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
+from .amounts import (
+    ARABIC,
+    CAP_WORD,
+    CN_NUMBER,
+    MAX_PLAUSIBLE_TEXT,
+    RECIPIENT_OR_ELIGIBLE,
+    as_number,
+    parse_number,
+    plausible,
+    recipient_end,
+)
 from .document import Document
 from .index import Occurrences, first_at_or_after, last_before, positions
 from .language import component
@@ -66,7 +76,7 @@ _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
 _MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + r"\s*$")
-_CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
+_CAPPED = re.compile(CAP_WORD + "$")
 _THRESHOLDS = lexicon("threshold_words")
 # 3000万元(含)以上的, 20件以上\n的 (a page's line break inside the phrase)
 _AFTER_THRESHOLD = rf"\s*(?:\(含\)\s*)?(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?\s*"
@@ -83,7 +93,6 @@ _LIST_SEPS = "、和及或至"
 _LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
 _NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
 _THRESHOLD_TAIL = re.compile(rf"{_AFTER_THRESHOLD}的(?!比重)")
-_ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 
 # what makes a quantity a goal where no year dates it: a goal word or a goal's verb in its clause
 _EVIDENCE = lexicon("target_evidence").compile("goal")
@@ -142,8 +151,9 @@ class _Clauses:
         return recipient_end(self.text)
 
     def opens_eligible(self, pos: int) -> bool:
-        """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
-        return self.text.startswith(_ELIGIBLE, last_before(self.clause, pos) + 1, pos)
+        """The clause (split at , ; :) that holds `pos` opens with a recipient word (对, 凡): it
+        names who is eligible."""
+        return bool(RECIPIENT_OR_ELIGIBLE.match(self.text, last_before(self.clause, pos) + 1, pos))
 
 
 _MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[.、]|[一二三四五六七八九十]{1,3}、)")
