@@ -117,7 +117,12 @@ class Amount:
     What the phrase itself says of it: `max`, a ceiling word right before it (最高50万元);
     `floor`, a floor word around it (不少于100万元, 100万元以上); `per`, the period of its
     suffix (3.6万元/年 → "year"); `unit_price`, the counted unit its suffix prices (10万元/人
-    → "/人"). Instruments read max and per from the wider promise, not from these."""
+    → "/人"). Instruments read max and per from the wider promise, not from these.
+
+    How a sum is written, for a reader that states it in its own unit (targets: 5千万元 is 5000
+    万元): `number` (5), `scale`, the yuan of one written unit (10^7 for 千万元), and where the unit
+    stands, [unit_start, unit_end). `budget`: whether the sentence sets the sum aside as a budget
+    total or names it as investment to draw (budget.py), set by the `amounts` component."""
 
     value: int | None
     max: bool
@@ -127,6 +132,11 @@ class Amount:
     unit_price: str | None
     start: int
     end: int
+    number: float | None = None
+    scale: int = 0
+    unit_start: int = 0
+    unit_end: int = 0
+    budget: str | None = None
 
 
 def _scale(text: str, m: re.Match[str]) -> int:
@@ -155,7 +165,8 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
         value = parse_number(m.group("num").translate(_LETTER_O))
         if value is None:
             continue
-        yuan = value * _scale(text, m)
+        scale = _scale(text, m)
+        yuan = value * scale
         if not plausible(yuan):
             if rejected is not None:
                 rejected.append((offset + m.start(), offset + m.end()))
@@ -172,6 +183,10 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
                 unit_price=m.group("per") if suffix in ("suffix_unit", "suffix_area") else None,
                 start=offset + m.start(),
                 end=offset + m.end(),
+                number=value,
+                scale=scale,
+                unit_start=offset + m.start("unit"),
+                unit_end=offset + m.end("unit"),
             )
         )
     return found

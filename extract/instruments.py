@@ -12,7 +12,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from .amounts import CAP_WORD, MATCHING, PERCENT, RECIPIENT_OPENER, Amount, recipient_end
+from .amounts import CAP_WORD, MATCHING, PERCENT, RECIPIENT_OPENER, Amount
+from .budget import GIVES, PROGRAMME, TOTAL
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .genre import GENRE
@@ -45,12 +46,6 @@ def _squeezed(text: str) -> str:
     return _WHITESPACE.sub("", text)
 
 
-# a budget total (每年安排资金3亿元, 其中…1亿元; 10亿元的资金用于…) is no promise
-_BUDGET_WORDS = lexicon("instrument_budget_words")
-_BUDGET = _BUDGET_WORDS.compile("budget")
-_BUDGET_RECIPIENT = _BUDGET_WORDS.compile("recipient")
-_BUDGET_PROGRAMME = _BUDGET_WORDS.compile("programme")
-_BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_after") + ")")
 _MAX = re.compile(CAP_WORD)
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
@@ -134,20 +129,17 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
         return kept, False
     separators = positions(CLAUSE_SEP, text)
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
-    programme = Occurrences(_BUDGET_PROGRAMME, text)
-    budget_seen = False  # a budget total stood before in the sentence: later sums share it out
-    named = recipient_end(text)  # 对…的 earlier in the sentence: whom its sums go to
+    programme = Occurrences(PROGRAMME, text)
+    budget_seen = False  # a budget total stood before in the sentence
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
-        budget = (
-            (named is None or named > local_start)
-            and _is_budget_total(text[clause_start:local_start], after, budget_seen)
-            and not programme.within(0, local_start)
-        )
+        # a budget total (the amounts layer's flag) is no promise, unless it sizes a programme the
+        # city sets up earlier in the sentence (设立科技专项资金,每年安排预算资金1000万元)
+        budget = money.budget == TOTAL and not programme.within(0, local_start)
         budget_seen = budget_seen or budget
         threshold = _NOT_AWARD_BEFORE.search(clause_tail)
         if threshold and _FLOOR_GOVERNOR.search(clause_tail[: threshold.start()]):
@@ -173,17 +165,6 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
             # 每月12元/平方米: a unit price is no amount; the promise stands without a figure
             kept.append(replace(money, value=None) if money.unit_price in _AREA_UNITS else money)
     return kept, budget_seen
-
-
-def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
-    """A sum the policy sets aside with no recipient: 拟安排资金35亿元; after it, its shares
-    (其中,支持载体建设1.25亿元); a sum that opens its clause as the subject of a budget
-    (10亿元的资金采取奖补方式…, 10亿元用于…)."""
-    if _BUDGET_RECIPIENT.search(clause):
-        return False
-    if _BUDGET.search(clause) or budget_seen:
-        return True
-    return not clause.strip(" \n(（)）0123456789一二三四五六七八九十、.") and bool(_BUDGET_SHARE_AFTER.match(after))
 
 
 # 分别按…的5%、20%: a list of shares that 分别 spreads over its recipients
@@ -547,7 +528,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
         if budget_total:  # 拟统筹资金35亿元…通过奖补、贴息等形式: what the budget pays for, no promise
-            promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
+            promises = [seg for seg in promises if GIVES.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
             d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types
