@@ -8,9 +8,13 @@ the text an answer was computed with can also be run through `/sparql` and give 
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store
+
+if TYPE_CHECKING:
+    from extract.records import ExtractionRecord
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
@@ -35,3 +39,10 @@ class LocalSource:
         store = Store()
         store.bulk_load(ntriples, format=RdfFormat.N_TRIPLES)
         return cls(store)
+
+
+def records_source(records: Sequence[ExtractionRecord]) -> LocalSource:
+    """An in-memory store of the graph of some records, for the commands that start from records."""
+    from graph.rdf import build_rdf  # rdflib only where a graph is built
+
+    return LocalSource.from_ntriples(build_rdf(list(records)).serialize(format="nt", encoding="utf-8"))
