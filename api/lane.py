@@ -30,7 +30,8 @@ class AnalystLane:
         self.source = source
         self.answers = precompute_answers(source) if precomputed is None else precomputed
         self.reader = QuestionReader(source, precomputed_compare(self.answers))
-        # Oxigraph evaluates a query without the GIL: a thread per core answers in parallel
+        # a few threads, so that one slow answer does not hold up the next; pyoxigraph computes
+        # solutions as they are read, under the GIL, so they interleave more than run in parallel
         self.threads = threads or min(4, os.cpu_count() or 1)
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

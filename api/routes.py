@@ -7,7 +7,6 @@ indicator, a question) runs on the lane's own threads.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from graph import answers
+from graph.indicators import resolve_indicator
 from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
 
@@ -49,7 +49,6 @@ def not_found(err: NotFound) -> HTTPException:
 def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     router = APIRouter()
     source, precomputed = lane.source, lane.answers
-    matrix_rows = json.loads(precomputed["matrix.json"])  # city detail reads its row of the matrix
 
     def stored(request: Request, format: str | None, name: str) -> Response:
         """A precomputed answer in the format asked for."""
@@ -83,7 +82,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
 
     @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets")
     async def get_city(request: Request, city: str) -> Response:
-        return await computed(request, "json", lambda: answers.city_detail(source, city, matrix_rows), "city")
+        return await computed(request, "json", lambda: answers.city_detail(source, city), "city")
 
     @router.get("/policies", tags=["analyst"], summary="Policies with their metadata")
     async def list_policies(request: Request, format: Format = None) -> Response:
@@ -125,7 +124,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             raise not_found(err) from None
         if wants_csv(request, format):
             return csv_response(precomputed[f"compare/{type_id}.csv"], "compare")
-        return json_response(answers.compare_body(precomputed[f"compare/{type_id}.json"], type_id, instrument))
+        return json_response(answers.asked_as(precomputed[f"compare/{type_id}.json"], "term", type_id, instrument))
 
     @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount")
     async def matrix(request: Request, format: Format = None) -> Response:
@@ -137,6 +136,13 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         indicator: Annotated[str, Query(description="高新技术企业, R&D 投入占比, 技术合同成交额…")],
         format: Format = None,
     ) -> Response:
+        concept = resolve_indicator(indicator)
+        if concept is not None and f"targets/{concept.id}.json" in precomputed:
+            if wants_csv(request, format):
+                return csv_response(precomputed[f"targets/{concept.id}.csv"], "targets")
+            return json_response(
+                answers.asked_as(precomputed[f"targets/{concept.id}.json"], "indicator", concept.id, indicator)
+            )
         return await computed(
             request, format, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"]
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
@@ -20,6 +21,7 @@ from extract.records import Instrument, Measure, Target
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
 
 from .indicators import load_indicators, resolve_indicator, squeeze
+from .questions import question
 from .rows import csv_bytes, json_bytes, rows_to_csv, select, split
 from .source import GraphSource
 from .terms import NotFound, resolve_term
@@ -42,6 +44,13 @@ COMPARE_CSV_COLUMNS = [
     "end",
     "quote",
 ]
+
+
+@lru_cache(maxsize=16)
+def _whole(source: GraphSource, name: str) -> tuple[dict[str, Any], ...]:
+    """The rows of a query asked without parameters, once per source: the graph does not change
+    while it is served, and per-request answers filter these lists instead of scanning the graph."""
+    return tuple(select(source, name, **dict.fromkeys(question(name).parameters)))
 
 
 def policy_id(doc: str) -> str:
@@ -102,24 +111,27 @@ def fact_row(fact: Instrument | Target, city: str, doc: str, title: str) -> dict
     }
 
 
+def _quantity_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [fact_row(_target(r), r["city"], r["file"], r["policyTitle"]) | {"kind": r["kind"]} for r in rows]
+
+
 def quantities(
-    source: GraphSource,
-    *,
-    concept: str | None = None,
-    wording: str | None = None,
-    city: str | None = None,
-    policy: str | None = None,
+    source: GraphSource, *, policies: Sequence[str] | None = None, wording: str | None = None
 ) -> list[dict[str, Any]]:
-    """Targets and baselines as fact rows with their `kind`, by city, year and kind."""
+    """Targets and baselines (of some policies; with a wording containing some text) as fact rows
+    with their `kind`, by city, year and kind."""
     rows = select(
         source,
         "quantities",
-        concept=NamedNode(concept) if concept else None,
+        policy=None if policies is None else [NamedNode(p) for p in policies],
         wording=Literal(wording) if wording else None,
-        city=Literal(city) if city else None,
-        policy=NamedNode(policy) if policy else None,
     )
-    return [fact_row(_target(r), r["city"], r["file"], r["policyTitle"]) | {"kind": r["kind"]} for r in rows]
+    return _quantity_rows(rows)
+
+
+def indicator_quantities(source: GraphSource, concept: str) -> list[dict[str, Any]]:
+    """The targets and baselines of one indicator concept, by city, year and kind."""
+    return _quantity_rows(select(source, "indicator_targets", concept=NamedNode(concept)))
 
 
 # ---------------------------------------------------------------- compare
@@ -250,7 +262,7 @@ def compare_matrix(source: GraphSource) -> list[dict[str, Any]]:
     """City × type: how many instruments and the largest amount, one row per non-empty cell."""
     return [
         {"city": r["city"], "type": r["type"], "count": r["count"], "largest_amount_yuan": r["largestYuan"]}
-        for r in select(source, "matrix")
+        for r in _whole(source, "matrix")
     ]
 
 
@@ -268,7 +280,7 @@ def cities(source: GraphSource) -> list[dict[str, Any]]:
             "targets": r["targets"] or 0,
             "instrument_types": sorted((r["instrumentTypes"] or "").split()),
         }
-        for r in select(source, "cities")
+        for r in _whole(source, "cities")
     ]
 
 
@@ -295,22 +307,20 @@ def _policy_summary(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def policies(source: GraphSource, city: str | None = None) -> list[dict[str, Any]]:
-    return [_policy_summary(r) for r in select(source, "policies", city=Literal(city) if city else None)]
+    return [_policy_summary(r) for r in _whole(source, "policies") if city is None or r["city"] == city]
 
 
-def city_detail(
-    source: GraphSource, city: str, matrix: Sequence[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """One city: its policies, the instrument types it funds (from the matrix), targets, baselines."""
-    own = policies(source, city)
+def city_detail(source: GraphSource, city: str) -> dict[str, Any]:
+    """One city: its policies, the instrument types it funds (its cells of the matrix), targets, baselines."""
+    own = [r for r in _whole(source, "policies") if r["city"] == city]
     if not own:
         raise NotFound("city", city, city_names(source))
     types = type_by_id()
-    cells = [c for c in (compare_matrix(source) if matrix is None else matrix) if c["city"] == city]
-    facts = quantities(source, city=city)
+    cells = [c for c in compare_matrix(source) if c["city"] == city]
+    facts = quantities(source, policies=[r["policy"] for r in own])
     return {
         "city": city,
-        "policies": own,
+        "policies": [_policy_summary(r) for r in own],
         "instrument_types": sorted(
             (
                 {
@@ -335,13 +345,9 @@ def _in_document_order(facts: list[dict[str, Any]], kind: str) -> list[dict[str,
     return sorted(own, key=lambda row: (row["doc"], row["start"], row["end"]))
 
 
-def _without_kind(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "kind"}
-
-
 def _find_policy(source: GraphSource, policy: str) -> dict[str, Any]:
     """The policies.rq row of a policy named by id (file stem) or document file name."""
-    rows = select(source, "policies")
+    rows = _whole(source, "policies")
     for row in rows:
         if policy in (policy_id(row["file"]), row["file"]):
             return row
@@ -380,7 +386,7 @@ def policy_detail(source: GraphSource, policy: str) -> dict[str, Any]:
         for a in select(source, "policy_agencies", policy=iri)
     ]
     links = select(source, "policy_citations", policy=iri)
-    facts = quantities(source, policy=row["policy"])
+    facts = quantities(source, policies=[row["policy"]])
     return {
         **_policy_summary(row),
         "sha256": row["sha256"],
@@ -430,7 +436,8 @@ def agencies(source: GraphSource, city: str | None = None) -> list[dict[str, Any
             "lead_count": r["leadCount"] or 0,
             "responsible_count": r["responsibleCount"] or 0,
         }
-        for r in select(source, "agencies", city=Literal(city) if city else None)
+        for r in _whole(source, "agencies")
+        if city is None or r["city"] == city
     ]
 
 
@@ -443,7 +450,7 @@ def instrument_types(source: GraphSource) -> list[dict[str, Any]]:
     """The instrument-type scheme with the number of instruments per city, in taxonomy order (the
     scheme's labels and definitions from the graph; cue words in the order the extractor tries them)."""
     described: dict[str, dict[str, Any]] = {}
-    for r in select(source, "instrument_types"):
+    for r in _whole(source, "instrument_types"):
         row = described.setdefault(
             r["id"],
             {
@@ -473,7 +480,7 @@ def compare_targets(source: GraphSource, term: str) -> dict[str, Any]:
     (pkg:indicatorConcept), else the wordings that contain the term."""
     indicator = resolve_indicator(term)
     if indicator is not None:
-        rows = quantities(source, concept=indicator.iri)
+        rows = indicator_quantities(source, indicator.iri)
     else:
         rows = quantities(source, wording=squeeze(term)) if squeeze(term) else []
     if not rows:
@@ -485,18 +492,21 @@ def compare_targets(source: GraphSource, term: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- precomputed answers
 
 
-def compare_body(precomputed: bytes, type_id: str, term: str) -> bytes:
-    """A precomputed compare JSON (written with `term` = the type id) answering `term` instead."""
-    prefix = b'{"term": ' + json_bytes(type_id)
-    if term == type_id or not precomputed.startswith(prefix):
+def asked_as(precomputed: bytes, key: str, written: str, asked: str) -> bytes:
+    """A precomputed answer whose first field `key` was written as `written` (the type or indicator
+    id), answering the term an analyst `asked` instead."""
+    head = b'{"' + key.encode() + b'": '
+    prefix = head + json_bytes(written)
+    if asked == written or not precomputed.startswith(prefix):
         return precomputed
-    return b'{"term": ' + json_bytes(term) + precomputed[len(prefix) :]
+    return head + json_bytes(asked) + precomputed[len(prefix) :]
 
 
 def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     """The answers every request without a filter gets, serialised once: file name → bytes.
 
-    matrix.{json,csv}, compare/<type id>.{json,csv} for every type of the taxonomy, and the lists
+    matrix.{json,csv}, compare/<type id>.{json,csv} for every type of the taxonomy,
+    targets/<indicator id>.{json,csv} for every indicator concept with a target, and the lists
     cities, policies, agencies and instruments. CSVs carry the byte-order mark Excel needs.
     """
     corpus_cities = city_names(source)
@@ -515,4 +525,11 @@ def precompute_answers(source: GraphSource) -> dict[str, bytes]:
         result = compare(source, instrument_type.id, corpus_cities)
         answers[f"compare/{instrument_type.id}.json"] = json_bytes(result.to_dict())
         answers[f"compare/{instrument_type.id}.csv"] = csv_bytes(result.csv_rows(), COMPARE_CSV_COLUMNS)
+    for indicator in load_indicators():
+        try:
+            found = compare_targets(source, indicator.id)
+        except NotFound:  # no target of that indicator in this corpus: /targets says so each time
+            continue
+        answers[f"targets/{indicator.id}.json"] = json_bytes(found)
+        answers[f"targets/{indicator.id}.csv"] = csv_bytes(found["targets"])
     return answers

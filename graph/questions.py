@@ -7,10 +7,10 @@ in one-line `VALUES ?name { … }` blocks (one in each subquery that needs it), 
     # question: …
     # parameter ?type: the instrument-type concept
 
-`Question.bind(typeId=Literal(…))` replaces those blocks' content with the given term, written by
-Oxigraph's own serialiser (`str()` of a pyoxigraph term: quotes, backslashes and newlines escaped,
-IRIs validated when the NamedNode is made), or with UNDEF for None: a value typed by an analyst
-never becomes query syntax. The result is plain query text, so it runs the same on a local store,
+`Question.bind(typeId=Literal(…))` replaces those blocks' content with the given term (or terms,
+for a list), written by Oxigraph's own serialiser (`str()` of a pyoxigraph term: quotes,
+backslashes and newlines escaped, IRIs validated when the NamedNode is made), or with UNDEF for
+None: a value typed by an analyst never becomes query syntax. The result is plain query text, so it runs the same on a local store,
 on a remote one and through /sparql. (pyoxigraph's `Store.query(substitutions=…)` would bind
 variables too, but only in process; a GraphSource takes text.)
 """
@@ -18,6 +18,7 @@ variables too, but only in process; a GraphSource takes text.)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -41,14 +42,20 @@ class Question:
     text: str
     parameters: tuple[str, ...]
 
-    def bind(self, **terms: Term | None) -> str:
-        """The query text with each given parameter bound to one term (None: left free, UNDEF)."""
+    def bind(self, **terms: Term | Sequence[Term] | None) -> str:
+        """The query text with each given parameter bound to a term, or to any of a list of terms
+        (None: left free, UNDEF)."""
         unknown = set(terms) - set(self.parameters)
         if unknown:
             raise TypeError(f"{self.name}.rq has no parameter {', '.join(sorted(unknown))}")
         text = self.text
         for name, term in terms.items():
-            value = "UNDEF" if term is None else str(term)
+            if term is None:
+                value = "UNDEF"
+            elif isinstance(term, NamedNode | Literal):
+                value = str(term)
+            else:
+                value = " ".join(str(t) for t in term)  # an empty list: no solution
             text = _values_block(name).sub(lambda _m, n=name, v=value: f"VALUES ?{n} {{ {v} }}", text)
         return text
 

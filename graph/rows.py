@@ -52,8 +52,9 @@ def select(source: GraphSource, name: str, **parameters: Term | None) -> list[di
 
 
 def split(value: str | None) -> list[str]:
-    """A GROUP_CONCAT(…; separator="\\n") as a sorted list (the order of GROUP_CONCAT is not defined)."""
-    return sorted(value.split("\n")) if value else []
+    """A GROUP_CONCAT(…; separator="\\n") as a sorted list (the order of GROUP_CONCAT is not defined),
+    without the empty strings a query concatenates where it has nothing."""
+    return sorted(v for v in value.split("\n") if v) if value else []
 
 
 def cell(value: Any) -> Any:

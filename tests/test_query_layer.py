@@ -122,7 +122,7 @@ def test_precomputed_answers_cover_every_type_and_list(source: LocalSource) -> N
     for name in ("matrix", "cities", "policies", "agencies", "instruments"):
         assert json.loads(stored[f"{name}.json"])
         assert stored[f"{name}.csv"].startswith("\ufeff".encode())
-    asked = json.loads(answers.compare_body(stored["compare/incubator_award.json"], "incubator_award", '孵化"器'))
+    asked = json.loads(answers.asked_as(stored["compare/incubator_award.json"], "term", "incubator_award", '孵化"器'))
     assert asked["term"] == '孵化"器' and asked["cities"] == json.loads(stored["compare/incubator_award.json"])["cities"]
 
 
