@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from graph.answers import precompute_answers
 from graph.source import GraphSource
 
-from .search import QuestionReader, precomputed_compare
+from .search import QuestionReader
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ class AnalystLane:
     def __init__(self, source: GraphSource, precomputed: dict[str, bytes] | None = None, threads: int = 0) -> None:
         self.source = source
         self.answers = precompute_answers(source) if precomputed is None else precomputed
-        self.reader = QuestionReader(source, precomputed_compare(self.answers))
+        self.reader = QuestionReader(source, self.answers)
         # a few threads, so that one slow answer does not hold up the next; pyoxigraph computes
         # solutions as they are read, under the GIL, so they interleave more than run in parallel
         self.threads = threads or min(4, os.cpu_count() or 1)

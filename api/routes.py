@@ -19,7 +19,7 @@ from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
 
 from .lane import AnalystLane
-from .search import answer
+from .search import answer_json
 from .serving import ServedGraph
 from .source import SpanOutOfRange, source_html, source_json
 
@@ -148,8 +148,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         )
 
     @router.get("/search", tags=["analyst"], summary="A free-text question in Chinese or English")
-    async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
-        return await computed(request, "json", lambda: answer(lane.reader, q), "search")
+    async def search(q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+        return json_response(await lane.run(answer_json, lane.reader, q))
 
     @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
     def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:

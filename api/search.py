@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from extract.normalise import normalise
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
 from graph import answers
 from graph.indicators import Indicator, load_indicators
-from graph.rows import select
+from graph.rows import json_bytes, select
 from graph.source import GraphSource
 
 # English words too generic to pick an instrument type on their own
@@ -124,22 +124,21 @@ class Vocabulary:
 
 
 class QuestionReader:
-    """Reads questions against one graph's vocabulary and answers them from its query layer.
+    """Reads questions against one graph's vocabulary and answers them from its query layer, or
+    from the answers the lane precomputed (`precomputed`, graph.answers.precompute_answers)."""
 
-    `compare` answers one instrument type (the routes pass their precomputed answers); the agency
-    list is read once, as the graph does not change while served.
-    """
-
-    def __init__(self, source: GraphSource, compare: Callable[[str], dict[str, Any]] | None = None) -> None:
+    def __init__(self, source: GraphSource, precomputed: dict[str, bytes] | None = None) -> None:
         self.source = source
         self.vocabulary = Vocabulary.of(source)
-        self.compare = compare or (lambda type_id: answers.compare(source, type_id).to_dict())
-        self._agencies: list[dict[str, Any]] | None = None
+        self.precomputed = precomputed or {}
 
-    def agencies(self) -> list[dict[str, Any]]:
-        if self._agencies is None:
-            self._agencies = answers.agencies(self.source)
-        return self._agencies
+    def compare(self, type_id: str) -> dict[str, Any]:
+        stored = self.precomputed.get(f"compare/{type_id}.json")
+        return json.loads(stored) if stored else answers.compare(self.source, type_id).to_dict()
+
+    def targets(self, indicator_id: str) -> dict[str, Any]:
+        stored = self.precomputed.get(f"targets/{indicator_id}.json")
+        return json.loads(stored) if stored else answers.compare_targets(self.source, indicator_id)
 
     def read(self, question: str) -> Understanding:
         text = normalise(question)[0]
@@ -181,8 +180,8 @@ def _english_types(text: str, taxonomy: Sequence[InstrumentType]) -> list[Instru
     return [t for s, t in scored if s == best and s >= 0.5]
 
 
-def answer(reader: QuestionReader, question: str) -> dict[str, Any]:
-    understood = reader.read(question)
+def answer(reader: QuestionReader, question: str, understood: Understanding | None = None) -> dict[str, Any]:
+    understood = understood or reader.read(question)
     intent = understood.intent()
     table: Any = None
     if intent == "compare":
@@ -192,15 +191,26 @@ def answer(reader: QuestionReader, question: str) -> dict[str, Any]:
                 result["cities"] = [c for c in result["cities"] if c["city"] in understood.cities]
         table = results
     elif intent == "targets":
-        table = [answers.compare_targets(reader.source, i.id) for i in understood.indicators]
+        table = [reader.targets(i.id) for i in understood.indicators]
     elif intent == "agencies":
         wanted = set(understood.agencies)
-        table = [a for a in reader.agencies() if a["name"] in wanted or set(a["aliases"]) & wanted]
+        table = [a for a in answers.agencies(reader.source) if a["name"] in wanted or set(a["aliases"]) & wanted]
     elif intent == "city":
         table = [answers.city_detail(reader.source, c) for c in understood.cities]
     return {"question": question, "understood": understood.to_dict(), "answer": table}
 
 
-def precomputed_compare(precomputed: dict[str, bytes]) -> Callable[[str], dict[str, Any]]:
-    """`QuestionReader`'s compare from precomputed answers (a fresh dict each time: callers filter it)."""
-    return lambda type_id: json.loads(precomputed[f"compare/{type_id}.json"])
+def answer_json(reader: QuestionReader, question: str) -> bytes:
+    """`answer` as JSON; a whole precomputed table (a comparison with no city named, an indicator)
+    is put in as it was serialised, not parsed and written again."""
+    understood = reader.read(question)
+    keys: list[str] = []
+    if understood.intent() == "compare" and not understood.cities:
+        keys = [f"compare/{t.id}.json" for t in understood.instrument_types]
+    elif understood.intent() == "targets":
+        keys = [f"targets/{i.id}.json" for i in understood.indicators]
+    if keys and all(k in reader.precomputed for k in keys):
+        tables = b", ".join(reader.precomputed[k] for k in keys)
+        head = json_bytes({"question": question, "understood": understood.to_dict()})[:-1]
+        return head + b', "answer": [' + tables + b"]}"
+    return json_bytes(answer(reader, question, understood))

@@ -11,7 +11,7 @@ import pytest
 from conftest import instrument, record
 from pyoxigraph import Literal, NamedNode
 
-from api.search import QuestionReader, Vocabulary, answer
+from api.search import QuestionReader, Vocabulary, answer, answer_json
 from extract.records import Measure, Target
 from extract.taxonomy import load_taxonomy
 from graph import answers
@@ -173,3 +173,12 @@ def test_a_question_names_an_agency_by_any_of_its_names() -> None:
 def test_a_question_about_a_city_and_an_indicator_asks_for_targets(source: LocalSource) -> None:
     found = answer(QuestionReader(source), "威海市研发投入占比目标")
     assert found["understood"]["intent"] == "targets" and found["understood"]["cities"] == ["威海"]
+
+
+@pytest.mark.parametrize(
+    "question_text", ["哪些城市资助孵化器", "大连 创新券", "which cities fund innovation vouchers", "研发投入占比", "市科技局", "威海"]
+)
+def test_a_search_answer_is_the_same_from_precomputed_tables(source: LocalSource, question_text: str) -> None:
+    precomputed = QuestionReader(source, answers.precompute_answers(source))
+    fresh = QuestionReader(source)
+    assert json.loads(answer_json(precomputed, question_text)) == answer(fresh, question_text)
