@@ -23,7 +23,7 @@ from rich.table import Table
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
-from graph.answers import CompareResult, compare
+from graph.compare import CompareResult, compare
 from graph.rows import rows_to_csv
 from graph.source import records_source
 from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term

@@ -22,6 +22,7 @@ from typing import Any
 from extract.normalise import normalise
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
 from graph import answers
+from graph.compare import compare
 from graph.indicators import Indicator, load_indicators
 from graph.rows import json_bytes, select
 from graph.source import GraphSource
@@ -134,7 +135,7 @@ class QuestionReader:
 
     def compare(self, type_id: str) -> dict[str, Any]:
         stored = self.precomputed.get(f"compare/{type_id}.json")
-        return json.loads(stored) if stored else answers.compare(self.source, type_id).to_dict()
+        return json.loads(stored) if stored else compare(self.source, type_id).to_dict()
 
     def targets(self, indicator_id: str) -> dict[str, Any]:
         stored = self.precomputed.get(f"targets/{indicator_id}.json")

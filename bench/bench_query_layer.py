@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from api.search import QuestionReader, answer  # noqa: E402
 from api.serving import load_served_graph  # noqa: E402
 from graph import answers  # noqa: E402
+from graph.compare import compare  # noqa: E402
 from graph.source import LocalSource  # noqa: E402
 
 PER_DOCUMENT = re.compile(r"(https://w3id\.org/policykg/id/(?:policy|doc|city|agency|cited)/)")
@@ -85,7 +86,7 @@ def main() -> None:
     city = f"城{args.cities // 2:03d}"
     policy = f"001_44c0e93a09a44987.{args.cities // 2:03d}"
     calls: dict[str, Callable[[], Any]] = {
-        "compare (not precomputed)": lambda: answers.compare(source, "孵化器"),
+        "compare (not precomputed)": lambda: compare(source, "孵化器"),
         "city detail": lambda: answers.city_detail(source, city),
         "policy detail": lambda: answers.policy_detail(source, policy),
         "agencies of a city": lambda: answers.agencies(source, city),

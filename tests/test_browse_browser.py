@@ -23,7 +23,7 @@ from test_viz import EVIL, evil_records  # the same hostile record as the unit t
 
 from api.app import create_app
 from api.serving import ServedGraph, load_served_graph
-from graph.answers import compare
+from graph.compare import compare
 from graph.network import build_networkx
 from viz.pages import Pages
 from viz.render import curie

@@ -660,7 +660,8 @@ def test_csv_tables(records: list[ExtractionRecord], tmp_path: Path) -> None:
 def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     """An instrument no type covers has no pkg:instrumentType: the graph still conforms, and the
     city x type views leave it out rather than invent a type."""
-    from graph.answers import cities, city_detail, compare_matrix
+    from graph.answers import cities, city_detail
+    from graph.compare import compare_matrix
     from graph.source import records_source
 
     record = shenyang_finance()

@@ -15,8 +15,8 @@ from rich.measure import Measurement
 
 from api.cli import compare_table
 from api.query import city_summaries
-from graph import answers
-from graph.answers import COMPARE_CSV_COLUMNS, CompareResult
+from graph import compare as comparison
+from graph.compare import COMPARE_CSV_COLUMNS, CompareResult
 from graph.source import records_source
 from graph.terms import (
     UNKNOWN_CITY,
@@ -31,7 +31,7 @@ from graph.terms import (
 
 def compare(records, term: str) -> CompareResult:  # noqa: ANN001
     """The query layer's answer on the graph built from `records`."""
-    return answers.compare(records_source(records), term)
+    return comparison.compare(records_source(records), term)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from api.search import QuestionReader, Vocabulary, answer, answer_json
 from extract.records import Measure, Target
 from extract.taxonomy import load_taxonomy
 from graph import answers
+from graph.compare import compare
+from graph.facts import city_names
 from graph.indicators import concepts_of, load_indicators, resolve_indicator
 from graph.questions import parse_question, question, question_names
 from graph.source import LocalSource, records_source
@@ -118,7 +120,7 @@ def test_precomputed_answers_cover_every_type_and_list(source: LocalSource) -> N
         data = json.loads(stored[f"compare/{type_id}.json"])
         assert data["term"] == type_id and data["type"]["id"] == type_id
         assert stored[f"compare/{type_id}.csv"].decode("utf-8").startswith("\ufefftype,city,funds")
-        assert data == answers.compare(source, type_id).to_dict()
+        assert data == compare(source, type_id).to_dict()
     for name in ("matrix", "cities", "policies", "agencies", "instruments"):
         assert json.loads(stored[f"{name}.json"])
         assert stored[f"{name}.csv"].startswith("\ufeff".encode())
@@ -134,8 +136,8 @@ def test_cities_without_a_name_are_grouped_and_ordered_by_their_first_document()
             record("c.txt", "甲市", []),
         ]
     )
-    assert answers.city_names(source) == [UNKNOWN_CITY, "乙市", "甲市"]
-    result = answers.compare(source, "innovation_voucher")
+    assert city_names(source) == [UNKNOWN_CITY, "乙市", "甲市"]
+    result = compare(source, "innovation_voucher")
     assert [c.city for c in result.funding] == [UNKNOWN_CITY, "乙市"] and result.not_funding == ["甲市"]
 
 

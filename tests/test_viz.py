@@ -16,7 +16,7 @@ from api.app import create_app
 from api.cli import app as cli_app
 from api.serving import ServedGraph, load_served_graph
 from extract.records import Agency, ExtractionRecord, Instrument, Measure, PolicyMeta, Target
-from graph.answers import compare
+from graph.compare import compare
 from graph.network import build_networkx
 from graph.terms import NotFound
 from viz.assets import VIS_NETWORK_VERSION, vis_network_js_inline, vis_network_js_path

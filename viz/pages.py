@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from extract.records import ExtractionRecord
-from graph.answers import compare
+from graph.compare import compare
 from graph.network import build_networkx
 from graph.source import GraphSource, records_source
 

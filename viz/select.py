@@ -4,7 +4,7 @@ one instrument type, and one policy's tree. Pure functions over `graph.network.b
 Every function returns a `View`: the subgraph to draw (its nodes keep the networkx attributes), the
 roots its layout grows from, and what was asked. Unknown names raise `graph.terms.NotFound` with
 the nearest valid ones. Which instruments the comparison shows, and in which order, is the answer of
-the query layer (`graph.answers.compare`), the same as /compare's.
+the query layer (`graph.compare.compare`), the same as /compare's.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.answers import CompareResult
+from graph.compare import CompareResult
 from graph.iris import instrument_type_iri
 from graph.terms import NotFound, resolve_term
 
