@@ -11,6 +11,7 @@ an answer about one city or policy filters them or starts its query from that po
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode
@@ -297,3 +298,17 @@ def precompute_answers(source: GraphSource) -> dict[str, bytes]:
         answers[f"targets/{indicator.id}.json"] = json_bytes(found)
         answers[f"targets/{indicator.id}.csv"] = csv_bytes(found["targets"])
     return answers
+
+
+def write_answers(precomputed: dict[str, bytes], directory: Path) -> None:
+    """Precomputed answers as files under `directory` (compare/innovation_voucher.json…), for a
+    build to ship them beside its store."""
+    for name, body in precomputed.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+
+def read_answers(directory: Path) -> dict[str, bytes]:
+    """What `write_answers` wrote, to serve without computing anything."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}

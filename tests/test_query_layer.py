@@ -184,3 +184,10 @@ def test_a_search_answer_is_the_same_from_precomputed_tables(source: LocalSource
     precomputed = QuestionReader(source, answers.precompute_answers(source))
     fresh = QuestionReader(source)
     assert json.loads(answer_json(precomputed, question_text)) == answer(fresh, question_text)
+
+
+def test_precomputed_answers_read_back_as_written(source: LocalSource, tmp_path: Path) -> None:
+    stored = answers.precompute_answers(source)
+    answers.write_answers(stored, tmp_path / "answers")
+    assert (tmp_path / "answers" / "compare" / "innovation_voucher.csv").is_file()
+    assert answers.read_answers(tmp_path / "answers") == stored
