@@ -194,8 +194,9 @@ def answer(reader: QuestionReader, question: str, understood: Understanding | No
     elif intent == "targets":
         table = [reader.targets(i.id) for i in understood.indicators]
     elif intent == "agencies":
-        wanted = set(understood.agencies)
-        table = [a for a in answers.agencies(reader.source) if a["name"] in wanted or set(a["aliases"]) & wanted]
+        # 大连市科技局: Dalian's bureau, not every city's 市科技局
+        scopes: list[str | None] = list(understood.cities) or [None]
+        table = [a for city in scopes for a in answers.agencies(reader.source, city, named=understood.agencies)]
     elif intent == "city":
         table = [answers.city_detail(reader.source, c) for c in understood.cities]
     return {"question": question, "understood": understood.to_dict(), "answer": table}

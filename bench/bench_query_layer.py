@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.search import QuestionReader, answer  # noqa: E402
+from api.search import QuestionReader, answer_json  # noqa: E402
 from api.serving import load_served_graph  # noqa: E402
 from graph import answers  # noqa: E402
 from graph.compare import compare  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> None:
         f"in {time.perf_counter() - began:.2f} s"
     )
     began = time.perf_counter()
-    reader = QuestionReader(source)
+    reader = QuestionReader(source, stored)  # as the analyst lane makes it
     print(f"question reader (vocabulary) ready in {(time.perf_counter() - began) * 1000:.0f} ms")
 
     city = f"城{args.cities // 2:03d}"
@@ -90,14 +90,16 @@ def main() -> None:
         "city detail": lambda: answers.city_detail(source, city),
         "policy detail": lambda: answers.policy_detail(source, policy),
         "agencies of a city": lambda: answers.agencies(source, city),
-        "targets of an indicator": lambda: answers.compare_targets(source, "高新技术企业"),
-        "search (agency)": lambda: answer(reader, f"{city}市科技局"),
-        "search (compare)": lambda: answer(reader, "哪些城市资助孵化器"),
+        "targets (not precomputed)": lambda: answers.compare_targets(source, "高新技术企业"),
+        "search (agency)": lambda: answer_json(reader, f"{city}市科技局"),
+        "search (compare)": lambda: answer_json(reader, "哪些城市资助孵化器"),
+        "search (a city's vouchers)": lambda: answer_json(reader, f"{city} 创新券"),
+        "search (a city)": lambda: answer_json(reader, city),
     }
     for name, call in calls.items():
         median, worst = timed(call, args.rounds)
         print(f"  {name:28} median {median:8.1f} ms   worst {worst:8.1f} ms")
-    work = [calls["city detail"], calls["agencies of a city"], calls["targets of an indicator"]] * args.rounds
+    work = [calls["city detail"], calls["agencies of a city"], calls["targets (not precomputed)"]] * args.rounds
     for threads in sorted({1, args.threads}):
         with ThreadPoolExecutor(threads) as pool:
             began = time.perf_counter()

@@ -10,6 +10,7 @@ an answer about one city or policy filters them or starts its query from that po
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -185,12 +186,16 @@ def _measure_order(ids: list[str]) -> list[str]:
 # ---------------------------------------------------------------- agencies and types
 
 
-def agencies(source: GraphSource, city: str | None = None) -> list[dict[str, Any]]:
-    """The merged agencies (of one city), most active first; NotFound for a city not in the corpus."""
+def agencies(
+    source: GraphSource, city: str | None = None, named: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The merged agencies (of one city; called by one of the names `named`), most active first;
+    NotFound for a city not in the corpus."""
     if city is not None:
         names = city_names(source)
         if city not in names:
             raise NotFound("city", city, names)
+    wanted = None if named is None else set(named)
     return [
         {
             "city": r["city"],
@@ -202,7 +207,8 @@ def agencies(source: GraphSource, city: str | None = None) -> list[dict[str, Any
             "responsible_count": r["responsibleCount"] or 0,
         }
         for r in whole(source, "agencies")
-        if city is None or r["city"] == city
+        if (city is None or r["city"] == city)
+        and (wanted is None or r["name"] in wanted or not wanted.isdisjoint(split(r["aliases"])))
     ]
 
 

@@ -172,6 +172,12 @@ def test_a_question_names_an_agency_by_any_of_its_names() -> None:
     ]
 
 
+def test_an_agency_of_a_named_city_is_that_city_s(source: LocalSource) -> None:
+    found = answer(QuestionReader(source), "威海市科技局")
+    assert found["understood"]["intent"] == "agencies" and found["understood"]["cities"] == ["威海"]
+    assert [(row["city"], row["name"]) for row in found["answer"]] == [("威海", "市科技局")]
+
+
 def test_a_question_about_a_city_and_an_indicator_asks_for_targets(source: LocalSource) -> None:
     found = answer(QuestionReader(source), "威海市研发投入占比目标")
     assert found["understood"]["intent"] == "targets" and found["understood"]["cities"] == ["威海"]
