@@ -1,4 +1,5 @@
-"""The `policykg` command line: a thin layer over extract/, graph/ and api/query.py.
+"""The `policykg` command line: a thin layer over extract/, graph/ (its query layer, graph/answers.py)
+and api/query.py.
 
 Only the requested data goes to stdout (JSON, CSV or tables); progress bars, warnings and
 `error: FILE: problem` lines go to stderr, so the output can be piped.
@@ -22,20 +23,13 @@ from rich.table import Table
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
+from graph.compare import CompareResult, compare
+from graph.rows import rows_to_csv
+from graph.source import records_source
+from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term
 
 from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files
-from .query import (
-    SUMMARY_COLUMNS,
-    CompareResult,
-    UnknownTermError,
-    city_summaries,
-    compare,
-    describe_terms,
-    format_wan,
-    format_yuan,
-    resolve_term,
-    rows_to_csv,
-)
+from .query import SUMMARY_COLUMNS, city_summaries
 
 app = typer.Typer(
     name="policykg",
@@ -335,7 +329,7 @@ def compare_command(
     except UnknownTermError as err:
         errors.print(escape("error: " + err.message()), soft_wrap=True)
         raise typer.Exit(EXIT_NOTHING_USABLE) from None
-    result = compare(load_compare_records(data, saved), term)
+    result = compare(records_source(load_compare_records(data, saved)), term)
     if as_json:
         print_json(result.to_dict())
     elif as_csv:
@@ -407,7 +401,6 @@ def viz_command(
     ] = "",
 ) -> None:
     """Write a browsing page as one self-contained HTML file (vis-network inlined, works offline)."""
-    from api.catalog import NotFound
     from viz.pages import Pages
 
     errors = stderr_console()

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import extract
@@ -19,6 +20,7 @@ from api.corpus import FileFailure, extract_files, policy_files
 from extract.reader import read_text
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S
+from graph.source import GraphSource, LocalSource
 
 FileDone = Callable[[Path, ExtractionRecord | FileFailure], None]
 
@@ -32,6 +34,11 @@ class ServedGraph:
     ntriples: bytes
     failures: list[FileFailure] = field(default_factory=list)
     from_cache: bool = False
+
+    @cached_property
+    def source(self) -> GraphSource:
+        """The graph the analyst's questions run on: an in-memory Oxigraph store of `ntriples`."""
+        return LocalSource.from_ntriples(self.ntriples)
 
 
 def default_cache_dir() -> Path:

@@ -12,6 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
 from extract.records import ExtractionRecord, Instrument, Target
+from graph.indicators import concepts_of, indicator_scheme_turtle
 from graph.iris import (
     CITO,
     ELI,
@@ -50,6 +51,7 @@ def build_rdf(records: list[ExtractionRecord]) -> Graph:
     corpus = Corpus(records)
     graph = load_ontology()
     add_concept_schemes(graph)
+    graph.parse(data=indicator_scheme_turtle(), format="turtle")
     for city in corpus.cities:
         graph.add((city_iri(city), RDF.type, SCHEMA.City))
         graph.add((city_iri(city), SCHEMA.name, Literal(city, lang="zh")))
@@ -184,6 +186,7 @@ def _add_quantity(graph: Graph, record: ExtractionRecord, kind: str, index: int,
     node = fact_iri(record.doc, kind, index)
     graph.add((node, RDF.type, PKG.Target if kind == "target" else PKG.Baseline))
     graph.add((node, PKG.indicator, Literal(fact.indicator, lang="zh")))
+    _link_indicator_concepts(graph, node, fact.indicator)
     graph.add((node, SCHEMA.value, _number(fact.value)))
     if fact.value_min is not None:
         graph.add((node, SCHEMA.minValue, _number(fact.value_min)))
@@ -209,3 +212,13 @@ def _add_citations(graph: Graph, corpus: Corpus, record: ExtractionRecord) -> No
             graph.add((node, CITO.hasCitedEntity, link.target))
             span = _add_span(graph, record.doc, citation.start, citation.end, citation.quote)
             graph.add((node, PROV.wasDerivedFrom, span))
+
+
+# ---------------------------------------------------------------- indicator concepts
+# Kept apart so the move of this module to pyoxigraph carries it over as it is: the scheme is loaded
+# in build_rdf, and each target and baseline is linked to the concepts its wording belongs to.
+
+
+def _link_indicator_concepts(graph: Graph, node: URIRef, wording: str) -> None:
+    for concept in concepts_of(wording):
+        graph.add((node, PKG.indicatorConcept, URIRef(concept)))

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 import extract.runner
 from api.cli import app
-from api.query import UNKNOWN_CITY
 from extract.records import ExtractionRecord
+from graph.terms import UNKNOWN_CITY
 
 runner = CliRunner()
 

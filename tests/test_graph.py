@@ -660,7 +660,9 @@ def test_csv_tables(records: list[ExtractionRecord], tmp_path: Path) -> None:
 def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     """An instrument no type covers has no pkg:instrumentType: the graph still conforms, and the
     city x type views leave it out rather than invent a type."""
-    from api.catalog import cities, city_detail, compare_matrix
+    from graph.answers import cities, city_detail
+    from graph.compare import compare_matrix
+    from graph.source import records_source
 
     record = shenyang_finance()
     record.instruments[0].type = None
@@ -670,9 +672,10 @@ def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     conforms, report = validate(graph)
     assert conforms, report
     typed = [i.type for i in record.instruments[1:]]
-    assert sorted({c["type"] for c in compare_matrix([record])}) == sorted(set(typed))
-    assert cities([record])[0]["instrument_types"] == sorted(set(typed))
-    assert {t["type"] for t in city_detail([record], record.city)["instrument_types"]} == set(typed)
+    source = records_source([record])
+    assert sorted({c["type"] for c in compare_matrix(source)}) == sorted(set(typed))
+    assert cities(source)[0]["instrument_types"] == sorted(set(typed))
+    assert {t["type"] for t in city_detail(source, record.city)["instrument_types"]} == set(typed)
     matrix = city_type_matrix(build_networkx([record]))
     assert None not in matrix[record.city]
 
