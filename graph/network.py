@@ -12,7 +12,7 @@ import networkx as nx
 from extract.records import ExtractionRecord, Instrument
 from extract.taxonomy import load_taxonomy, type_by_id
 from graph.iris import city_iri, fact_iri, instrument_type_iri, measure_iri, policy_iri
-from graph.resolve import Corpus, measure_parent
+from graph.resolve import Corpus, MeasureParents
 
 AGENCY_RELATIONS = frozenset({"lead_agency", "responsible_agency"})
 
@@ -74,6 +74,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
     for name in record.collective_agencies:
         _link(graph, policy, str(corpus.agency(record.city, name).iri), "collective_agency")
 
+    parents = MeasureParents(record)
     for measure in record.measures:
         node = str(measure_iri(record.doc, measure.id))
         graph.add_node(
@@ -81,7 +82,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
             measure_id=measure.id, path=measure.path, heading=measure.heading, outline_level=measure.level,
             lead_agencies=measure.lead_agencies, agencies=measure.agencies, start=measure.start, end=measure.end,
         )
-        _link(graph, str(measure_parent(record, measure)), node, "has_part")
+        _link(graph, str(parents.of(measure)), node, "has_part")
         for relation, names in (("lead_agency", measure.lead_agencies), ("responsible_agency", measure.agencies)):
             for name in names:
                 _link(graph, node, str(corpus.agency(record.city, name).iri), relation)
