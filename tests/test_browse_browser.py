@@ -279,7 +279,7 @@ def test_policy_tree(browser: Any, server: str, graph) -> None:  # noqa: ANN001
 
 def test_extracted_markup_stays_text(browser: Any, tmp_path: Path) -> None:
     """A record whose quote and agency are `<script>alert(1)</script>"&'`: shown, never run."""
-    served = ServedGraph(evil_records(), {}, b"")
+    served = ServedGraph(evil_records(), {}, tmp_path / "no-store")
     with LiveServer(create_app(served, sparql=None)) as live:
         seen = visit(browser, live.base, "/browse")
         page = seen.page
