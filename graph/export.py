@@ -23,17 +23,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, fields
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
 from extract.records import ExtractionRecord, Instrument, Measure, Target
+from graph.graphml import write_graphml
 from graph.iris import PREFIXES, fact_iri, measure_iri
-from graph.network import build_networkx
-from graph.store import build_store, open_store
+from graph.network import build_networkx, field_values
+from graph.store import load_ntriples, memory_store, release_memory
 
 STORE = "store"
 RECORDS = "records.json"
@@ -93,22 +94,35 @@ def write_exports(
 def write_build(records: list[ExtractionRecord], texts: Mapping[str, str], directory: Path) -> list[str]:
     """Write a build into an empty `directory`; returns the names written, store first."""
     records = sorted(records, key=lambda r: r.doc)
-    build_store(records, texts, directory / STORE)
-    store = open_store(directory / STORE)
+    store = memory_store(records, texts)
     dump_rdf(store, directory)
     del store
-    _write_records(directory / RECORDS, records)
-    _write_graphml(directory / GRAPHML, records)
-    for name, (record_class, attributes) in TABLES.items():
-        _write_table(directory / name, record_class, attributes, records)
+    release_memory()
+    # Oxigraph loads the on-disk store without holding the interpreter lock: the Python exports
+    # are written meanwhile, on the other core
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(load_ntriples, directory / "graph.nt", directory / STORE)
+        _write_records(directory / RECORDS, records)
+        write_graphml(build_networkx(records), directory / GRAPHML)
+        for name, (record_class, attributes) in TABLES.items():
+            _write_table(directory / name, record_class, attributes, records)
+        loading.result()
     return [STORE, *RDF_EXPORTS, RECORDS, GRAPHML, *TABLES]
 
 
 def dump_rdf(store: Store, directory: Path) -> None:
-    """graph.ttl, graph.nt and graph.jsonld, each streamed from the store into its file."""
+    """graph.ttl, graph.nt and graph.jsonld, each streamed from the store into its file.
+
+    Oxigraph writes without holding the interpreter lock, so the three run side by side.
+    """
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-    for name, rdf_format in RDF_EXPORTS.items():
-        store.dump(str(directory / name), rdf_format, from_graph=DefaultGraph(), prefixes=prefixes)
+
+    def dump(name: str) -> None:
+        store.dump(str(directory / name), RDF_EXPORTS[name], from_graph=DefaultGraph(), prefixes=prefixes)
+
+    with ThreadPoolExecutor(len(RDF_EXPORTS)) as pool:
+        for future in [pool.submit(dump, name) for name in RDF_EXPORTS]:
+            future.result()
 
 
 def load_records(path: Path) -> list[ExtractionRecord]:
@@ -145,32 +159,23 @@ def _swap_into_place(building: Path, out_dir: Path, replace: bool) -> None:
 
 
 def _write_records(path: Path, records: list[ExtractionRecord]) -> None:
-    """A JSON array with one record per line: json's C encoder writes it (an indented dump would
-    go through its pure-Python encoder, several times slower at corpus scale)."""
+    """A JSON array with one record per line, the same JSON as `record.to_dict()` gives.
+
+    Written by json's C encoder, which calls `field_values` on each dataclass it meets: no
+    indentation (that takes the pure-Python encoder) and no deep copy by dataclasses.asdict, each
+    several times slower at corpus scale."""
+    encoder = json.JSONEncoder(ensure_ascii=False, default=_dataclass_fields)
     with path.open("w", encoding="utf-8", newline="\n") as stream:
         stream.write("[\n")
         for index, record in enumerate(records):
-            stream.write(("," if index else "") + json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+            stream.write(("," if index else "") + encoder.encode(record) + "\n")
         stream.write("]\n")
 
 
-def _write_graphml(path: Path, records: list[ExtractionRecord]) -> None:
-    nx.write_graphml(_gephi_graph(build_networkx(records)), path, infer_numeric_types=True)
-
-
-def _gephi_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy in sorted order with scalar attributes only: GraphML (and Gephi) cannot hold lists or None."""
-    flat = nx.MultiDiGraph()
-    for node in sorted(graph.nodes):
-        flat.add_node(node, **_scalars(graph.nodes[node]))
-    for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
-        flat.add_edge(source, target, key=key, **_scalars(data))
-    return flat
-
-
-def _scalars(attributes: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: "; ".join(v) if isinstance(v, list) else v for k, v in sorted(attributes.items())}
-    return {k: v for k, v in flat.items() if v is not None}
+def _dataclass_fields(value: Any) -> dict[str, Any]:
+    if is_dataclass(value) and not isinstance(value, type):
+        return field_values(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _cell(value: Any) -> Any:
@@ -190,7 +195,7 @@ def _table_rows(attributes: tuple[str, ...], records: list[ExtractionRecord]) ->
             kind = attribute.removesuffix("s")
             for index, fact in enumerate(getattr(record, attribute)):
                 iri = measure_iri(record.doc, fact.id) if kind == "measure" else fact_iri(record.doc, kind, index)
-                yield {"kind": kind, "city": record.city, "doc": record.doc, "policy": policy, **asdict(fact),
+                yield {"kind": kind, "city": record.city, "doc": record.doc, "policy": policy, **field_values(fact),
                        "iri": str(iri)}
 
 
