@@ -224,7 +224,7 @@ def build(
     problem on stderr; the rest are still built. Exit code 1 if any file failed (or, with --validate,
     the graph breaks a shape), 2 if none could be read.
     """
-    from graph.export import NotABuild, write_exports  # the build's dependencies only when building
+    from graph.export import NotABuild, check_replaceable, write_exports  # the build's dependencies only when building
 
     from .record_cache import RecordCache
     from .serving import default_cache_dir
@@ -238,17 +238,19 @@ def build(
         errors.print(escape(f"error: {directory}: no *.txt documents in it"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
 
+    try:
+        check_replaceable(out)  # before extracting: a wrong --out should fail fast
+    except NotABuild as err:
+        errors.print(escape(f"error: {err}"), style="red", soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+
     cache = None if no_cache else RecordCache(cache_dir or default_cache_dir())
     corpus = extract_with_progress(paths, jobs, time_limit, cache)
     if not corpus.records:
         errors.print(escape(f"error: {directory}: none of the {len(paths)} documents could be read"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
 
-    try:
-        written = write_exports(corpus.records, out, read_texts(paths, corpus.records))
-    except NotABuild as err:
-        errors.print(escape(f"error: {err}"), style="red", soft_wrap=True)
-        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+    written = write_exports(corpus.records, out, read_texts(paths, corpus.records))
 
     console = stdout_console()
     console.print(summary_table(corpus.records))

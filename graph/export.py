@@ -55,7 +55,9 @@ TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
     "targets.csv": (Target, ("targets", "baselines")),
 }
 
-BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES})
+# What a build directory may hold: the above, the pre-serialised answers, and the serve cache's
+# list of failed files. Anything else is someone's file, and OUT is not replaced over it.
+BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, "answers", "failures.json"})
 
 
 class NotABuild(Exception):
@@ -78,7 +80,7 @@ def write_exports(
     already there is kept (another process built the same input first) and this one dropped.
     """
     out_dir = Path(os.path.abspath(out_dir))
-    _check_replaceable(out_dir)
+    check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
     try:
@@ -130,13 +132,14 @@ def load_records(path: Path) -> list[ExtractionRecord]:
     return [ExtractionRecord.from_dict(item) for item in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def _check_replaceable(out_dir: Path) -> None:
+def check_replaceable(out_dir: Path) -> None:
+    """Raise NotABuild if replacing `out_dir` would delete files no build wrote."""
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
         raise NotABuild(f"{out_dir}: not a directory")
     strangers = sorted(p.name for p in out_dir.iterdir() if p.name not in BUILD_NAMES)
-    if strangers and not (out_dir / RECORDS).is_file():
+    if strangers:
         raise NotABuild(f"{out_dir}: holds files no build wrote ({', '.join(strangers[:3])}); choose a new or empty directory")
 
 
