@@ -57,8 +57,8 @@ def _node_items(graph: nx.MultiDiGraph) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _edge_items(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    for source, target, key in sorted(graph.edges(keys=True)):
-        yield source, target, key, scalars(graph.edges[source, target, key])
+    for source, target, key, attributes in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+        yield source, target, key, scalars(attributes)
 
 
 def _data(keys: dict[str, str], attributes: dict[str, Any]) -> str:
