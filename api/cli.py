@@ -469,7 +469,7 @@ def serve(
     data: Annotated[Path, typer.Option(help="Folder of *.txt policy documents.")] = Path("seeds"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where builds are cached (default ~/.cache/policykg).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where builds and extraction records are cached (default ~/.cache/policykg).")] = None,
     sparql_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run.")] = 10.0,
     max_rows: Annotated[int, typer.Option(help="Most result rows a SPARQL query returns.")] = 10_000,
     workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,
