@@ -2,8 +2,9 @@
 (pkg:), instrument types (SKOS), and for every fact its source span (NIF, PROV).
 
 The triples are pyoxigraph terms, generated one by one and never gathered into a graph object: the
-build streams them into an on-disk store (graph/store.py), and the exports are written from there.
-rdflib appears only in `build_rdf` and `load_ontology`, for SHACL validation and for tests.
+build streams them into an Oxigraph store's bulk loader (graph/store.py), and the exports and the
+on-disk store are written from there. rdflib appears only in `build_rdf`, `to_rdflib` and
+`load_ontology`, for SHACL validation and for tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse
 from rdflib.namespace import PROV, RDF, XSD
@@ -42,6 +43,8 @@ from graph.skos import concept_scheme_triples
 
 if TYPE_CHECKING:
     import rdflib
+
+T = TypeVar("T")
 
 
 def iri(value: str) -> NamedNode:
@@ -100,10 +103,12 @@ def turtle_file_triples() -> Iterator[Triple]:
         prefix = "f" + hashlib.sha1(data).hexdigest()[:8]
         labels: dict[str, BlankNode] = {}
 
-        def stable(term, prefix=prefix, labels=labels):  # type: ignore[no-untyped-def]
-            if isinstance(term, BlankNode):
-                return labels.setdefault(term.value, BlankNode(f"{prefix}b{len(labels)}"))
-            return term
+        def stable(term: T, prefix: str = prefix, labels: dict[str, BlankNode] = labels) -> T | BlankNode:
+            if not isinstance(term, BlankNode):
+                return term
+            if term.value not in labels:
+                labels[term.value] = BlankNode(f"{prefix}b{len(labels)}")
+            return labels[term.value]
 
         for triple in parse(data, RdfFormat.TURTLE):
             if isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode):
@@ -349,7 +354,7 @@ def to_rdflib(quads: Iterable[Quad]) -> rdflib.Graph:
 
     xsd_string = str(XSD.string)
 
-    def term(node):  # type: ignore[no-untyped-def]
+    def term(node: NamedNode | BlankNode | Literal) -> URIRef | BNode | RdfLiteral:
         if isinstance(node, NamedNode):
             return URIRef(node.value)
         if isinstance(node, BlankNode):
