@@ -25,7 +25,7 @@ every figure (`/source/{doc}?start=&end=`). Every list also answers CSV (`?forma
 def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     """`sparql` is an `api.sparql.SparqlService`; its router is mounted and its workers run
     for the app's lifetime. The analyst lane (its answers precomputed here) runs beside it."""
-    lane = AnalystLane(served.source)
+    lane = AnalystLane(served.source, served.answers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from graph import answers
+from graph.documents import document_text
 from graph.indicators import resolve_indicator
 from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
@@ -152,10 +153,10 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         return json_response(await lane.run(answer_json, lane.reader, q))
 
     @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
-    def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
-        if doc not in served.texts:
-            raise not_found(NotFound("document", doc, sorted(served.texts)))
-        text = served.texts[doc]
+    async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
+        text = await lane.run(document_text, source, doc)
+        if text is None:
+            raise not_found(NotFound("document", doc, served.documents))
         try:
             if format == "json":
                 return JSONResponse(source_json(doc, text, start, end))
@@ -167,7 +168,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     def health() -> dict[str, Any]:
         # file names only: where the server keeps its data is nobody's business over HTTP
         return {
-            "documents": len(served.records),
+            "documents": len(served.documents),
             "failures": [f.message(name_only=True) for f in served.failures],
             "from_cache": served.from_cache,
         }

@@ -32,6 +32,15 @@ def print_failure(_path: Path, outcome: object) -> None:
         print(outcome.message(), file=sys.stderr, flush=True)
 
 
+def store_ntriples(store_path: Path) -> bytes:
+    """The whole store as N-Triples, for SPARQL workers that still load a dump."""
+    from pyoxigraph import DefaultGraph, RdfFormat
+
+    from graph.store import open_store
+
+    return open_store(store_path).dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+
+
 def run_server(
     data: Path,
     host: str,
@@ -56,13 +65,14 @@ def run_server(
     if served.from_cache:
         for failure in served.failures:
             print_failure(Path(failure.path), failure)
-    if not served.records:
+    if not served.documents:
         raise NothingToServe(data, len(served.failures), served.failures)
-    service = SparqlService(served.ntriples, timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
+    # TODO(issue 9): workers open store_path
+    service = SparqlService(store_ntriples(served.store_path), timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
     app = create_app(served, service)
     how = "cached build" if served.from_cache else "fresh build"
     print(
-        f"policykg: {len(served.records)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
+        f"policykg: {len(served.documents)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
         f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
         file=sys.stderr,
     )

@@ -43,6 +43,6 @@ class LocalSource:
 
 def records_source(records: Sequence[ExtractionRecord]) -> LocalSource:
     """An in-memory store of the graph of some records, for the commands that start from records."""
-    from graph.rdf import build_rdf  # rdflib only where a graph is built
+    from graph.store import memory_store
 
-    return LocalSource.from_ntriples(build_rdf(list(records)).serialize(format="nt", encoding="utf-8"))
+    return LocalSource(memory_store(sorted(records, key=lambda r: r.doc), {}))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pyoxigraph import DefaultGraph, Literal, QueryResultsFormat, QuerySolutions, RdfFormat, parse_query_results
+from pyoxigraph import Literal, QueryResultsFormat, QuerySolutions, parse_query_results
 
 from api.app import create_app
 from api.serving import load_served_graph
@@ -164,14 +164,13 @@ def test_the_comparison_page_is_the_compare_query(client: TestClient, type_id: s
     assert drawn == [r["instrument"].replace("https://w3id.org/policykg/id/", "pkgid:") for r in rows]
 
 
-def test_agencies_named_differently_in_two_documents_are_one_body() -> None:
+def test_agencies_named_differently_in_two_documents_are_one_body(tmp_path: Path) -> None:
     """市科学技术局 (also called 市科技局) in one policy and 市科技局 in another: one agency of the
     city, with the measures of both, where the per-document lists had two."""
     from conftest import record
 
-    from api.serving import ServedGraph
+    from api.serving import served_records
     from extract.records import Measure
-    from graph.source import records_source
 
     first = record("a.txt", "甲市", agencies=["市科学技术局"])
     first.agencies[0].aliases = ["市科学技术局", "市科技局"]
@@ -180,8 +179,7 @@ def test_agencies_named_differently_in_two_documents_are_one_body() -> None:
     second = record("b.txt", "甲市", agencies=["市科技局"])
     second.agencies[0].measures = ["m1"]
     second.measures = [Measure("m1", "一", "落实", [], ["市科技局"], 0, 10)]
-    ntriples = b"".join(sorted(records_source([first, second]).store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).splitlines(True)))
-    client = TestClient(create_app(ServedGraph([first, second], {}, ntriples)))
+    client = TestClient(create_app(served_records([first, second], tmp_path / "build")))
     assert client.get("/agencies", params={"city": "甲市"}).json() == [
         {
             "city": "甲市",

@@ -22,7 +22,7 @@ from live_server import LiveServer  # tests/ is on sys.path
 from test_viz import EVIL, evil_records  # the same hostile record as the unit tests (tests/ is on sys.path)
 
 from api.app import create_app
-from api.serving import ServedGraph, load_served_graph
+from api.serving import ServedGraph, load_served_graph, served_records
 from graph.compare import compare
 from graph.network import build_networkx
 from viz.pages import Pages
@@ -280,7 +280,7 @@ def test_policy_tree(browser: Any, server: str, graph) -> None:  # noqa: ANN001
 
 def test_extracted_markup_stays_text(browser: Any, tmp_path: Path) -> None:
     """A record whose quote and agency are `<script>alert(1)</script>"&'`: shown, never run."""
-    served = ServedGraph(evil_records(), {}, b"")
+    served = served_records(evil_records(), tmp_path / "build")
     with LiveServer(create_app(served, sparql=None)) as live:
         seen = visit(browser, live.base, "/browse")
         page = seen.page

@@ -161,7 +161,8 @@ def test_build_builds_good_files_and_names_each_broken_one(mixed_documents, tmp_
     assert sorted(docs) == sorted([*GOOD_DOCUMENTS, "gb18030_copy.txt", "utf16_copy.txt"])
     for name in ("graph.ttl", "graph.jsonld", "graph.nt", "graph.graphml", "instruments.csv", "targets.csv"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert "records.json" in result.stdout and "policies" in result.stdout
+    assert (out / "store").is_dir()
+    assert "records.json" in result.stdout and "store" in result.stdout and "policies" in result.stdout
     for name in broken:
         assert name not in result.stdout  # errors go to stderr only
 
@@ -217,6 +218,31 @@ def test_build_with_no_readable_file_exits_2(tmp_path: Path) -> None:
     for name in broken:
         assert name in result.stderr
     assert not (out / "records.json").exists()
+
+
+def test_build_refuses_an_out_folder_it_did_not_write(good_documents: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.md").write_text("my notes", encoding="utf-8")
+    result = run("build", good_documents, "--out", out)
+    assert result.exit_code == 2
+    assert f"error: {out}: holds files no build wrote (notes.md)" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.md"]
+
+
+def test_build_takes_unchanged_documents_from_the_cache(good_documents: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import api.corpus
+
+    extracted: list[int] = []
+    real = api.corpus.extract_paths
+    monkeypatch.setattr(api.corpus, "extract_paths", lambda paths, *a, **k: extracted.append(len(paths)) or real(paths, *a, **k))
+    cache = tmp_path / "cache"
+    first = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache)
+    again = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache)
+    uncached = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache, "--no-cache")
+    assert (first.exit_code, again.exit_code, uncached.exit_code) == (0, 0, 0)
+    assert extracted == [len(GOOD_DOCUMENTS), len(GOOD_DOCUMENTS)]  # the second build extracted nothing
+    assert first.stdout == again.stdout == uncached.stdout
 
 
 @pytest.mark.parametrize("make", ["empty_dir", "missing_dir"])

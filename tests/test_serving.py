@@ -81,4 +81,7 @@ def test_a_build_that_lost_a_document_to_its_time_limit_is_not_cached(
     assert [r.doc for r in served.records] == ["good.txt"]
     [failure] = served.failures
     assert failure.transient and "extraction stopped after" in failure.problem
-    assert not list(cache.rglob("records.json"))  # the next start tries big.txt again
+    assert served.store_path.is_dir() and not served.from_cache  # served from a scratch build
+    again = load_served_graph(folder, cache, time_limit_base_s=0.5)
+    assert not again.from_cache  # the next start tries big.txt again
+    assert [f.path for f in again.failures] == [failure.path]
