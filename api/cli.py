@@ -33,6 +33,7 @@ from .query import SUMMARY_COLUMNS, city_summaries
 
 if TYPE_CHECKING:
     from .record_cache import RecordCache
+from .remote_cli import load_command
 
 app = typer.Typer(
     name="policykg",
@@ -468,25 +469,33 @@ def serve(
     workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,
     jobs: JobsOption = None,
     time_limit: TimeLimitOption = DEFAULT_BASE_S,
+    store: Annotated[str | None, typer.Option("--store", help="Answer /sparql from this SPARQL 1.1 store (loaded "
+                                              "by `policykg load --store URL`) instead of the embedded one.",
+                                              show_default=False)] = None,
 ) -> None:
     """Build (or load the cached build of) the graph of DATA and serve the API and SPARQL endpoint.
 
-    Refuses to start (exit code 2) when none of DATA's documents can be read, like `build`.
+    Refuses to start (exit code 2) when none of DATA's documents can be read, like `build`, or
+    when the --store does not answer.
     """
-    from .server import NothingToServe, run_server
+    from .server import NothingToServe, StoreUnavailable, run_server
 
     errors = stderr_console()
     if not data.is_dir():
         errors.print(f"error: {escape(str(data))}: no such directory", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
     try:
-        run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers, jobs=jobs, time_limit=time_limit)
+        run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers, jobs=jobs, time_limit=time_limit,
+                   store_url=store)
     except FileNotFoundError as err:
         errors.print(f"error: {escape(str(err))}", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE) from None
-    except NothingToServe as err:
+    except (NothingToServe, StoreUnavailable) as err:
         errors.print(escape(f"error: {err}"), style="red", soft_wrap=True)
         raise typer.Exit(EXIT_NOTHING_USABLE) from None
+
+
+app.command(name="load")(load_command)
 
 
 def main() -> None:

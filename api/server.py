@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -12,7 +15,8 @@ from extract.runner import DEFAULT_BASE_S
 
 from .app import create_app
 from .corpus import FileFailure
-from .serving import load_served_graph
+from .serving import ServedGraph, load_served_graph
+from .sparql.service import Endpoint
 
 
 class NothingToServe(Exception):
@@ -32,15 +36,6 @@ def print_failure(_path: Path, outcome: object) -> None:
         print(outcome.message(), file=sys.stderr, flush=True)
 
 
-def store_ntriples(store_path: Path) -> bytes:
-    """The whole store as N-Triples, for SPARQL workers that still load a dump."""
-    from pyoxigraph import DefaultGraph, RdfFormat
-
-    from graph.store import open_store
-
-    return open_store(store_path).dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-
-
 def run_server(
     data: Path,
     host: str,
@@ -52,28 +47,62 @@ def run_server(
     *,
     jobs: int | None = None,
     time_limit: float = DEFAULT_BASE_S,
+    store_url: str | None = None,
 ) -> None:
     """Build or load the graph of `data` and serve it; raises NothingToServe before listening if it is empty.
 
     Each broken file is named on stderr as soon as a fresh build has failed on it (or, from the
-    cache, at start-up).
+    cache, at start-up). With `store_url`, /sparql answers from that SPARQL store (raises
+    StoreUnavailable before listening if it does not answer).
     """
-    from .sparql import SparqlService
-
     began = time.perf_counter()
+    if store_url is not None:
+        check_store(store_url, sparql_timeout)
     served = load_served_graph(data, cache_dir, print_failure, jobs, time_limit)
+    served.store_url = store_url
     if served.from_cache:
         for failure in served.failures:
             print_failure(Path(failure.path), failure)
     if not served.documents:
         raise NothingToServe(data, len(served.failures), served.failures)
-    # TODO(issue 9): workers open store_path
-    service = SparqlService(store_ntriples(served.store_path), timeout_s=sparql_timeout, max_rows=max_rows, workers=workers)
-    app = create_app(served, service)
-    how = "cached build" if served.from_cache else "fresh build"
-    print(
-        f"policykg: {len(served.documents)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
-        f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
-        file=sys.stderr,
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    with sparql_service(served, store_url, sparql_timeout, max_rows, workers) as (service, http):
+        app = create_app(served, service)
+        how = "cached build" if served.from_cache else "fresh build"
+        print(
+            f"policykg: {len(served.documents)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
+            f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
+            file=sys.stderr,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=http)
+
+
+class StoreUnavailable(Exception):
+    """`serve --store URL`: the store does not answer."""
+
+
+def check_store(store_url: str, timeout_s: float) -> None:
+    """Raise StoreUnavailable unless the SPARQL store at `store_url` answers `ASK {}`."""
+    from graph.remote import RemoteSource, RemoteStoreError, redact
+
+    try:
+        RemoteSource(store_url, timeout_s=timeout_s).query("ASK {}")
+    except RemoteStoreError as error:
+        raise StoreUnavailable(f"{redact(store_url)}: the SPARQL store does not answer: {error.message}") from None
+
+
+@contextmanager
+def sparql_service(
+    served: ServedGraph, store_url: str | None, timeout_s: float, max_rows: int, workers: int
+) -> Iterator[tuple[Endpoint, type[asyncio.Protocol] | str]]:
+    """The /sparql service, and the HTTP protocol for uvicorn: over the remote store at `store_url`
+    (`workers` connections to it, at least 4), else over the served graph's store, whose plain
+    GETs the protocol answers ahead of the app (api/sparql/protocol.py)."""
+    from .sparql import RemoteSparqlService, SparqlService
+    from .sparql.protocol import sparql_protocol
+
+    if store_url is not None:
+        yield RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers)), "auto"
+        return
+    service = SparqlService(served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
+    yield service, sparql_protocol(service) or "auto"
+

@@ -44,6 +44,9 @@ class ServedGraph:
     directory: Path  # a build: store/, answers/, records.json (layout of `policykg build`'s OUT)
     failures: list[FileFailure] = field(default_factory=list)
     from_cache: bool = False
+    # `serve --store URL`: the analyst's questions go to this SPARQL 1.1 store instead (the browsing
+    # pages still draw the build's records)
+    store_url: str | None = None
 
     @property
     def store_path(self) -> Path:
@@ -53,7 +56,12 @@ class ServedGraph:
 
     @cached_property
     def source(self) -> GraphSource:
-        """The graph the analyst's questions run on: the build's store, opened read-only."""
+        """The graph the analyst's questions run on: the build's store, opened read-only (or the
+        remote store)."""
+        if self.store_url is not None:
+            from graph.remote import RemoteSource
+
+            return RemoteSource(self.store_url)
         from graph.store import open_store
 
         return LocalSource(open_store(self.store_path))
@@ -65,7 +73,8 @@ class ServedGraph:
         from graph.export import ANSWERS
 
         folder = self.directory / ANSWERS
-        return read_answers(folder) if folder.is_dir() else None
+        # a remote store may hold another graph than the build: its answers are computed from it
+        return read_answers(folder) if folder.is_dir() and self.store_url is None else None
 
     @cached_property
     def documents(self) -> list[str]:

@@ -33,7 +33,7 @@ TYPES = [t.id for t in load_taxonomy()]
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     served = load_served_graph(SEEDS, tmp_path_factory.mktemp("cache"))
-    service = SparqlService(served.ntriples, timeout_s=10.0, max_rows=10_000, workers=1)
+    service = SparqlService(served.store_path, timeout_s=10.0, max_rows=10_000, workers=1)
     with TestClient(create_app(served, service)) as running:  # the lifespan starts the SPARQL worker
         yield running
 

@@ -337,15 +337,26 @@ def test_exports_are_byte_identical(records: list[ExtractionRecord], tmp_path: P
         "targets.csv",
         "measures.csv",
         "records.json",
+        "answers",
     }
     assert first["store"].is_dir()
+    assert files(first).keys() == files(second).keys() and "answers/matrix.json" in files(first)
     for name, path in files(first).items():
-        assert path.read_bytes() == second[name].read_bytes(), name
+        assert path.read_bytes() == files(second)[name].read_bytes(), name
 
 
 def files(paths: dict[str, Path]) -> dict[str, Path]:
-    """The exports, without the store (its database files record their own creation)."""
-    return {name: path for name, path in paths.items() if name != "store"}
+    """The exports, without the store (its database files record their own creation); a folder of
+    exports (the precomputed answers) as its files."""
+    found: dict[str, Path] = {}
+    for name, path in paths.items():
+        if name == "store":
+            continue
+        if path.is_dir():
+            found.update({f"{name}/{p.relative_to(path)}": p for p in path.rglob("*") if p.is_file()})
+        else:
+            found[name] = path
+    return found
 
 
 def test_exports_are_byte_identical_across_processes(records: list[ExtractionRecord], tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 import rdflib
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sparql_stores import store_from_ntriples  # tests/ is on sys.path
 
 from api.sparql import SparqlService, create_sparql_router
 from api.sparql.examples import load_examples
@@ -49,8 +50,13 @@ def ntriples() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def service(ntriples: bytes) -> Iterator[SparqlService]:
-    with SparqlService(ntriples, timeout_s=10.0, max_query_chars=5_000) as running:
+def store(ntriples: bytes, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return store_from_ntriples(ntriples, tmp_path_factory.mktemp("sparql") / "store")
+
+
+@pytest.fixture(scope="module")
+def service(store: Path) -> Iterator[SparqlService]:
+    with SparqlService(store, timeout_s=10.0, max_query_chars=5_000) as running:
         yield running
 
 
@@ -305,8 +311,8 @@ def test_bad_requests(client: TestClient) -> None:
     assert response.status_code == 400
 
 
-def test_row_cap_truncates_and_marks_the_answer(ntriples: bytes) -> None:
-    with SparqlService(ntriples, max_rows=5, workers=1) as small:
+def test_row_cap_truncates_and_marks_the_answer(store: Path) -> None:
+    with SparqlService(store, max_rows=5, workers=1) as small:
         client = client_for(small)
         everything = "SELECT * WHERE { ?s ?p ?o }"
         response = client.get("/sparql", params={"query": everything})

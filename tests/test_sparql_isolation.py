@@ -25,6 +25,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pyoxigraph import RdfFormat, Store
+from sparql_stores import store_from_ntriples  # tests/ is on sys.path
 
 from api.sparql import SparqlService, create_sparql_router, worker
 from api.sparql.errors import QueryRejected
@@ -92,8 +93,9 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[SparqlService]:
-    with SparqlService(GRAPH, timeout_s=5.0, workers=2) as running:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlService]:
+    store = store_from_ntriples(GRAPH, tmp_path_factory.mktemp("sparql") / "store")
+    with SparqlService(store, timeout_s=5.0, workers=2) as running:
         yield running
 
 

@@ -13,6 +13,7 @@ import pytest
 import rdflib
 from fastapi import FastAPI
 from live_server import LiveServer  # tests/ is on sys.path
+from sparql_stores import store_from_ntriples
 from SPARQLWrapper import ASK, CONSTRUCT, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -28,11 +29,16 @@ CHEAP = 'PREFIX schema: <https://schema.org/> ASK { ?city a schema:City ; schema
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[SparqlService]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ntriples = build_rdf([extract_file(p) for p in sorted(SEEDS.glob("*.txt"))]).serialize(
         format="nt", encoding="utf-8"
     )
-    with SparqlService(ntriples, timeout_s=TIME_LIMIT_S, workers=2) as running:
+    return store_from_ntriples(ntriples, tmp_path_factory.mktemp("sparql") / "store")
+
+
+@pytest.fixture(scope="module")
+def service(store: Path) -> Iterator[SparqlService]:
+    with SparqlService(store, timeout_s=TIME_LIMIT_S, workers=2) as running:
         yield running
 
 
@@ -120,7 +126,7 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(endpoint: str, ser
 def test_requests_wait_for_a_worker_then_give_up(service: SparqlService) -> None:
     """With one worker busy on a runaway query, a second request waits in line and gets a 503
     once its wait is over; the worker is then replaced and answers again."""
-    single = SparqlService(service.pool.ntriples, timeout_s=TIME_LIMIT_S, workers=1, queue_timeout_s=0.3)
+    single = SparqlService(service.pool.store, timeout_s=TIME_LIMIT_S, workers=1, queue_timeout_s=0.3)
     app = FastAPI()
     app.include_router(create_sparql_router(single))
     with single, LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
@@ -136,9 +142,9 @@ def test_requests_wait_for_a_worker_then_give_up(service: SparqlService) -> None
         assert client.get(server.sparql_url, params={"query": CHEAP}).status_code == 200
 
 
-def test_a_worker_that_dies_is_replaced() -> None:
+def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     ntriples = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
-    with SparqlService(ntriples, workers=1) as small:
+    with SparqlService(store_from_ntriples(ntriples, tmp_path / "store"), workers=1) as small:
         app = FastAPI()
         app.include_router(create_sparql_router(small))
         with LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
@@ -149,10 +155,28 @@ def test_a_worker_that_dies_is_replaced() -> None:
             assert alive.status_code == 200 and alive.json()["boolean"] is True
 
 
+def test_a_worker_that_dies_while_idle_is_replaced_before_anyone_asks(tmp_path: Path) -> None:
+    """Once it has answered, an idle worker stays watched: its death is seen at once, and the next
+    request waits for its replacement instead of finding it dead."""
+    ntriples = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+    with SparqlService(store_from_ntriples(ntriples, tmp_path / "store"), workers=1) as small:
+        app = FastAPI()
+        app.include_router(create_sparql_router(small))
+        with LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
+            assert client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+            next(iter(small.pool._workers)).process.kill()
+            deadline = time.monotonic() + 5
+            while small.pool.replaced == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert small.pool.replaced == 1  # noticed without a request
+            answer = client.get(server.sparql_url, params={"query": "ASK { ?s ?p ?o }"})
+            assert answer.status_code == 200 and answer.json()["boolean"] is True
+
+
 def test_a_query_that_eats_memory_is_stopped(service: SparqlService) -> None:
     """Sorting a large join grows a worker by hundreds of MB a second: the memory cap stops it
     long before the time limit, and a fresh worker takes over."""
-    hungry = SparqlService(service.pool.ntriples, timeout_s=10, workers=1, memory_mb=256)
+    hungry = SparqlService(service.pool.store, timeout_s=10, workers=1, memory_mb=256)
     app = FastAPI()
     app.include_router(create_sparql_router(hungry))
     with hungry, LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:
@@ -166,8 +190,11 @@ def test_a_query_that_eats_memory_is_stopped(service: SparqlService) -> None:
         assert client.get(server.sparql_url, params={"query": CHEAP}).json()["boolean"] is True
 
 
-def test_an_invalid_graph_fails_at_start() -> None:
+def test_a_missing_store_fails_at_start(tmp_path: Path) -> None:
     from api.sparql import QueryFailed
 
-    with pytest.raises(QueryFailed, match="N-Triples"):
-        SparqlService(b"this is not n-triples\n", workers=1).start()
+    with pytest.raises(QueryFailed, match="cannot open the store .*no-store"):
+        SparqlService(tmp_path / "no-store", workers=1).start()
+    (tmp_path / "not-a-store").mkdir()
+    with pytest.raises(QueryFailed, match="cannot open the store"):
+        SparqlService(tmp_path / "not-a-store", workers=1).start()

@@ -16,6 +16,7 @@ import pytest
 import rdflib
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sparql_stores import store_from_ntriples  # tests/ is on sys.path
 
 from api.sparql import SparqlService, create_sparql_router
 from api.sparql.examples import load_examples
@@ -35,9 +36,10 @@ def records() -> list[ExtractionRecord]:
 
 
 @pytest.fixture(scope="module")
-def client(records: list[ExtractionRecord]) -> Iterator[TestClient]:
+def client(records: list[ExtractionRecord], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     ntriples = build_rdf(records).serialize(format="nt", encoding="utf-8")
-    with SparqlService(ntriples, workers=1) as service:
+    store = store_from_ntriples(ntriples, tmp_path_factory.mktemp("sparql") / "store")
+    with SparqlService(store, workers=1) as service:
         app = FastAPI()
         app.include_router(create_sparql_router(service))
         yield TestClient(app)

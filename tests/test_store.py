@@ -82,6 +82,7 @@ def expected_facts() -> set[str]:
 <{money}> <{nif}anchorOf> "最高10万元" .
 <{target}> <{rdf}type> <{pkg}Target> .
 <{target}> <{pkg}indicator> "高新技术企业"@zh .
+<{target}> <{pkg}indicatorConcept> <{BASE}id/indicator/high_tech_enterprises> .
 <{target}> <{schema}value> "2000"^^<{xsd}integer> .
 <{target}> <{schema}unitText> "家" .
 <{target}> <{pkg}year> "2025"^^<{xsd}gYear> .
@@ -103,7 +104,7 @@ def triples(quads) -> set[str]:  # type: ignore[no-untyped-def]
 
 def facts(quads) -> set[str]:  # type: ignore[no-untyped-def]
     """Triples about the corpus: subjects under pkgid:, less the instrument-type and STIP schemes."""
-    schemes = (BASE + "id/instrument-type", BASE + "id/stip-type")
+    schemes = (BASE + "id/instrument-type", BASE + "id/stip-type", BASE + "id/indicator")
     return {t for t in triples(quads) if t.startswith(f"<{BASE}id/") and not t[1:].startswith(schemes)}
 
 

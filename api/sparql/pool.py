@@ -1,10 +1,10 @@
 """A small pool of worker processes with a real per-query time limit.
 
-pyoxigraph cannot cancel a running query, so each query runs in a worker process holding its own
-copy of the store. The server writes the query to the worker's socket and reads the answer on the
+pyoxigraph cannot cancel a running query, so each query runs in a worker process, each of which
+opens the built store read-only (the OS page cache shares its pages between them). The server writes the query to the worker's socket and reads the answer on the
 event loop itself (`loop.add_reader`: no thread, no blocking call); when the time limit passes
 (`loop.call_later`) it kills that worker and reports a timeout, and the pool's keeper thread starts a
-replacement, which joins the pool once it holds the graph. The other workers keep answering
+replacement, which joins the pool once it has opened the store. The other workers keep answering
 meanwhile. A request that finds every worker busy waits in line, for `queue_timeout_s` at most.
 
 Pipelining: a worker answers its requests in order, so while it runs a *quick* query (one that,
@@ -15,18 +15,21 @@ query not known to be quick. A request's time limit starts when its worker start
 is killed or dies, the requests queued behind its query, which never started, go back to the
 front of the line.
 
+A worker's socket stays watched (`add_reader`) by the loop it last served, also while the worker
+is idle: registering and unregistering it for every request cost about a third of the server's
+CPU per request, and a worker that dies while idle is noticed at once, not by the next request.
+
 The pool may be used from several event loops (Starlette's TestClient runs each request in a loop
 of its own): its shared state is behind a lock; a worker's socket is watched by one loop at a
-time, the loop of the requests it holds; a free worker goes to a request waiting on another loop
-through that loop's `call_soon_threadsafe`.
+time (one that takes it over has the previous one stop watching); a free worker goes to a request
+waiting on another loop through that loop's `call_soon_threadsafe`.
 
 Workers are fresh interpreters (`python -c "...worker.main()"`), not forks: a fork would copy
 uvicorn's and our threads' locks mid-use. They are started with subprocess rather than
 multiprocessing's spawn, which would re-import the server's main script in every worker (slow, and
 it hangs a script without an `if __name__ == "__main__"` guard). One long-lived thread starts every
 replacement: a worker asks to be killed when its parent goes, and on Linux that parent is the
-thread that started it. Each worker receives the graph as N-Triples bytes and loads it once. The
-protocol is described in worker.py.
+thread that started it. The protocol is described in worker.py.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 from . import worker
 from .errors import QueryFailed, QueryTimeout, ServiceBusy
 from .sandbox import Isolation
 
-STARTUP_TIMEOUT_S = 60.0  # loading the graph; not counted against a query's time limit
+STARTUP_TIMEOUT_S = 60.0  # a new interpreter opening the store: well under a second
+COPY_TIMEOUT_S = 900.0  # ... or copying it into memory (in_memory): about 8 s a million triples
 WORKER_COMMAND = f"from {__package__}.worker import main; main()"
 BUFFER_BYTES = 1 << 16  # each worker's reply buffer, reused; grown for a larger reply, then shrunk back
 QUICK_S = 0.05  # a query that took less may have the next request queued behind it
@@ -56,19 +61,21 @@ PIPELINE_DEPTH = 2  # requests written to a worker at once: the one it runs and 
 
 
 class Worker:
-    def __init__(self, memory_mb: int = 0) -> None:
+    def __init__(self, store: Path, in_memory: bool = False, memory_mb: int = 0) -> None:
         ours, theirs = socket.socketpair()
+        mode = "memory" if in_memory else "disk"
         with theirs:
             self.process = subprocess.Popen(
                 # -P: no script directory or cwd on sys.path; the child gets exactly our sys.path.
-                [sys.executable, "-P", "-c", WORKER_COMMAND, str(theirs.fileno()), str(memory_mb)],
+                [sys.executable, "-P", "-c", WORKER_COMMAND, str(theirs.fileno()), str(memory_mb), str(store), mode],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 # RUST_BACKTRACE=0: a query that runs out of memory says so in one line, not fifty.
                 env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "RUST_BACKTRACE": "0"},
             )
         self.socket = ours
-        self.triples: int | None = None  # set once the worker has loaded the graph
+        self.in_memory = in_memory
+        self.ready = False  # set once the worker has opened the store
         self.isolation: Isolation | None = None  # what it did to lose its network, said when ready
         # Requests written to it and not yet answered, in order; the first is running. Touched
         # only on `loop`, the loop watching its socket while it holds any.
@@ -79,29 +86,22 @@ class Worker:
         self.unsent = bytearray()  # requests the socket did not take yet
         self.dead = False  # killed, or found dead: out of the pool
 
-    def load(self, ntriples: bytes) -> None:
-        """Hand the graph over; returns once the worker reads it (its interpreter has started)."""
-        try:
-            self.socket.sendall(worker.frame(ntriples))
-        except OSError as error:
-            raise QueryFailed(f"a SPARQL worker did not start: {error}") from None
-
     def wait_ready(self) -> None:
-        """Block until the worker holds the graph; from then on its socket is non-blocking."""
-        if self.triples is not None:
+        """Block until the worker has opened the store; from then on its socket is non-blocking."""
+        if self.ready:
             return
         try:
-            status, _, detail = _read_frame(self.socket, STARTUP_TIMEOUT_S).decode().partition(" ")
+            timeout_s = COPY_TIMEOUT_S if self.in_memory else STARTUP_TIMEOUT_S
+            status, _, detail = _read_frame(self.socket, timeout_s).decode().partition(" ")
         except TimeoutError:
-            raise QueryFailed("a SPARQL worker did not load the graph in time") from None
+            raise QueryFailed("a SPARQL worker did not open the store in time") from None
         except (EOFError, OSError):
             exit_code = self.process.wait(5)
-            raise QueryFailed(f"a SPARQL worker died while loading the graph (exit code {exit_code})") from None
+            raise QueryFailed(f"a SPARQL worker died while opening the store (exit code {exit_code})") from None
         if status != "ready":
             raise QueryFailed(detail)
-        triples, _, isolation = detail.partition(" ")
-        self.triples = int(triples)
-        self.isolation = Isolation.decode(isolation)
+        self.ready = True
+        self.isolation = Isolation.decode(detail)
         self.socket.setblocking(False)
 
     def accepts(self, loop: asyncio.AbstractEventLoop) -> bool:
@@ -174,9 +174,17 @@ class _Job:
 
 class WorkerPool:
     def __init__(
-        self, ntriples: bytes, *, size: int, timeout_s: float, queue_timeout_s: float, memory_mb: int = 0
+        self,
+        store: Path,
+        *,
+        size: int,
+        timeout_s: float,
+        queue_timeout_s: float,
+        memory_mb: int = 0,
+        in_memory: bool = False,
     ) -> None:
-        self.ntriples = ntriples
+        self.store = store
+        self.in_memory = in_memory
         self.size = size
         self.memory_mb = memory_mb
         self.timeout_s = timeout_s
@@ -198,13 +206,11 @@ class WorkerPool:
     def started(self) -> bool:
         return self._started
 
-    def start(self) -> int:
-        """Start the workers and wait until each holds the graph; returns its number of triples."""
-        workers = [Worker(self.memory_mb) for _ in range(self.size)]  # their interpreters start side by side
+    def start(self) -> None:
+        """Start the workers and wait until each has opened the store."""
+        workers = [self._new_worker() for _ in range(self.size)]  # their interpreters start side by side
         self._workers = set(workers)
         try:
-            for each in workers:
-                each.load(self.ntriples)
             for each in workers:
                 each.wait_ready()
         except QueryFailed:
@@ -219,7 +225,9 @@ class WorkerPool:
         self._started = True
         self._keeper = threading.Thread(target=self._keep, name="sparql-keeper", daemon=True)
         self._keeper.start()
-        return workers[0].triples or 0
+
+    def _new_worker(self) -> Worker:
+        return Worker(self.store, self.in_memory, self.memory_mb)
 
     def close(self) -> None:
         """Stop every worker, busy or not; requests still waiting get a QueryFailed."""
@@ -235,10 +243,27 @@ class WorkerPool:
             _call_soon(job.loop, job.fail, QueryFailed("the SPARQL service was closed"))
         for each in workers:
             if each in idle:
-                each.stop()
+                self._stop_idle(each)
             else:  # busy: its loop sees the EOF and fails its requests; or starting: the keeper gives up
                 each.process.kill()
                 each.reap()
+
+    def _stop_idle(self, idle: Worker) -> None:
+        """Ask an idle worker to leave, once the loop that still watches it has stopped watching."""
+        loop = idle.loop
+        if loop is None or loop.is_closed() or not loop.is_running() or _running_loop() is loop:
+            _remove_reader(loop, idle.socket.fileno())  # (a loop not running can be told from here)
+            idle.stop()
+            return
+
+        def on_its_loop() -> None:
+            _remove_reader(loop, idle.socket.fileno())
+            idle.stop()
+
+        try:
+            loop.call_soon_threadsafe(on_its_loop)
+        except RuntimeError:  # closed meanwhile
+            idle.stop()
 
     # ------------------------------------------------------------ asking
 
@@ -247,6 +272,12 @@ class WorkerPool:
         seconds the worker took. `quick`: the request is known to take well under `QUICK_S`, so
         another may be queued behind it. Waits at most `queue_timeout_s` for a worker and
         `timeout_s` for the answer."""
+        # Cancelled (the client went away), the job still runs, or leaves the line, and frees its place.
+        return await self.submit(request, quick)
+
+    def submit(self, request: bytes, quick: bool = False) -> asyncio.Future[tuple[bytes, float]]:
+        """`ask` for a caller that takes the answer from a future (on the running loop) rather
+        than from a coroutine: no task is made for it."""
         loop = asyncio.get_running_loop()
         job = _Job(request, quick, loop)
         with self._lock:
@@ -263,8 +294,7 @@ class WorkerPool:
                 job.timer = loop.call_later(self.queue_timeout_s, self._give_up, job)
         if chosen is not None:
             self._send(chosen, job)
-        # Cancelled (the client went away), the job still runs, or leaves the line, and frees its place.
-        return await job.future
+        return job.future
 
     def _give_up(self, job: _Job) -> None:
         """Still in line when the wait is over."""
@@ -277,9 +307,12 @@ class WorkerPool:
             job.timer.cancel()
             job.timer = None
         loop = job.loop
-        if not chosen.jobs:
+        if chosen.loop is not loop:  # (else its loop watches it already, even while it was idle)
+            if chosen.loop is not None:
+                _call_soon(chosen.loop, _remove_reader, chosen.loop, chosen.socket.fileno())
             chosen.loop = loop
-            loop.add_reader(chosen.socket.fileno(), self._on_readable, chosen)
+            loop.add_reader(chosen.socket.fileno(), self._on_readable, chosen, loop)
+        if not chosen.jobs:
             self._begin(job)
         chosen.jobs.append(job)
         job.worker = chosen
@@ -314,15 +347,20 @@ class WorkerPool:
             assert chosen.loop is not None
             chosen.loop.remove_writer(chosen.socket.fileno())
 
-    def _on_readable(self, chosen: Worker) -> None:
+    def _on_readable(self, chosen: Worker, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not chosen.loop:  # it moved to another loop; this one stops watching it soon
+            return
         try:
             received = chosen.socket.recv_into(memoryview(chosen.buffer)[chosen.filled :])
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             received = 0
-        if not received:  # EOF: the worker died (killed, out of memory, crashed)
+        if not received:  # EOF: the worker died (killed, out of memory, crashed), busy or idle
             self._lost(chosen)
+            return
+        if not chosen.jobs:  # nothing was asked: not a reply
+            chosen.filled = 0
             return
         chosen.filled += received
         while chosen.jobs:
@@ -392,9 +430,12 @@ class WorkerPool:
                 else:
                     break
             if not chosen.jobs and not taken:
-                self._unwatch(chosen)
                 if elsewhere is None:
+                    # Idle, still watched by this loop: the next request from it costs no
+                    # (un)registration, and a worker that dies meanwhile is noticed at once.
                     self._idle.append(chosen)
+                else:
+                    self._unwatch(chosen)
         for index, job in enumerate(taken):
             if chosen.dead:  # a write found it dead: the rest go back in line (their waits still run)
                 with self._lock:
@@ -461,6 +502,8 @@ class WorkerPool:
             running.timer = None
         with self._lock:
             closing = not self._started
+            if dead in self._idle:
+                self._idle.remove(dead)
             if dead in self._workers:
                 self._workers.discard(dead)
                 if not closing:
@@ -502,11 +545,11 @@ class WorkerPool:
             self._start_replacement()
 
     def _start_replacement(self) -> None:
-        """A new worker, in the pool once it holds the graph (a new interpreter takes ~50 ms)."""
+        """A new worker, in the pool once it has opened the store (a new interpreter takes ~50 ms)."""
         delay = 0.1
         while self._started:
             try:
-                replacement = Worker(self.memory_mb)
+                replacement = self._new_worker()
             except OSError:  # no process to be had (fork refused, no file descriptors): later
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -518,7 +561,6 @@ class WorkerPool:
             try:
                 if not started:  # closed meanwhile
                     raise QueryFailed("the SPARQL service was closed")
-                replacement.load(self.ntriples)
                 replacement.wait_ready()
                 if _strength(replacement.isolation or Isolation()) < _strength(self.isolation):
                     raise QueryFailed(f"a SPARQL worker lost its isolation: {replacement.isolation}")
@@ -546,12 +588,23 @@ def _strength(isolation: Isolation) -> int:
     return isolation.namespace + isolation.seccomp
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _remove_reader(loop: asyncio.AbstractEventLoop | None, fd: int) -> None:
+    if loop is None or loop.is_closed():
+        return
+    with contextlib.suppress(OSError, ValueError, RuntimeError):  # its socket already closed
+        loop.remove_reader(fd)
+
+
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: object) -> None:
     """Run `callback` on `loop`: at once if we are on it, else through its thread-safe queue."""
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
+    running = _running_loop()
     if running is loop:
         callback(*args)
         return

@@ -7,7 +7,8 @@ GET, the hot path, is served by a plain ASGI route registered ahead of the docum
 route for the same path: it reads the query string and the Accept header from the ASGI scope and
 writes the answer's bytes as the worker sent them, without FastAPI's parameter handling or a
 Response object. Both routes run the same code (`_get`), so the documented one would answer the
-same if it were ever reached.
+same if it were ever reached. Under `policykg serve` a GET with a query does not even reach the
+app: uvicorn's protocol answers it (protocol.py), with the same `get_parameters`.
 """
 
 from __future__ import annotations
@@ -118,30 +119,38 @@ class _LeanGet:
 
 async def _get(service: SparqlService, scope: Scope, receive: Receive) -> SparqlResult | Response:
     """GET `path`: the answer to ?query=, or the response to send instead (an error, the page...)."""
-    params = _query_parameters(scope["query_string"])
+    try:
+        asked = get_parameters(scope["query_string"], service.max_query_chars)
+        if asked is None:
+            return await _without_query(service, Request(scope, receive), _query_parameters(scope["query_string"]))
+        query, format, dataset = asked
+        accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+        return await service.run(query, accept, format=format, dataset=dataset)
+    except SparqlError as error:
+        return _error(error)
+
+
+def get_parameters(query_string: bytes, max_chars: int) -> tuple[str, str | None, list[str]] | None:
+    """The query, `format` and dataset IRIs of a GET's query string; None if it has no query.
+    Raises an `errors.SparqlError` for one the protocol refuses (shared with protocol.py)."""
+    params = _query_parameters(query_string)
     queries: list[str] = []
     format: str | None = None  # the last one counts, as with FastAPI's query parameters
-    dataset: list[str] = []
     for name, value in params:
         if name == "query":
             queries.append(value)
         elif name == "format":
             format = value
         elif name == "update":
-            return _error(QueryRejected(READ_ONLY, 403))
+            raise QueryRejected(READ_ONLY, 403)
     if not queries:
-        return _without_query(service, Request(scope, receive), format)
+        return None
     if len(queries) > 1:
-        return _error(QueryRejected("give one query parameter, not several"))
-    if len(queries[0]) > service.max_query_chars:  # 414: in a GET the query is part of the URI
-        message = f"query is {len(queries[0])} characters long; this endpoint accepts at most {service.max_query_chars}"
-        return _error(QueryTooLarge(message, 414))
+        raise QueryRejected("give one query parameter, not several")
+    if len(queries[0]) > max_chars:  # 414: in a GET the query is part of the URI
+        raise QueryTooLarge(f"query is {len(queries[0])} characters long; this endpoint accepts at most {max_chars}", 414)
     dataset = [value for wanted in ("default-graph-uri", "named-graph-uri") for name, value in params if name == wanted]
-    accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
-    try:
-        return await service.run(queries[0], accept, format=format, dataset=dataset)
-    except SparqlError as error:
-        return _error(error)
+    return queries[0], format, dataset
 
 
 def _query_parameters(query_string: bytes) -> tuple[tuple[str, str], ...]:
@@ -169,15 +178,16 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
     return _result(result)
 
 
-def _without_query(service: SparqlService, request: Request, format: str | None) -> Response:
+async def _without_query(service: SparqlService, request: Request, params: tuple[tuple[str, str], ...]) -> Response:
     """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
+    format = next((value for name, value in reversed(params) if name == "format"), None)
     accept = parse_accept(request.headers.get("accept"))
     html = quality(accept, "text/html")
     rdf = max(quality(accept, f.accepts[0], f.accepts[1:]) for f in FORMATS if "triples" in f.kinds)
     if format is None and html > rdf:
         return HTMLResponse(query_page(service), headers={"Content-Security-Policy": PAGE_POLICY, "Vary": "Accept"})
     endpoint = str(request.url).split("?")[0]
-    return _result(service.describe(endpoint, request.headers.get("accept"), format))
+    return _result(await service.describe(endpoint, request.headers.get("accept"), format))
 
 
 def _dataset(values: Callable[[str], list[str]]) -> list[str]:

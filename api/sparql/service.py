@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
 from . import worker
-from .errors import NotAcceptable, QueryFailed, QueryRejected
+from .errors import NotAcceptable, QueryFailed, QueryRejected, SparqlError
 from .formats import FORMATS, QUERY_FORM_KINDS, ResultFormat, negotiate
 from .guard import QueryInfo, check_dataset_parameters, check_query
 from .pool import QUICK_S, WorkerPool
@@ -18,9 +22,10 @@ from .sandbox import Isolation
 
 log = logging.getLogger("policykg.sparql")
 
-# The store is loaded from N-Triples, which has no named graphs: every FROM / FROM NAMED (and
-# default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
+# The built store holds the graph in its default graph and no named graph: every FROM / FROM NAMED
+# (and default-graph-uri / named-graph-uri) names a graph this endpoint does not hold.
 LOCAL_GRAPHS: frozenset[str] = frozenset()
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 # Queries up to this length have their checks, format and worker request kept (last 256 distinct).
 PREPARED_MAX_CHARS = 8_000
 
@@ -42,16 +47,112 @@ class Prepared:
     seconds: float | None = None
 
 
-class SparqlService:
-    """The graph, served read-only to SPARQL queries by `workers` processes.
+class Endpoint:
+    """What the router needs of a SPARQL service, and what the embedded and the remote one share:
+    the limits, the guard, the service description.
 
     Use `start()` / `close()` (or `with`); `run()` answers one query, in the format its Accept
     header (or `format`) asks for, and raises an `errors.SparqlError` when it cannot.
     """
 
+    def __init__(self, *, timeout_s: float, max_rows: int, max_query_chars: int) -> None:
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+        self.max_query_chars = max_query_chars
+        # Counted on the first service description, not at start: counting takes time linear in
+        # the graph, and the store does not change while served.
+        self.triples: int | None = None
+        # Any query whose text spells "service" is refused while this is set: until the workers
+        # say they have no network, and always in front of a remote store.
+        self.refuse_service_text = True
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    async def run(
+        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
+    ) -> SparqlResult:
+        """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
+        raise NotImplementedError
+
+    def evaluation(self) -> str:
+        """Where and how queries are evaluated, for the service description."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def _check(self, query: str) -> QueryInfo:
+        return check_query(
+            query,
+            max_chars=self.max_query_chars,
+            local_graphs=LOCAL_GRAPHS,
+            refuse_service_text=self.refuse_service_text,
+        )
+
+    async def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
+        """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
+        try:
+            chosen = negotiate("triples", accept, format)
+        except (NotAcceptable, QueryRejected):
+            chosen = negotiate("triples", "text/turtle")
+        if self.triples is None:
+            self.triples = await self.count_triples()
+        rdf_format = worker.GRAPH_FORMATS[chosen.name]
+        body = serialize(self._description(endpoint), format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
+        return SparqlResult(body, chosen.media_type)
+
+    async def count_triples(self) -> int | None:
+        """The number of triples in the store, counted by the store (None if it could not)."""
+        try:
+            result = await self.run(COUNT_TRIPLES, format="json")
+            return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
+        except (SparqlError, ValueError, LookupError) as error:
+            log.warning("could not count the store's triples: %s", getattr(error, "message", error))
+            return None
+
+    def _description(self, endpoint: str) -> list[Triple]:
+        service, dataset, graph = BlankNode("service"), BlankNode("dataset"), BlankNode("graph")
+        sd, rdf = DESCRIPTION_PREFIXES["sd"], "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        limits = (
+            f"Read-only and local: SPARQL Update, SERVICE and FROM / FROM NAMED of other graphs are refused. "
+            f"A query may run {self.timeout_s:g} s and return {self.max_rows} rows or triples "
+            f"(a longer answer is cut and marked with the header X-Result-Truncated: true); "
+            f"queries are at most {self.max_query_chars} characters. {self.evaluation()}"
+        )
+        triples = [
+            (service, NamedNode(rdf + "type"), NamedNode(sd + "Service")),
+            (service, NamedNode(sd + "endpoint"), NamedNode(endpoint)),
+            (service, NamedNode(sd + "supportedLanguage"), NamedNode(sd + "SPARQL11Query")),
+            (service, NamedNode(sd + "defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
+            (service, NamedNode(DESCRIPTION_PREFIXES["dcterms"] + "title"), Literal("policykg SPARQL endpoint")),
+            (service, NamedNode(DESCRIPTION_PREFIXES["rdfs"] + "comment"), Literal(limits, language="en")),
+            (service, NamedNode(sd + "defaultDataset"), dataset),
+            (dataset, NamedNode(rdf + "type"), NamedNode(sd + "Dataset")),
+            (dataset, NamedNode(sd + "defaultGraph"), graph),
+            (graph, NamedNode(rdf + "type"), NamedNode(sd + "Graph")),
+        ]
+        if self.triples is not None:
+            triples.append((graph, NamedNode(DESCRIPTION_PREFIXES["void"] + "triples"),
+                            Literal(str(self.triples), datatype=XSD_INTEGER)))
+        triples += [(service, NamedNode(sd + "resultFormat"), NamedNode(W3C_FORMATS[f.name])) for f in FORMATS]
+        return [Triple(*t) for t in triples]
+
+
+class SparqlService(Endpoint):
+    """The store at `store` (a directory written by pyoxigraph), served read-only to SPARQL
+    queries by `workers` processes."""
+
     def __init__(
         self,
-        ntriples: bytes,
+        store: Path | str,
         *,
         timeout_s: float = 10.0,
         max_rows: int = 10_000,
@@ -59,17 +160,16 @@ class SparqlService:
         workers: int = 2,
         queue_timeout_s: float | None = None,
         memory_mb: int = 2048,
+        in_memory: bool = False,
     ) -> None:
         """`memory_mb` caps each worker process (0: no cap); `queue_timeout_s` is how long a request
-        may wait for a free worker (default: the time limit plus 1 s)."""
-        self.timeout_s = timeout_s
-        self.max_rows = max_rows
-        self.max_query_chars = max_query_chars
-        self.triples = 0
-        # Until the workers say they have no network (start()), SERVICE-looking text is refused.
-        self.refuse_service_text = True
+        may wait for a free worker (default: the time limit plus 1 s). `in_memory`: each worker
+        answers from its own copy of the store in memory, several times faster on a large graph's
+        heavier queries but with a start-up and a memory that grow with the graph."""
+        super().__init__(timeout_s=timeout_s, max_rows=max_rows, max_query_chars=max_query_chars)
         self.pool = WorkerPool(
-            ntriples,
+            Path(store),
+            in_memory=in_memory,
             size=max(1, workers),
             timeout_s=timeout_s,
             # By default a request waits for a worker as long as a query may run: long enough
@@ -83,7 +183,7 @@ class SparqlService:
 
     def start(self) -> None:
         if not self.pool.started:
-            self.triples = self.pool.start()
+            self.pool.start()
             self.apply_isolation(self.pool.isolation)
 
     def apply_isolation(self, isolation: Isolation) -> None:
@@ -104,23 +204,32 @@ class SparqlService:
     def close(self) -> None:
         self.pool.close()
 
-    def __enter__(self) -> SparqlService:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.close()
+    def evaluation(self) -> str:
+        return f"Queries are evaluated without network access ({self.pool.isolation.describe()})."
 
     async def run(
         self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
     ) -> SparqlResult:
-        """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
+        prepared, answer = self.submit(query, accept, format, dataset)
+        return self.result(prepared, await answer)
+
+    def submit(
+        self, query: str, accept: str | None = None, format: str | None = None, dataset: list[str] | None = None
+    ) -> tuple[Prepared, asyncio.Future[tuple[bytes, float]]]:
+        """`run` in two steps, for a caller on the event loop that takes the answer from a future
+        (protocol.py, without a task): check the query (raises an `errors.SparqlError` if refused)
+        and hand it to a worker; then `result(prepared, future.result())`."""
         if dataset:  # the query's own faults are told first
             self._check(query)
             check_dataset_parameters(dataset, LOCAL_GRAPHS)
         prepared = self.prepare(query, accept, format)
         quick = prepared.seconds is not None and prepared.seconds < QUICK_S
-        payload, prepared.seconds = await self.pool.ask(prepared.request, quick)
+        return prepared, self.pool.submit(prepared.request, quick)
+
+    @staticmethod
+    def result(prepared: Prepared, answer: tuple[bytes, float]) -> SparqlResult:
+        """The worker's `answer` to `prepared`, or the `errors.SparqlError` it amounts to."""
+        payload, prepared.seconds = answer
         reply = worker.decode_reply(payload)
         if isinstance(reply, worker.Failure):
             if reply.syntax:
@@ -138,50 +247,6 @@ class SparqlService:
         info = self._check(query)
         chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
         return Prepared(worker.Request(query, chosen.name, self.max_rows, info.prefixes).encode(), chosen)
-
-    def _check(self, query: str) -> QueryInfo:
-        return check_query(
-            query,
-            max_chars=self.max_query_chars,
-            local_graphs=LOCAL_GRAPHS,
-            refuse_service_text=self.refuse_service_text,
-        )
-
-    def describe(self, endpoint: str, accept: str | None = None, format: str | None = None) -> SparqlResult:
-        """The SPARQL 1.1 Service Description of this endpoint, as RDF."""
-        try:
-            chosen = negotiate("triples", accept, format)
-        except (NotAcceptable, QueryRejected):
-            chosen = negotiate("triples", "text/turtle")
-        rdf_format = worker.GRAPH_FORMATS[chosen.name]
-        body = serialize(self._description(endpoint), format=rdf_format, prefixes=DESCRIPTION_PREFIXES)
-        return SparqlResult(body, chosen.media_type)
-
-    def _description(self, endpoint: str) -> list[Triple]:
-        service, dataset, graph = BlankNode("service"), BlankNode("dataset"), BlankNode("graph")
-        sd, rdf = DESCRIPTION_PREFIXES["sd"], "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-        limits = (
-            f"Read-only and local: SPARQL Update, SERVICE and FROM / FROM NAMED of other graphs are refused. "
-            f"A query may run {self.timeout_s:g} s and return {self.max_rows} rows or triples "
-            f"(a longer answer is cut and marked with the header X-Result-Truncated: true); "
-            f"queries are at most {self.max_query_chars} characters. "
-            f"Queries are evaluated without network access ({self.pool.isolation.describe()})."
-        )
-        triples = [
-            (service, NamedNode(rdf + "type"), NamedNode(sd + "Service")),
-            (service, NamedNode(sd + "endpoint"), NamedNode(endpoint)),
-            (service, NamedNode(sd + "supportedLanguage"), NamedNode(sd + "SPARQL11Query")),
-            (service, NamedNode(sd + "defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
-            (service, NamedNode(DESCRIPTION_PREFIXES["dcterms"] + "title"), Literal("policykg SPARQL endpoint")),
-            (service, NamedNode(DESCRIPTION_PREFIXES["rdfs"] + "comment"), Literal(limits, language="en")),
-            (service, NamedNode(sd + "defaultDataset"), dataset),
-            (dataset, NamedNode(rdf + "type"), NamedNode(sd + "Dataset")),
-            (dataset, NamedNode(sd + "defaultGraph"), graph),
-            (graph, NamedNode(rdf + "type"), NamedNode(sd + "Graph")),
-            (graph, NamedNode(DESCRIPTION_PREFIXES["void"] + "triples"), Literal(str(self.triples), datatype=XSD_INTEGER)),
-        ]
-        triples += [(service, NamedNode(sd + "resultFormat"), NamedNode(W3C_FORMATS[f.name])) for f in FORMATS]
-        return [Triple(*t) for t in triples]
 
 
 XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")

@@ -1,25 +1,29 @@
-"""A worker process: holds the graph in an Oxigraph store and answers queries sent over a socket.
+"""A worker process: opens the built Oxigraph store read-only and answers queries sent over a socket.
 
-Queries run natively in Oxigraph and results are written by Oxigraph's own serializers. The
-process exists so that a runaway query can be stopped: pyoxigraph cannot cancel a query, but the
-server can kill the process (see pool.py).
+Queries run natively in Oxigraph and results are written by Oxigraph's own serializers, in the
+format the client asked for (results.py counts the rows as they are written and cuts an answer at
+the row cap). The process exists so that a runaway query can be stopped: pyoxigraph cannot cancel
+a query, but the server can kill the process (see pool.py). Every worker opens the same on-disk
+store read-only, so starting one takes the same few milliseconds whatever the graph's size, and
+the store's pages are shared between the workers through the OS page cache.
+
+Start-up: argv names the socket to the server, the memory cap, the store's directory and whether
+to copy the store into memory. The worker first cuts itself off from the network
+(`sandbox.isolate`), then opens the store, then answers `ready <isolation>` or `failed <message>`.
 
 The protocol: frames of a 4-byte big-endian signed length and a payload (-1 and an 8-byte length
-past 2 GiB: the framing of multiprocessing.connection). The server sends the graph as N-Triples,
-the worker answers `ready <triples> <isolation>` (what `sandbox.isolate` achieved, entered before
-the graph is loaded) or `failed <message>`; then each request is a pickled tuple
-(`Request.encode`, made once per distinct query by the server) and each reply three bytes of
-header and the body as Oxigraph wrote it (`Reply.parts`, `decode_reply`), written in one
-`sendmsg` without copying the body: the server unpickles nothing. An empty frame asks the worker
-to leave. Requests may arrive while the worker is busy (the server pipelines quick ones); they
-are answered in order.
+past 2 GiB: the framing of multiprocessing.connection). Each request is `Request.encode()` (a
+fixed header, the query's prefixes for Turtle, the query; made once per distinct query by the
+server) and each reply three bytes of header and the body as Oxigraph wrote it (`Reply.parts`,
+`decode_reply`), written in one `sendmsg` without copying the body: neither side unpickles
+anything. An empty frame asks the worker to leave. Requests may arrive while the worker is busy
+(the server pipelines quick ones); they are answered in order.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import resource
 import signal
 import socket
@@ -28,26 +32,12 @@ import sys
 from dataclasses import dataclass
 from itertools import islice
 
-from pyoxigraph import (
-    QueryBoolean,
-    QueryResultsFormat,
-    QuerySolutions,
-    QueryTriples,
-    RdfFormat,
-    Store,
-    parse_query_results,
-    serialize,
-)
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store, serialize
 
 from .formats import BY_NAME, FORMATS, ResultFormat, ResultKind, default_format
+from .results import RESULTS_FORMATS, write_solutions
 from .sandbox import Isolation, isolate
 
-RESULTS_FORMATS = {
-    "json": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
-    "csv": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-}
 # Workers run a little below the server's priority: the event loop that hands them queries (and
 # serves the rest of the API) keeps its CPU when a runaway query, or a burst, keeps them busy.
 NICENESS = 5
@@ -73,6 +63,10 @@ def _length(size: int) -> bytes:
     return struct.pack("!i", size) if size < 0x7FFFFFFF else struct.pack("!iQ", -1, size)
 
 
+# A request's fixed header: the format's index in FORMATS, the row cap, the prefixes' length.
+_REQUEST_HEADER = struct.Struct("!BII")
+
+
 @dataclass(frozen=True)
 class Request:
     query: str
@@ -82,11 +76,17 @@ class Request:
 
     def encode(self) -> bytes:
         """The request as a frame, ready to send."""
-        return frame(pickle.dumps((self.query, self.format, self.max_rows, self.prefixes), pickle.HIGHEST_PROTOCOL))
+        prefixes = "".join(f"{name}\t{iri}\n" for name, iri in self.prefixes.items()).encode()
+        header = _REQUEST_HEADER.pack(FORMAT_INDEX[self.format], self.max_rows, len(prefixes))
+        return frame(header + prefixes + self.query.encode())
 
     @classmethod
     def decode(cls, payload: bytes) -> Request:
-        return cls(*pickle.loads(payload))  # from the server, which started us
+        format_index, max_rows, size = _REQUEST_HEADER.unpack_from(payload)
+        start = _REQUEST_HEADER.size
+        lines = payload[start : start + size].decode().splitlines()
+        prefixes = dict(line.split("\t", 1) for line in lines)
+        return cls(payload[start + size :].decode(), FORMATS[format_index].name, max_rows, prefixes)
 
 
 @dataclass(frozen=True)
@@ -126,20 +126,22 @@ def decode_reply(payload: bytes) -> Reply | Failure:
 
 def main() -> None:
     """Process entry point (see pool.py): argv[1] is our end of a socket pair to the server,
-    argv[2] the most memory (MB) this process may use, 0 for no limit."""
+    argv[2] the most memory (MB) this process may use, 0 for no limit; argv[3] the store's
+    directory; argv[4] `memory` to answer from a copy of the store in memory, `disk` not to."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
         os.nice(NICENESS)
     _die_with_the_server()
     server = socket.socket(fileno=int(sys.argv[1]))
-    isolation = isolate()  # before any query text is seen: no network from here on
-    memory_mb = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    isolation = isolate()  # before the store is opened and any query text is seen: no network from here on
+    memory_mb = int(sys.argv[2])
     if memory_mb > 0:
         # A query that sorts or groups a huge join grows by hundreds of MB a second; past the
-        # limit an allocation fails, the worker dies and the server replaces it.
+        # limit an allocation fails, the worker dies and the server replaces it. The store's
+        # files are mapped read-only and do not count.
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    serve(server, isolation)
+    serve(server, isolation, sys.argv[3], in_memory=sys.argv[4] == "memory")
 
 
 def _die_with_the_server() -> None:
@@ -152,22 +154,30 @@ def _die_with_the_server() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def serve(server: socket.socket, isolation: Isolation) -> None:
-    """Receive the graph as N-Triples, load it, say ready, answer requests until the server leaves."""
-    frames = _Frames(server)
-    store = Store()
+def open_store(path: str, in_memory: bool) -> Store:
+    """The store at `path`, read-only; or, `in_memory`, a copy of it in this process's memory
+    (faster queries, for a start-up and a memory that grow with the graph)."""
+    store = Store.read_only(path)
+    if not in_memory:
+        return store
+    copy = Store()
+    copy.bulk_extend(store.quads_for_pattern(None, None, None, None))
+    return copy
+
+
+def serve(server: socket.socket, isolation: Isolation, path: str, in_memory: bool = False) -> None:
+    """Open the store, say ready, answer requests until the server leaves."""
     try:
-        graph = frames.next()
-        if graph is None:
-            return
-        store.bulk_load(graph, format=RdfFormat.N_TRIPLES)
-        del graph
+        store = open_store(path, in_memory)
+    except (OSError, ValueError) as error:
+        with contextlib.suppress(OSError):
+            _send(server, f"failed cannot open the store {path}: {error}".encode())
+        return
+    try:
+        _send(server, f"ready {isolation.encode()}".encode())
     except OSError:
         return
-    except (SyntaxError, ValueError) as error:
-        _send(server, f"failed the graph is not valid N-Triples: {error}".encode())
-        return
-    _send(server, f"ready {len(store)} {isolation.encode()}".encode())
+    frames = _Frames(server)
     while True:
         try:
             payload = frames.next()
@@ -201,7 +211,7 @@ class _Frames:
                         buffer[: filled - end] = buffer[end:filled]
                         self.filled = filled - end
                         if len(buffer) > 1 << 16 and self.filled <= 1 << 16:
-                            self.buffer = buffer[: 1 << 16]  # after the graph
+                            self.buffer = buffer[: 1 << 16]  # after a long query
                         return payload
                     if end > len(buffer):
                         self.buffer = buffer = buffer + bytes(end - len(buffer))
@@ -251,44 +261,6 @@ def _triples(result: QueryTriples, chosen: ResultFormat, request: Request) -> Re
     return Reply(body, chosen.name, truncated)
 
 
-class _Enough(Exception):
-    pass
-
-
-class _LineCollector:
-    """A write target that stops the serializer once it holds `limit` complete lines."""
-
-    def __init__(self, limit: int) -> None:
-        self.buffer = bytearray()
-        self.lines = 0
-        self.limit = limit
-
-    def write(self, chunk: bytes) -> int:
-        self.buffer += chunk
-        self.lines += chunk.count(b"\n")
-        if self.lines >= self.limit:
-            raise _Enough
-        return len(chunk)
-
-    def flush(self) -> None:
-        pass
-
-
 def _solutions(result: QuerySolutions, chosen: ResultFormat, max_rows: int) -> Reply:
-    """Stop reading solutions after `max_rows`, yet keep Oxigraph writing every format.
-
-    TSV has one line per solution (newlines inside literals are escaped), so the solutions are
-    streamed as TSV into a collector that stops the serializer after the header, `max_rows` rows
-    and one more (which tells truncation). The kept lines are parsed back and written in the
-    requested format, so a truncated answer is still a valid document of its format.
-    """
-    collector = _LineCollector(max_rows + 2)
-    with contextlib.suppress(_Enough):
-        result.serialize(collector, format=QueryResultsFormat.TSV)
-    lines = bytes(collector.buffer).split(b"\n")[: collector.lines]  # complete lines only
-    truncated = len(lines) > max_rows + 1
-    tsv = b"\n".join(lines[: max_rows + 1]) + b"\n"
-    if chosen.name == "tsv":
-        return Reply(tsv, chosen.name, truncated)
-    kept = parse_query_results(tsv, format=QueryResultsFormat.TSV)
-    return Reply(kept.serialize(format=RESULTS_FORMATS[chosen.name]), chosen.name, truncated)
+    body, truncated = write_solutions(result, chosen.name, max_rows)
+    return Reply(body, chosen.name, truncated)

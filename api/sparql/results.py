@@ -1,0 +1,145 @@
+"""SPARQL results written once, in the format the client asked for, and cut at the row cap.
+
+A serializer (Oxigraph's, in a worker; a remote store's HTTP answer, in remote mode) writes into a
+`Capped` target, which counts the rows of the document so far in that format's own syntax and
+stops the writer as soon as it holds more than `max_rows`. An answer under the cap, nearly every
+answer, goes out as it was written: no second format, no parsing. Only an answer over the cap is
+read back, its first `max_rows` solutions kept and written again (`truncate`).
+
+Counting rows in a format is exact because of how each format escapes its text:
+
+- TSV: one line a solution; a newline inside a literal is written `\\n`.
+- CSV: one line a solution; a field holding a line break or a `"` is quoted, a `"` in it doubled,
+  so the line breaks outside quotes are the row ends.
+- XML: one `<result>` element a solution; `<` in text and attributes is written `&lt;`.
+- JSON: with the escaped `\\\\` and `\\"` removed, every remaining `"` opens or closes a string;
+  outside strings, every `{` is the top object, a member's value (`:{`, as `head`, `results` and
+  each term are) or an element of `bindings`, i.e. a solution.
+
+Imported by the worker processes: pyoxigraph and the standard library only.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from itertools import islice
+
+from pyoxigraph import QueryResultsFormat, QuerySolution, QuerySolutions, Variable, parse_query_results
+
+RESULTS_FORMATS = {
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+}
+FIRST_CHECK_BYTES = 1 << 16  # below this, rows are counted once, when the writer is done
+_WHITESPACE = b" \t\r\n"
+
+
+def count_rows(body: bytes | bytearray, format_name: str) -> int:
+    """Solutions begun in `body`, a SPARQL results document (or the start of one) in that format.
+
+    For TSV and CSV, whose rows have no opening mark, the rows ended; plus a last row without a
+    line break, which a complete document may have."""
+    if format_name == "xml":
+        return body.count(b"<result>")
+    if format_name == "json":
+        unescaped = bytes(body).replace(b"\\\\", b"").replace(b'\\"', b"")
+        structure = b"".join(unescaped.split(b'"')[::2]).translate(None, _WHITESPACE)
+        return max(0, structure.count(b"{") - structure.count(b":{") - 1)
+    if format_name == "csv":
+        lines = sum(part.count(b"\n") for part in bytes(body).split(b'"')[::2])
+    else:
+        lines = body.count(b"\n")
+    unterminated = bool(body) and not body.endswith(b"\n")
+    return max(0, lines - 1 + unterminated)
+
+
+class Enough(Exception):
+    """Raised into a serializer to stop it: the document holds more rows than the cap."""
+
+
+class Capped:
+    """A binary write target for a results serializer that stops it past `max_rows` solutions.
+
+    Rows are counted when the document reaches 64 kB, then each time it doubles (linear time
+    overall); a document that stays under 64 kB is counted once, by `finish`.
+    """
+
+    def __init__(self, format_name: str, max_rows: int) -> None:
+        self.format_name = format_name
+        self.max_rows = max_rows
+        self.buffer = bytearray()
+        self.next_check = FIRST_CHECK_BYTES
+
+    def write(self, chunk: bytes) -> int:
+        self.buffer += chunk
+        if len(self.buffer) >= self.next_check:
+            self.next_check = 2 * len(self.buffer)
+            if count_rows(self.buffer, self.format_name) > self.max_rows:
+                raise Enough
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self, complete: bool) -> tuple[bytes, bool]:
+        """The document to send and whether it was cut; `complete`: the writer ended by itself."""
+        body = bytes(self.buffer)
+        if complete and count_rows(body, self.format_name) <= self.max_rows:
+            return body, False
+        return truncate(body, self.format_name, self.max_rows), True
+
+
+def write_solutions(solutions: QuerySolutions, format_name: str, max_rows: int) -> tuple[bytes, bool]:
+    """`solutions` in that format, at most `max_rows` of them; and whether there were more."""
+    target = Capped(format_name, max_rows)
+    try:
+        solutions.serialize(target, format=RESULTS_FORMATS[format_name])
+    except Enough:
+        return target.finish(complete=False)
+    return target.finish(complete=True)
+
+
+def truncate(body: bytes, format_name: str, max_rows: int) -> bytes:
+    """The first `max_rows` solutions of `body` (a document in that format holding more, or the
+    start of one: its rows past `max_rows` are never read), as a complete document of that format."""
+    if format_name in ("tsv", "csv"):  # the header and `max_rows` lines
+        return body[: _line_end(body, max_rows + 1, quoted=format_name == "csv")]
+    if format_name == "xml":
+        cut = -1
+        for _ in range(max_rows + 1):
+            cut = body.index(b"<result>", cut + 1)
+        return body[:cut] + b"</results></sparql>"
+    parsed = parse_query_results(io.BytesIO(body), format=RESULTS_FORMATS[format_name])
+    assert isinstance(parsed, QuerySolutions), "a boolean result has no rows to cut"
+    tsv = solutions_tsv(parsed.variables, islice(parsed, max_rows))
+    kept = parse_query_results(tsv, format=QueryResultsFormat.TSV)
+    assert isinstance(kept, QuerySolutions)
+    return kept.serialize(format=RESULTS_FORMATS[format_name])
+
+
+def _line_end(body: bytes, lines: int, quoted: bool) -> int:
+    """Where the `lines`-th line of `body` ends (after its line break); with `quoted`, line
+    breaks inside double quotes (CSV fields) do not count."""
+    position = 0
+    for index, part in enumerate(body.split(b'"') if quoted else [body]):
+        if index % 2 == 0:
+            found = part.count(b"\n")
+            if found >= lines:
+                end = -1
+                for _ in range(lines):
+                    end = part.index(b"\n", end + 1)
+                return position + end + 1
+            lines -= found
+        position += len(part) + 1
+    return len(body)
+
+
+def solutions_tsv(variables: list[Variable], solutions: Iterable[QuerySolution]) -> bytes:
+    """Solutions as SPARQL TSV, whose terms are written as in N-Triples (`str` of a term)."""
+    lines = ["\t".join(str(variable) for variable in variables)]
+    for solution in solutions:
+        lines.append("\t".join("" if (term := solution[variable]) is None else str(term) for variable in variables))
+    return ("\n".join(lines) + "\n").encode()
