@@ -4,10 +4,10 @@
     python bench/bench_scale.py --cities 4 30 --seconds 3
     python bench/bench_scale.py --json scale.json
 
-A corpus of N cities is made the way issue 9 describes: the five seed documents copied once per
-city with the seeds' city names (大连, 威海, 盘锦, 鞍山 and their traditional spellings) replaced by
-a real prefecture-level city's name, read from the vendored division table
-(extract/data/places.tsv). Five documents a city: 30 and 300 cities are 3.5 and 35 MB; 4 cities are
+A corpus of N cities is made the way issue 9 describes (bench/make_corpus.py): the five seed
+documents copied once per city with the seeds' city names (大连, 威海, 盘锦, 鞍山, in every
+spelling they are written in) replaced by a real prefecture-level city's name, read from the
+vendored division table (extract/data/places.tsv). Five documents a city: 30 and 300 cities are 3.5 and 35 MB; 4 cities are
 the seeds themselves (0.12 MB).
 
 For each size it reports:
@@ -28,7 +28,6 @@ The targets of issue 9 are checked at the end; exit status 1 if one is missed. N
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -49,9 +48,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sparql import free_port, oxigraph_binary, wrk  # noqa: E402
+from make_corpus import make_corpus as make_seed_copies  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CITIES = ("大连", "威海", "盘锦", "鞍山", "盤錦", "鞍山", "大連")
 COMPARE_TERMS = ("科技创新券", "孵化器", "talent_subsidy", "专利", "研发费用")
 SEARCH_QUESTIONS = ("哪些城市资助孵化器", "innovation voucher", "高新技术企业 目标", "科技局")
 ASK = "ASK {}"
@@ -59,19 +58,6 @@ SEEDS_CITY_COUNT = 4
 
 
 # ---------------------------------------------------------------- corpora
-
-
-def prefecture_cities(count: int) -> list[str]:
-    """`count` real prefecture-level city names (without 市), in the table's order, seeds' own excluded."""
-    names: list[str] = []
-    with (ROOT / "extract" / "data" / "places.tsv").open(encoding="utf-8") as table:
-        for row in csv.DictReader(table, delimiter="\t"):
-            name = row["city"]
-            if row["level"] == "city" and name not in names and name not in SEED_CITIES and len(name) >= 2:
-                names.append(name)
-    if len(names) < count:
-        raise SystemExit(f"only {len(names)} prefecture-level cities in places.tsv, {count} asked")
-    return names[:count]
 
 
 def make_corpus(cities: int, folder: Path) -> int:
@@ -84,15 +70,7 @@ def make_corpus(cities: int, folder: Path) -> int:
         for seed in seeds:
             shutil.copyfile(seed, folder / seed.name)
         return sum(seed.stat().st_size for seed in seeds)
-    texts = [(seed.name, seed.read_text(encoding="utf-8")) for seed in seeds]
-    pattern = re.compile("|".join(map(re.escape, dict.fromkeys(SEED_CITIES))))
-    written = 0
-    for index, city in enumerate(prefecture_cities(cities)):
-        for name, text in texts:
-            data = pattern.sub(city, text).encode("utf-8")
-            (folder / f"{index:03d}_{name}").write_bytes(data)
-            written += len(data)
-    return written
+    return sum(path.stat().st_size for path in make_seed_copies(cities, folder, ROOT / "seeds"))
 
 
 # ---------------------------------------------------------------- process trees
