@@ -6,18 +6,23 @@ vocabulary word it contains is found, then resolved to an instrument type, a cit
 indicator. The answer says how the question was understood and gives the matching table, from the
 same answers as /compare, /targets, /agencies and /cities.
 
-A general-purpose segmenter (jieba) was used before; it only ever mattered where it cut out a
-vocabulary word, which a scan for those words does directly, in microseconds and with nothing to
-load: jieba's dictionary cost the first question after start 1.3–1.9 s (bench/bench_first_search.py).
+What the question names is found by a scan for the vocabulary's words (every occurrence, longest
+first). The question's tokens are cut by jieba with the graph's vocabulary as its whole dictionary
+(and its HMM for the words between): jieba's general dictionary is not loaded, which cost the
+first question after start 1.3–1.9 s (bench/bench_first_search.py); this one is built in
+milliseconds when the reader is made, at start-up.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import jieba
 
 from extract.normalise import normalise
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
@@ -81,6 +86,7 @@ class Vocabulary:
                 lengths.append(len(word))
         for lengths in self._lengths.values():
             lengths.sort(reverse=True)
+        self._segmenter = _segmenter(self._all)
 
     @classmethod
     def of(cls, source: GraphSource) -> Vocabulary:
@@ -107,21 +113,23 @@ class Vocabulary:
         ]
 
     def tokens(self, text: str) -> list[str]:
-        """The text cut into the longest vocabulary words, and the other words between them."""
-        longest: dict[int, str] = {}
-        for start, word in self.occurrences(text):
-            if len(word) > len(longest.get(start, "")):
-                longest[start] = word
-        tokens: list[str] = []
-        position = other = 0
-        while position < len(text):
-            if position in longest:
-                tokens += [t for t in _SEPARATOR.split(text[other:position]) if t]
-                tokens.append(longest[position])
-                position = other = position + len(longest[position])
-            else:
-                position += 1
-        return tokens + [t for t in _SEPARATOR.split(text[other:]) if t]
+        """The text cut into words by jieba: the vocabulary's words whole, the rest by its HMM."""
+        return [t for t in self._segmenter.cut(text, HMM=True) if not _SEPARATOR.fullmatch(t)]
+
+
+# a vocabulary word's weight in the segmenter's dictionary: every word alike, so the cut with the
+# fewest, longest words wins
+_WORD_FREQUENCY = 100
+
+
+def _segmenter(words: set[str]) -> jieba.Tokenizer:
+    """A jieba tokenizer whose dictionary is `words` alone (made in memory: no dictionary file read,
+    no cache file written)."""
+    tokenizer = jieba.Tokenizer()
+    lines = "".join(f"{word} {_WORD_FREQUENCY}\n" for word in sorted(words) if word.strip() and " " not in word)
+    tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(io.BytesIO(lines.encode("utf-8")))
+    tokenizer.initialized = True
+    return tokenizer
 
 
 class QuestionReader:

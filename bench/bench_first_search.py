@@ -1,13 +1,15 @@
-"""The first /search after start-up: the graph's vocabulary scanned (what api/search.py does) against
-jieba segmentation warmed in the background, and how the two read the same questions.
+"""The first /search after start-up: the graph's vocabulary scanned, with jieba cutting over the
+vocabulary alone (what api/search.py does), against jieba with its general dictionary warmed in the
+background, and how the two read the same questions.
 
-    python bench/bench_first_search.py [--data seeds] [--runs 5]     # jieba: pip install jieba
+    python bench/bench_first_search.py [--data seeds] [--runs 5]
 
 Each option runs `--runs` times, each in a fresh interpreter (jieba's dictionary is loaded once
 per process), on the cached build of DATA:
 
-- vocabulary: start-up builds the analyst lane (precomputed answers, the vocabulary query); the
-  first question is asked as soon as it is ready;
+- vocabulary: start-up builds the analyst lane (precomputed answers, the vocabulary query and a
+  jieba tokenizer whose dictionary is that vocabulary); the first question is asked as soon as it
+  is ready;
 - jieba, warmed: a thread starts loading jieba's dictionary (and the same vocabulary as its user
   words) when start-up begins; the first question is asked when the lane is ready and waits for
   the thread if it has not finished;
