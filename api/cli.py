@@ -25,7 +25,7 @@ from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
 from graph.compare import CompareResult, compare
 from graph.rows import rows_to_csv
-from graph.source import records_source
+from graph.source import GraphSource, LocalSource, records_source
 from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term
 
 from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files, read_texts
@@ -335,6 +335,16 @@ def load_compare_records(data: Path, saved: Path | None) -> list[ExtractionRecor
     return corpus.records
 
 
+def compare_source(data: Path, saved: Path | None) -> GraphSource:
+    """The graph to ask: a build's store (`--from OUT`, opened read-only), else the graph of the
+    records of `--from records.json` or of the documents of `data`."""
+    if saved is not None and (saved / "store").is_dir():
+        from graph.store import open_store
+
+        return LocalSource(open_store(saved / "store"))
+    return records_source(load_compare_records(data, saved))
+
+
 @app.command(name="compare")
 def compare_command(
     term: Annotated[
@@ -346,7 +356,7 @@ def compare_command(
     data: Annotated[Path, typer.Option("--data", "-d", help="Directory of *.txt policy documents.")] = Path("seeds"),
     saved: Annotated[
         Path | None,
-        typer.Option("--from", help="Use a build's records (OUT or OUT/records.json) instead of extracting --data."),
+        typer.Option("--from", help="Use a build instead of extracting --data: OUT (its store) or OUT/records.json."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the result as CSV.")] = False,
@@ -361,7 +371,7 @@ def compare_command(
     except UnknownTermError as err:
         errors.print(escape("error: " + err.message()), soft_wrap=True)
         raise typer.Exit(EXIT_NOTHING_USABLE) from None
-    result = compare(records_source(load_compare_records(data, saved)), term)
+    result = compare(compare_source(data, saved), term)
     if as_json:
         print_json(result.to_dict())
     elif as_csv:
