@@ -36,7 +36,7 @@ from graph.graphml import write_graphml
 from graph.iris import PREFIXES, fact_iri, measure_iri
 from graph.network import build_networkx, field_values
 from graph.source import LocalSource
-from graph.store import load_ntriples, memory_store, release_memory
+from graph.store import load_ntriples, memory_store, open_store, release_memory
 
 STORE = "store"
 RECORDS = "records.json"
@@ -101,8 +101,6 @@ def write_build(records: list[ExtractionRecord], texts: Mapping[str, str], direc
     records = sorted(records, key=lambda r: r.doc)
     store = memory_store(records, texts)
     dump_rdf(store, directory)
-    # computed here, on the in-memory store, so that serving only reads them
-    write_answers(precompute_answers(LocalSource(store)), directory / ANSWERS)
     del store
     release_memory()
     # Oxigraph loads the on-disk store without holding the interpreter lock: the Python exports
@@ -114,6 +112,10 @@ def write_build(records: list[ExtractionRecord], texts: Mapping[str, str], direc
         for name, (record_class, attributes) in TABLES.items():
             _write_table(directory / name, record_class, attributes, records)
         loading.result()
+    # Computed at build time, so that serving only reads them. From the on-disk store, once the
+    # in-memory one is gone: on the in-memory store they took a third of the time, but their own
+    # memory (about 0.3 GB at 300 cities) stacked on the store's and the records' (1.9 GB in all).
+    write_answers(precompute_answers(LocalSource(open_store(directory / STORE))), directory / ANSWERS)
     return [STORE, *RDF_EXPORTS, RECORDS, GRAPHML, *TABLES, ANSWERS]
 
 
