@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from viz.assets import STATIC_PREFIX, VIS_NETWORK_DIR
 
+from .lane import AnalystLane
 from .routes import create_analyst_router
 from .routes_browse import create_browse_router
 from .serving import ServedGraph
@@ -23,7 +24,8 @@ every figure (`/source/{doc}?start=&end=`). Every list also answers CSV (`?forma
 
 def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     """`sparql` is an `api.sparql.SparqlService`; its router is mounted and its workers run
-    for the app's lifetime."""
+    for the app's lifetime. The analyst lane (its answers precomputed here) runs beside it."""
+    lane = AnalystLane(served.source, served.answers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,10 +36,11 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
         finally:
             if sparql is not None:
                 sparql.close()
+            lane.close()
 
     app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
-    app.include_router(create_analyst_router(served))
-    app.include_router(create_browse_router(served))
+    app.include_router(create_analyst_router(served, lane))
+    app.include_router(create_browse_router(served, lane.source))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router

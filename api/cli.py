@@ -1,4 +1,5 @@
-"""The `policykg` command line: a thin layer over extract/, graph/ and api/query.py.
+"""The `policykg` command line: a thin layer over extract/, graph/ (its query layer, graph/answers.py)
+and api/query.py.
 
 Only the requested data goes to stdout (JSON, CSV or tables); progress bars, warnings and
 `error: FILE: problem` lines go to stderr, so the output can be piped.
@@ -11,7 +12,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,20 +23,16 @@ from rich.table import Table
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
+from graph.compare import CompareResult, compare
+from graph.rows import rows_to_csv
+from graph.source import GraphSource, LocalSource, records_source
+from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term
 
-from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files
-from .query import (
-    SUMMARY_COLUMNS,
-    CompareResult,
-    UnknownTermError,
-    city_summaries,
-    compare,
-    describe_terms,
-    format_wan,
-    format_yuan,
-    resolve_term,
-    rows_to_csv,
-)
+from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files, read_texts
+from .query import SUMMARY_COLUMNS, city_summaries
+
+if TYPE_CHECKING:
+    from .record_cache import RecordCache
 from .remote_cli import load_command
 
 app = typer.Typer(
@@ -156,7 +153,9 @@ def extract(
     raise typer.Exit(EXIT_SOME_FAILED if corpus.failures else EXIT_OK)
 
 
-def extract_with_progress(paths: list[Path], jobs: int | None, time_limit: float) -> Corpus:
+def extract_with_progress(
+    paths: list[Path], jobs: int | None, time_limit: float, cache: RecordCache | None = None
+) -> Corpus:
     """Extract files with a progress bar on stderr, naming each broken file as it is met."""
     console = stderr_console()
     with Progress(
@@ -175,7 +174,7 @@ def extract_with_progress(paths: list[Path], jobs: int | None, time_limit: float
                 progress.console.print(f"[red]{escape(outcome.message())}[/red]")
             progress.update(task, advance=1, description=f"extracted {path.name}")
 
-        corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit)
+        corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit, cache=cache)
         progress.update(task, description=f"extracted {len(paths)} documents")
         return corpus
 
@@ -193,21 +192,38 @@ def summary_table(records: list[ExtractionRecord]) -> Table:
     return table
 
 
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option("--cache-dir", help="Where extraction records and builds are cached.", show_default="~/.cache/policykg"),
+]
+
+
 @app.command()
 def build(
     directory: Annotated[Path, typer.Argument(help="Directory of *.txt policy documents.")] = Path("seeds"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the graph and table exports.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the store and the exports.")] = Path("out"),
     validate: Annotated[
         bool, typer.Option("--validate", help="Also check the graph against the SHACL shapes (takes seconds).")
     ] = False,
     jobs: JobsOption = None,
     time_limit: TimeLimitOption = DEFAULT_BASE_S,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Extract every document again, even those extracted before.")
+    ] = False,
 ) -> None:
-    """Extract every *.txt in DIRECTORY, build the graph and write its exports to OUT.
+    """Extract every *.txt in DIRECTORY, build the graph's store and write it and its exports to OUT.
 
-    Broken files are skipped and named with their problem on stderr; the rest are still built.
-    Exit code 1 if any file failed (or, with --validate, the graph breaks a shape), 2 if none could be read.
+    A document extracted before (same content, same extractor) is taken from the cache. OUT is
+    replaced as a whole once the new build is complete. Broken files are skipped and named with their
+    problem on stderr; the rest are still built. Exit code 1 if any file failed (or, with --validate,
+    the graph breaks a shape), 2 if none could be read.
     """
+    from graph.export import NotABuild, check_replaceable, write_exports  # the build's dependencies only when building
+
+    from .record_cache import RecordCache
+    from .serving import default_cache_dir
+
     errors = stderr_console()
     if not directory.is_dir():
         errors.print(escape(f"error: {directory}: not a directory"), style="red")
@@ -217,14 +233,19 @@ def build(
         errors.print(escape(f"error: {directory}: no *.txt documents in it"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
 
-    corpus = extract_with_progress(paths, jobs, time_limit)
+    try:
+        check_replaceable(out)  # before extracting: a wrong --out should fail fast
+    except NotABuild as err:
+        errors.print(escape(f"error: {err}"), style="red", soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_USABLE) from None
+
+    cache = None if no_cache else RecordCache(cache_dir or default_cache_dir())
+    corpus = extract_with_progress(paths, jobs, time_limit, cache)
     if not corpus.records:
         errors.print(escape(f"error: {directory}: none of the {len(paths)} documents could be read"), style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
 
-    from graph.export import write_exports  # rdflib loads slowly: only when building
-
-    written = write_exports(corpus.records, out)
+    written = write_exports(corpus.records, out, read_texts(paths, corpus.records))
 
     console = stdout_console()
     console.print(summary_table(corpus.records))
@@ -232,9 +253,9 @@ def build(
     paths_table.add_column("export")
     paths_table.add_column("path")
     for name, path in written.items():
-        paths_table.add_row(name, str(path))
+        paths_table.add_row(name, str(out / path.name))
     console.print(paths_table)
-    conforms = validate_graph(corpus.records) if validate else True
+    conforms = validate_store(written["store"]) if validate else True
     if corpus.failures:
         errors.print(
             f"{len(corpus.failures)} of {len(paths)} documents failed and were left out:",
@@ -245,13 +266,17 @@ def build(
         raise typer.Exit(EXIT_SOME_FAILED)
 
 
-def validate_graph(records: list[ExtractionRecord]) -> bool:
-    """SHACL-validate the graph of `records`; the verdict (and any report) goes to stderr."""
-    from graph.rdf import build_rdf
+def validate_store(store_path: Path) -> bool:
+    """SHACL-validate the graph in the store at `store_path`; the verdict (and any report) goes to stderr."""
+    from pyoxigraph import DefaultGraph
+
+    from graph.rdf import to_rdflib
     from graph.shacl import validate
+    from graph.store import open_store
 
     errors = stderr_console()
-    conforms, report = validate(build_rdf(records))
+    store = open_store(store_path)
+    conforms, report = validate(to_rdflib(store.quads_for_pattern(None, None, None, DefaultGraph())))
     if conforms:
         errors.print("SHACL: the graph conforms to graph/shapes.ttl", style="green")
     else:
@@ -310,6 +335,16 @@ def load_compare_records(data: Path, saved: Path | None) -> list[ExtractionRecor
     return corpus.records
 
 
+def compare_source(data: Path, saved: Path | None) -> GraphSource:
+    """The graph to ask: a build's store (`--from OUT`, opened read-only), else the graph of the
+    records of `--from records.json` or of the documents of `data`."""
+    if saved is not None and (saved / "store").is_dir():
+        from graph.store import open_store
+
+        return LocalSource(open_store(saved / "store"))
+    return records_source(load_compare_records(data, saved))
+
+
 @app.command(name="compare")
 def compare_command(
     term: Annotated[
@@ -321,7 +356,7 @@ def compare_command(
     data: Annotated[Path, typer.Option("--data", "-d", help="Directory of *.txt policy documents.")] = Path("seeds"),
     saved: Annotated[
         Path | None,
-        typer.Option("--from", help="Use a build's records (OUT or OUT/records.json) instead of extracting --data."),
+        typer.Option("--from", help="Use a build instead of extracting --data: OUT (its store) or OUT/records.json."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the result as CSV.")] = False,
@@ -336,7 +371,7 @@ def compare_command(
     except UnknownTermError as err:
         errors.print(escape("error: " + err.message()), soft_wrap=True)
         raise typer.Exit(EXIT_NOTHING_USABLE) from None
-    result = compare(load_compare_records(data, saved), term)
+    result = compare(compare_source(data, saved), term)
     if as_json:
         print_json(result.to_dict())
     elif as_csv:
@@ -408,7 +443,6 @@ def viz_command(
     ] = "",
 ) -> None:
     """Write a browsing page as one self-contained HTML file (vis-network inlined, works offline)."""
-    from api.catalog import NotFound
     from viz.pages import Pages
 
     errors = stderr_console()
@@ -439,7 +473,7 @@ def serve(
     data: Annotated[Path, typer.Option(help="Folder of *.txt policy documents.")] = Path("seeds"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where builds are cached (default ~/.cache/policykg).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where builds and extraction records are cached (default ~/.cache/policykg).")] = None,
     sparql_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run.")] = 10.0,
     max_rows: Annotated[int, typer.Option(help="Most result rows a SPARQL query returns.")] = 10_000,
     workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from extract.reader import read_text
 from extract.records import ExtractionRecord
 from extract.runner import (
     DEFAULT_BASE_S,
@@ -23,6 +24,8 @@ from extract.runner import (
     Outcome,
     extract_paths,
 )
+
+from .record_cache import RecordCache
 
 
 @dataclass(frozen=True)
@@ -64,24 +67,57 @@ def extract_files(
     *,
     jobs: int | None = None,
     time_limit_base_s: float = DEFAULT_BASE_S,
+    cache: RecordCache | None = None,
 ) -> Corpus:
     """Extract every file in `jobs` worker processes, each under its time limit (see extract/runner.py).
 
-    `on_file_done` is called as each file finishes, in completion order (for progress bars and
-    errors reported at once); the corpus keeps records and failures in input order.
+    With a `cache`, a file whose content was extracted before (by the same extractor code) is taken
+    from it instead, and each new record is added to it. `on_file_done` is called as each file
+    finishes (cached files first), for progress bars and errors reported at once; the corpus keeps
+    records and failures in input order.
     """
+    paths = list(paths)
+    outcomes: list[ExtractionRecord | FileFailure | None] = [None] * len(paths)
+    keys: list[str | None] = [None] * len(paths)
+    pending: list[int] = []
+    for index, path in enumerate(paths):
+        keys[index] = cache.key(path) if cache is not None else None
+        cached = cache.get(keys[index], path.name) if cache is not None and keys[index] else None
+        if cached is None:
+            pending.append(index)
+            continue
+        outcomes[index] = cached
+        if on_file_done is not None:
+            on_file_done(path, cached)
 
     def report(_index: int, path: Path, outcome: Outcome) -> None:
         if on_file_done is not None:
             on_file_done(path, file_failure(outcome) if isinstance(outcome, DocumentFailure) else outcome)
 
-    corpus = Corpus()
-    for outcome in extract_paths(paths, report, jobs=jobs, base_s=time_limit_base_s):
+    # no pool at all when everything was cached: starting its workers is most of a cached build's time
+    extracted = extract_paths([paths[i] for i in pending], report, jobs=jobs, base_s=time_limit_base_s) if pending else []
+    for index, outcome in zip(pending, extracted, strict=True):
         if isinstance(outcome, DocumentFailure):
-            corpus.failures.append(file_failure(outcome))
-        else:
+            outcomes[index] = file_failure(outcome)
+            continue
+        outcomes[index] = outcome
+        key = keys[index]
+        if cache is not None and key is not None:
+            cache.put(key, outcome)
+
+    corpus = Corpus()
+    for outcome in outcomes:
+        if isinstance(outcome, FileFailure):
+            corpus.failures.append(outcome)
+        elif outcome is not None:
             corpus.records.append(outcome)
     return corpus
+
+
+def read_texts(paths: Iterable[Path], records: list[ExtractionRecord]) -> dict[str, str]:
+    """doc → the original text of each record's file (as the extractor read it: offsets point into it)."""
+    by_name = {p.name: p for p in paths}
+    return {r.doc: read_text(by_name[r.doc])[0] for r in records if r.doc in by_name}
 
 
 def policy_files(directory: Path) -> list[Path]:

@@ -84,12 +84,10 @@ def graph_file(directory: Path, saved: Path | None, cache_dir: Path | None) -> I
         served = load_served_graph(directory, cache_dir, report_failure_at_once)
     except FileNotFoundError as error:
         raise NothingToLoad(str(error)) from None
-    if not served.records:
+    if not served.documents:
         raise NothingToLoad(f"{directory}: none of the documents could be read")
-    with tempfile.TemporaryDirectory(prefix="policykg-load-") as scratch:
-        written = Path(scratch) / "graph.nt"
-        written.write_bytes(served.ntriples)
-        yield written, _lines(written)
+    exported = served.directory / "graph.nt"  # the build's own export of its store
+    yield exported, _lines(exported)
 
 
 def _dump_store(store: Path, path: Path) -> None:

@@ -1,23 +1,26 @@
-"""The analyst API: thin routes over the query layer (api.query, api.catalog, api.indicators,
-api.search). Every list also answers CSV, by `Accept: text/csv` or `?format=csv`."""
+"""The analyst API: thin routes over the query layer (graph/answers.py on the analyst lane). Every list
+also answers CSV, by `Accept: text/csv` or `?format=csv`.
+
+An answer without a filter is sent as precomputed bytes; one with a filter (a city, a policy, an
+indicator, a question) runs on the lane's own threads.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from extract.taxonomy import load_taxonomy
+from graph import answers
+from graph.documents import document_text
+from graph.indicators import resolve_indicator
+from graph.rows import csv_bytes, json_bytes
+from graph.terms import NotFound, resolve_term
 
-from . import catalog
-from .catalog import NotFound
-from .indicators import compare_targets
-from .query import COMPARE_CSV_COLUMNS, UnknownTermError, compare, rows_to_csv
-from .search import QuestionReader, answer
+from .lane import AnalystLane
+from .search import answer_json
 from .serving import ServedGraph
 from .source import SpanOutOfRange, source_html, source_json
 
@@ -31,94 +34,82 @@ def wants_csv(request: Request, format: str | None) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list | tuple | set):
-        return "; ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else value
-
-
-def csv_response(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, name: str = "result"
-) -> Response:
-    columns = list(columns or dict.fromkeys(k for row in rows for k in row))
-    body = rows_to_csv([{k: _cell(row.get(k)) for k in columns} for row in rows], columns)
+def csv_response(body: bytes, name: str = "result") -> Response:
     headers = {"Content-Disposition": f'inline; filename="{name}.csv"'}
-    return Response("\ufeff" + body, media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def json_response(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def not_found(err: NotFound) -> HTTPException:
     return HTTPException(status_code=404, detail=err.to_dict())
 
 
-def listing(request: Request, format: str | None, rows: list[dict[str, Any]], name: str) -> Any:
-    return csv_response(rows, name=name) if wants_csv(request, format) else rows
-
-
-def create_analyst_router(served: ServedGraph) -> APIRouter:
+def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     router = APIRouter()
-    records = served.records
-    reader_holder: list[QuestionReader] = []
-    years = {r.doc: (r.policy.issued_date or r.policy.published_date or "")[:4] or None for r in records}
+    source, precomputed = lane.source, lane.answers
 
-    def _policy_year(doc: str) -> int | None:
-        year = years.get(doc)
-        return int(year) if year else None
+    def stored(request: Request, format: str | None, name: str) -> Response:
+        """A precomputed answer in the format asked for."""
+        if wants_csv(request, format):
+            return csv_response(precomputed[f"{name}.csv"], name)
+        return json_response(precomputed[f"{name}.json"])
 
-    def reader() -> QuestionReader:
-        if not reader_holder:  # jieba's dictionary loads on the first question, not at start-up
-            reader_holder.append(QuestionReader(records))
-        return reader_holder[0]
+    async def computed(
+        request: Request,
+        format: str | None,
+        call: Callable[[], Any],
+        name: str,
+        rows: Callable[[Any], Sequence[dict[str, Any]]] | None = None,
+    ) -> Response:
+        """An answer computed on the lane; CSV has the rows `rows` picks (the answer itself by default)."""
+        as_csv = wants_csv(request, format)
 
-    def guarded(call: Callable[[], Any]) -> Any:
+        def serialise() -> bytes:
+            result = call()
+            return csv_bytes(rows(result) if rows else result) if as_csv else json_bytes(result)
+
         try:
-            return call()
+            body = await lane.run(serialise)
         except NotFound as err:
             raise not_found(err) from None
+        return csv_response(body, name) if as_csv else json_response(body)
 
     @router.get("/cities", tags=["analyst"], summary="Cities with their policies, counts and instrument types")
-    def list_cities(request: Request, format: Format = None) -> Any:
-        return listing(request, format, catalog.cities(records), "cities")
+    async def list_cities(request: Request, format: Format = None) -> Response:
+        return stored(request, format, "cities")
 
     @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets")
-    def get_city(city: str) -> Any:
-        return guarded(lambda: catalog.city_detail(records, city))
+    async def get_city(request: Request, city: str) -> Response:
+        return await computed(request, "json", lambda: answers.city_detail(source, city), "city")
 
     @router.get("/policies", tags=["analyst"], summary="Policies with their metadata")
-    def list_policies(request: Request, format: Format = None) -> Any:
-        return listing(request, format, catalog.policies(records), "policies")
+    async def list_policies(request: Request, format: Format = None) -> Response:
+        return stored(request, format, "policies")
 
     @router.get(
         "/policies/{policy}",
         tags=["analyst"],
         summary="One policy: measures, agencies, instruments, targets, citations",
     )
-    def get_policy(policy: str) -> Any:
-        return guarded(lambda: catalog.policy_detail(records, policy))
+    async def get_policy(request: Request, policy: str) -> Response:
+        return await computed(request, "json", lambda: answers.policy_detail(source, policy), "policy")
 
     @router.get(
-        "/agencies", tags=["analyst"], summary="Agencies: canonical name, aliases, measures led / co-responsible"
+        "/agencies",
+        tags=["analyst"],
+        summary="Agencies (merged across documents): canonical name, other names, measures led / co-responsible",
     )
-    def list_agencies(request: Request, city: str | None = None, format: Format = None) -> Any:
-        return listing(request, format, guarded(lambda: catalog.agencies(records, city)), "agencies")
+    async def list_agencies(request: Request, city: str | None = None, format: Format = None) -> Response:
+        if city is None:
+            return stored(request, format, "agencies")
+        return await computed(request, format, lambda: answers.agencies(source, city), "agencies")
 
     @router.get("/instruments", tags=["analyst"], summary="The instrument taxonomy (SKOS scheme) with counts per city")
-    def list_instruments(request: Request, format: Format = None) -> Any:
-        return listing(request, format, catalog.instrument_types(records), "instruments")
-
-    @lru_cache(maxsize=512)
-    def compare_response(instrument: str, as_csv: bool) -> Response:
-        """Answers are computed once per term and format: the records never change while served."""
-        result = compare(records, instrument)
-        if as_csv:
-            return csv_response(result.csv_rows(), COMPARE_CSV_COLUMNS, "compare")
-        data = result.to_dict()
-        for city in data["cities"]:
-            for inst in city["instruments"]:
-                inst["source"] = catalog.source_link(inst["doc"], inst["start"], inst["end"])
-                inst["year"] = _policy_year(inst["doc"])
-        return Response(json.dumps(data, ensure_ascii=False).encode("utf-8"), media_type="application/json")
+    async def list_instruments(request: Request, format: Format = None) -> Response:
+        return stored(request, format, "instruments")
 
     @router.get(
         "/compare", tags=["analyst"], summary="Which cities fund an instrument type, how much, where it says so"
@@ -128,35 +119,44 @@ def create_analyst_router(served: ServedGraph) -> APIRouter:
         instrument: Annotated[str, Query(description="id, Chinese or English label, or cue word: 科技创新券, 孵化器")],
         format: Format = None,
     ) -> Response:
-        # async and pre-serialised: the hot path of the analyst API stays off the thread pool
         try:
-            return compare_response(instrument, wants_csv(request, format))
-        except UnknownTermError:
-            valid = [w for t in load_taxonomy() for w in (t.id, t.label_zh, t.label_en, *t.cue_words)]
-            raise not_found(NotFound("instrument type", instrument, valid)) from None
+            type_id = resolve_term(instrument).id
+        except NotFound as err:
+            raise not_found(err) from None
+        if wants_csv(request, format):
+            return csv_response(precomputed[f"compare/{type_id}.csv"], "compare")
+        return json_response(answers.asked_as(precomputed[f"compare/{type_id}.json"], "term", type_id, instrument))
 
     @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount")
-    def matrix(request: Request, format: Format = None) -> Any:
-        return listing(request, format, catalog.compare_matrix(records), "matrix")
+    async def matrix(request: Request, format: Format = None) -> Response:
+        return stored(request, format, "matrix")
 
     @router.get("/targets", tags=["analyst"], summary="One indicator's targets compared across cities and years")
-    def targets(
+    async def targets(
         request: Request,
         indicator: Annotated[str, Query(description="高新技术企业, R&D 投入占比, 技术合同成交额…")],
         format: Format = None,
-    ) -> Any:
-        result = guarded(lambda: compare_targets(records, indicator))
-        return csv_response(result["targets"], name="targets") if wants_csv(request, format) else result
+    ) -> Response:
+        concept = resolve_indicator(indicator)
+        if concept is not None and f"targets/{concept.id}.json" in precomputed:
+            if wants_csv(request, format):
+                return csv_response(precomputed[f"targets/{concept.id}.csv"], "targets")
+            return json_response(
+                answers.asked_as(precomputed[f"targets/{concept.id}.json"], "indicator", concept.id, indicator)
+            )
+        return await computed(
+            request, format, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"]
+        )
 
     @router.get("/search", tags=["analyst"], summary="A free-text question in Chinese or English")
-    def search(q: Annotated[str, Query(min_length=1, max_length=200)]) -> Any:
-        return answer(reader(), q)
+    async def search(q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+        return json_response(await lane.run(answer_json, lane.reader, q))
 
     @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
-    def source(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
-        if doc not in served.texts:
-            raise not_found(NotFound("document", doc, sorted(served.texts)))
-        text = served.texts[doc]
+    async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
+        text = await lane.run(document_text, source, doc)
+        if text is None:
+            raise not_found(NotFound("document", doc, served.documents))
         try:
             if format == "json":
                 return JSONResponse(source_json(doc, text, start, end))
@@ -168,7 +168,7 @@ def create_analyst_router(served: ServedGraph) -> APIRouter:
     def health() -> dict[str, Any]:
         # file names only: where the server keeps its data is nobody's business over HTTP
         return {
-            "documents": len(records),
+            "documents": len(served.documents),
             "failures": [f.message(name_only=True) for f in served.failures],
             "from_cache": served.from_cache,
         }

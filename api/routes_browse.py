@@ -15,7 +15,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from .catalog import NotFound
+from graph.source import GraphSource
+from graph.terms import NotFound
+
 from .serving import ServedGraph
 
 if TYPE_CHECKING:
@@ -44,7 +46,8 @@ def _suggestion_link(kind: str) -> str:
     }.get(kind, "/browse")
 
 
-def create_browse_router(served: ServedGraph) -> APIRouter:
+def create_browse_router(served: ServedGraph, source: GraphSource) -> APIRouter:
+    """`source` is the graph the analyst API answers from: the comparison page compares on it."""
     router = APIRouter(tags=["browse"])
     built: list[Pages] = []
     lock = threading.Lock()
@@ -56,7 +59,7 @@ def create_browse_router(served: ServedGraph) -> APIRouter:
             if not built:
                 from viz.pages import Pages
 
-                built.append(Pages(served.records))
+                built.append(Pages(served.records, source))
             return built[0]
 
     def page(render: Callable[[], str]) -> HTMLResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,17 +56,20 @@ def run_server(
     StoreUnavailable before listening if it does not answer).
     """
     began = time.perf_counter()
+    if store_url is not None:
+        check_store(store_url, sparql_timeout)
     served = load_served_graph(data, cache_dir, print_failure, jobs, time_limit)
+    served.store_url = store_url
     if served.from_cache:
         for failure in served.failures:
             print_failure(Path(failure.path), failure)
-    if not served.records:
+    if not served.documents:
         raise NothingToServe(data, len(served.failures), served.failures)
     with sparql_service(served, store_url, sparql_timeout, max_rows, workers) as (service, http):
         app = create_app(served, service)
         how = "cached build" if served.from_cache else "fresh build"
         print(
-            f"policykg: {len(served.records)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
+            f"policykg: {len(served.documents)} documents from {data} ({how}, {time.perf_counter() - began:.2f} s); "
             f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
             file=sys.stderr,
         )
@@ -78,6 +80,16 @@ class StoreUnavailable(Exception):
     """`serve --store URL`: the store does not answer."""
 
 
+def check_store(store_url: str, timeout_s: float) -> None:
+    """Raise StoreUnavailable unless the SPARQL store at `store_url` answers `ASK {}`."""
+    from graph.remote import RemoteSource, RemoteStoreError, redact
+
+    try:
+        RemoteSource(store_url, timeout_s=timeout_s).query("ASK {}")
+    except RemoteStoreError as error:
+        raise StoreUnavailable(f"{redact(store_url)}: the SPARQL store does not answer: {error.message}") from None
+
+
 @contextmanager
 def sparql_service(
     served: ServedGraph, store_url: str | None, timeout_s: float, max_rows: int, workers: int
@@ -85,31 +97,12 @@ def sparql_service(
     """The /sparql service, and the HTTP protocol for uvicorn: over the remote store at `store_url`
     (`workers` connections to it, at least 4), else over the served graph's store, whose plain
     GETs the protocol answers ahead of the app (api/sparql/protocol.py)."""
-    from graph.remote import RemoteSource, RemoteStoreError, redact
-
     from .sparql import RemoteSparqlService, SparqlService
     from .sparql.protocol import sparql_protocol
 
     if store_url is not None:
-        try:
-            RemoteSource(store_url, timeout_s=timeout_s).query("ASK {}")
-        except RemoteStoreError as error:
-            raise StoreUnavailable(f"{redact(store_url)}: the SPARQL store does not answer: {error.message}") from None
         yield RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers)), "auto"
         return
-    with tempfile.TemporaryDirectory(prefix="policykg-store-") as scratch:
-        store = ntriples_store(served.ntriples, Path(scratch) / "store")
-        service = SparqlService(store, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
-        yield service, sparql_protocol(service) or "auto"
+    service = SparqlService(served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
+    yield service, sparql_protocol(service) or "auto"
 
-
-def ntriples_store(ntriples: bytes, path: Path) -> Path:
-    """A store at `path` holding `ntriples`, for the SPARQL workers to open read-only.
-    (A bridge until the build writes OUT/store and the serve cache keeps it: graph/store.py.)"""
-    from pyoxigraph import RdfFormat, Store
-
-    store = Store(str(path))
-    store.bulk_load(ntriples, format=RdfFormat.N_TRIPLES)
-    store.flush()
-    del store  # closed: the workers open it read-only
-    return path

@@ -1,37 +1,101 @@
-"""What the server holds: the records, the source texts and the graph as N-Triples, built or cached.
+"""What the server holds: a build directory (the on-disk store, the precomputed answers, the
+records), opened read-only, built or cached.
 
-A build is cached under a key made of the input files' contents and the extractor and graph
-code, so a restart with unchanged inputs skips extraction and RDF building entirely.
+A build is cached in `<cache>/<key>/` with the layout of `policykg build`'s OUT (store/,
+records.json, exports) plus failures.json, under a key made of the input files' contents and the
+extractor and graph code: a restart with unchanged inputs only opens it. A fresh build takes
+unchanged documents from the per-document record cache (api/record_cache.py), so adding one city's
+files extracts only those.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import extract
 import graph
-from api.corpus import FileFailure, extract_files, policy_files
-from extract.reader import read_text
+from api.corpus import FileFailure, extract_files, policy_files, read_texts
+from api.record_cache import RecordCache, code_fingerprint
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S
+from graph.source import GraphSource, LocalSource
 
 FileDone = Callable[[Path, ExtractionRecord | FileFailure], None]
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: a build directory with an on-disk store, instead of records.json + graph.nt
+FAILURES = "failures.json"
 
 
 @dataclass
 class ServedGraph:
-    records: list[ExtractionRecord]
-    texts: dict[str, str]  # doc file name → original text, for /source
-    ntriples: bytes
+    """A build opened for serving. Start-up opens the store and reads the precomputed answers only:
+    its cost does not grow with the graph. The records (for the browsing pages' networkx graph) are
+    read on first use."""
+
+    directory: Path  # a build: store/, answers/, records.json (layout of `policykg build`'s OUT)
     failures: list[FileFailure] = field(default_factory=list)
     from_cache: bool = False
+    # `serve --store URL`: the analyst's questions go to this SPARQL 1.1 store instead (the browsing
+    # pages still draw the build's records)
+    store_url: str | None = None
+
+    @property
+    def store_path(self) -> Path:
+        from graph.export import STORE
+
+        return self.directory / STORE
+
+    @cached_property
+    def source(self) -> GraphSource:
+        """The graph the analyst's questions run on: the build's store, opened read-only (or the
+        remote store)."""
+        if self.store_url is not None:
+            from graph.remote import RemoteSource
+
+            return RemoteSource(self.store_url)
+        from graph.store import open_store
+
+        return LocalSource(open_store(self.store_path))
+
+    @cached_property
+    def answers(self) -> dict[str, bytes] | None:
+        """The answers the build precomputed (None for a build without them: computed at start)."""
+        from graph.answers import read_answers
+        from graph.export import ANSWERS
+
+        folder = self.directory / ANSWERS
+        # a remote store may hold another graph than the build: its answers are computed from it
+        return read_answers(folder) if folder.is_dir() and self.store_url is None else None
+
+    @cached_property
+    def documents(self) -> list[str]:
+        """The file names of the documents in the graph."""
+        from graph.documents import document_names
+
+        return document_names(self.source)
+
+    @cached_property
+    def records(self) -> list[ExtractionRecord]:
+        from graph.export import RECORDS, load_records
+
+        return load_records(self.directory / RECORDS)
+
+
+def served_records(records: list[ExtractionRecord], directory: Path, texts: dict[str, str] | None = None) -> ServedGraph:
+    """Build `records` into `directory` and open it: a graph to serve from records already made."""
+    from graph.export import write_exports
+
+    written = write_exports(records, directory, texts or {})
+    return ServedGraph(written["store"].parent)
 
 
 def default_cache_dir() -> Path:
@@ -39,44 +103,39 @@ def default_cache_dir() -> Path:
     return Path(base) / "policykg"
 
 
-def _code_fingerprint() -> str:
-    """Extractor and graph code: a change to either invalidates cached builds."""
-    digest = hashlib.sha256()
-    for package in (extract, graph):
-        root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*")):
-            if path.suffix in {".py", ".tsv", ".ttl", ".txt"}:
-                digest.update(path.relative_to(root).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def cache_key(paths: list[Path]) -> str:
+    """Input files (names and contents) and the extractor and graph code: any change is a new build."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
-    digest.update(_code_fingerprint().encode())
+    digest.update(code_fingerprint(extract, graph).encode())
     for path in paths:
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:24]
 
 
-def _read_texts(paths: list[Path], records: list[ExtractionRecord]) -> dict[str, str]:
-    by_name = {p.name: p for p in paths}
-    return {r.doc: read_text(by_name[r.doc])[0] for r in records if r.doc in by_name}
+def _load_build(directory: Path) -> ServedGraph:
+    failures = [FileFailure(**f) for f in json.loads((directory / FAILURES).read_text(encoding="utf-8"))]
+    return ServedGraph(directory, failures, True)
 
 
-def build_served_graph(
-    paths: list[Path],
-    on_file_done: FileDone | None = None,
-    jobs: int | None = None,
-    time_limit_base_s: float = DEFAULT_BASE_S,
-) -> ServedGraph:
-    from graph.rdf import build_rdf  # rdflib only on the cold path
+def _is_build(directory: Path) -> bool:
+    from graph.export import RECORDS, STORE
 
-    corpus = extract_files(paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit_base_s)
-    rdf = build_rdf(corpus.records)
-    ntriples = "".join(sorted(rdf.serialize(format="nt").splitlines(keepends=True))).encode("utf-8")
-    return ServedGraph(corpus.records, _read_texts(paths, corpus.records), ntriples, corpus.failures)
+    return (directory / STORE).is_dir() and (directory / RECORDS).is_file() and (directory / FAILURES).is_file()
+
+
+def _scratch_dir(cache_root: Path) -> Path:
+    """A directory for a build that is not cached (a document failed for a reason that may pass), kept
+    until this process exits: the server opens its store."""
+    for parent in (cache_root / "uncached", Path(tempfile.gettempdir())):
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            directory = Path(tempfile.mkdtemp(prefix="policykg-", dir=parent))
+        except OSError:
+            continue
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        return directory
+    raise OSError("no writable directory for the build")
 
 
 def load_served_graph(
@@ -86,29 +145,42 @@ def load_served_graph(
     jobs: int | None = None,
     time_limit_base_s: float = DEFAULT_BASE_S,
 ) -> ServedGraph:
-    """Build the graph of `data_dir`, or load it from the cache when nothing changed.
+    """Build the graph of `data_dir` into the cache, or open its cached build when nothing changed.
 
-    `on_file_done` sees each file as a fresh build extracts it. A build that lost a document to
-    its time limit or a dead worker is not cached: the next start tries that document again.
+    `on_file_done` sees each file as a fresh build extracts it (or takes it from the record cache).
+    A build that lost a document to its time limit or a dead worker is not cached: it is written to
+    a scratch directory removed at exit, and the next start tries that document again.
     """
+    from graph.export import write_exports  # the build's dependencies only on the cold path
+
     paths = policy_files(data_dir)
     if not paths:
         raise FileNotFoundError(f"{data_dir}: no *.txt policy documents")
-    cache = (cache_dir or default_cache_dir()) / cache_key(paths)
-    records_path, graph_path = cache / "records.json", cache / "graph.nt"
-    if records_path.exists() and graph_path.exists():
-        records = [ExtractionRecord.from_dict(d) for d in json.loads(records_path.read_text(encoding="utf-8"))]
-        failures = [FileFailure(**f) for f in json.loads((cache / "failures.json").read_text(encoding="utf-8"))]
-        return ServedGraph(records, _read_texts(paths, records), graph_path.read_bytes(), failures, True)
-    served = build_served_graph(paths, on_file_done, jobs, time_limit_base_s)
-    if any(f.transient for f in served.failures):
-        return served
+    cache_root = cache_dir or default_cache_dir()
+    cached = cache_root / cache_key(paths)
+    if _is_build(cached):
+        return _load_build(cached)
+
+    corpus = extract_files(
+        paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit_base_s, cache=RecordCache(cache_root)
+    )
+    texts = read_texts(paths, corpus.records)
+    failures_json = json.dumps([f.__dict__ for f in corpus.failures])
+
+    def add_failures(directory: Path) -> None:
+        (directory / FAILURES).write_text(failures_json, encoding="utf-8")
+
+    target = cached
+    if any(f.transient for f in corpus.failures):
+        target = _scratch_dir(cache_root) / "build"
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        records_json = json.dumps([r.to_dict() for r in served.records], ensure_ascii=False)
-        records_path.write_text(records_json, encoding="utf-8")
-        (cache / "failures.json").write_text(json.dumps([f.__dict__ for f in served.failures]), encoding="utf-8")
-        graph_path.write_bytes(served.ntriples)
+        # replace=False: a build of the same input that another start renamed into place first is
+        # kept instead of ours (the same records, the same store); only a broken leftover is replaced
+        written = write_exports(corpus.records, target, texts, finish=add_failures, replace=target.exists())
     except OSError:
-        pass  # a read-only cache only costs the next start its speed
-    return served
+        if target != cached:
+            raise
+        # a read-only cache only costs the next start its speed
+        target = _scratch_dir(cache_root) / "build"
+        written = write_exports(corpus.records, target, texts, finish=add_failures)
+    return ServedGraph(written["store"].parent, corpus.failures, False)

@@ -35,7 +35,7 @@ def build_agencies(doc: Document, measures: list[Measure]) -> tuple[list[Agency]
     in_measures: dict[str, dict[str, None]] = {}
     leads: dict[str, dict[str, None]] = {}
     for lst in lists:
-        measure = _measure_at(measures, starts, doc.offsets[lst.start])
+        measure = _measure_at(measures, starts, lst.start)
         for surface, lead in [(n, True) for n in lst.lead] + [(n, False) for n in lst.others]:
             name = canon[surface]
             if _COLLECTIVE.search(surface) or surface in shared:

@@ -54,10 +54,14 @@ MONEY = re.compile(
     rf"(?P<num>{_LETTER_O_NUMBER}|{NUMBER})(?P<unit>{_UNITS.alternation()})"
     rf"(?P<per>{_PER.alternation('suffix_year')}|{_PER.alternation('suffix_unit')}|{_PER.alternation('suffix_area')})?"
 )
+# the words that open a phrase naming whom a promise is for (lexicon `money_recipient_words`), the
+# one definition every reader asks: the preposition (对…, 对于…), and with it whoever qualifies (凡…)
+RECIPIENT_OPENER = lexicon("money_recipient_words").compile("opener")
+RECIPIENT_OR_ELIGIBLE = lexicon("money_recipient_words").compile(("opener", "eligibility"))
 # (二)对新认定的省级实验室,安排30万元经费: a clause (after an item marker) that opens with 对/凡 and
 # names 对…的 whom a later sum goes to; a sum after it in the sentence is an award, not a budget
 RECIPIENT_CLAUSE = re.compile(
-    r"(?:^|[,;:])\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）.、])?\s*(?:对于|对(?!外|接|标|话|照)|凡)[^,;。]{1,40}?的"
+    rf"(?:^|[,;:])\s*(?:[(（]?[一二三四五六七八九十\d]{{1,3}}[)）.、])?\s*{RECIPIENT_OR_ELIGIBLE.pattern}[^,;。]{{1,40}}?的"
 )
 
 
@@ -70,7 +74,9 @@ def recipient_end(text: str) -> int | None:
 PERCENT = re.compile(r"(?<!\d)(?P<num>\d+(?:\.\d+)?)%")
 MATCHING = re.compile(r"(?<![\d.])1:1(?::1)*(?![\d.])")
 # the words right before (or after) a sum that make it a ceiling or a floor
-_CAP_BEFORE = re.compile(rf"(?:{_CAPS.alternation('cap')}|{_CAPS.alternation('cap_award')})\s*$")
+# a ceiling word (最高, 不超过, 封顶 …; lexicon `cap_words`): the one definition every reader asks
+CAP_WORD = _CAPS.alternation(("cap", "cap_award"))
+_CAP_BEFORE = re.compile(rf"{CAP_WORD}\s*$")
 _FLOOR_BEFORE = re.compile(rf"{_FLOORS.alternation('before')}\s*$")
 _FLOOR_AFTER = re.compile(_FLOORS.alternation("after"))
 # how far before a sum its cap or floor word may stand (不超过 is the longest, 3)
@@ -111,7 +117,12 @@ class Amount:
     What the phrase itself says of it: `max`, a ceiling word right before it (最高50万元);
     `floor`, a floor word around it (不少于100万元, 100万元以上); `per`, the period of its
     suffix (3.6万元/年 → "year"); `unit_price`, the counted unit its suffix prices (10万元/人
-    → "/人"). Instruments read max and per from the wider promise, not from these."""
+    → "/人"). Instruments read max and per from the wider promise, not from these.
+
+    How a sum is written, for a reader that states it in its own unit (targets: 5千万元 is 5000
+    万元): `number` (5), `scale`, the yuan of one written unit (10^7 for 千万元), and where the unit
+    stands, [unit_start, unit_end). `budget`: whether the sentence sets the sum aside as a budget
+    total or names it as investment to draw (budget.py), set by the `amounts` component."""
 
     value: int | None
     max: bool
@@ -121,6 +132,11 @@ class Amount:
     unit_price: str | None
     start: int
     end: int
+    number: float | None = None
+    scale: int = 0
+    unit_start: int = 0
+    unit_end: int = 0
+    budget: str | None = None
 
 
 def _scale(text: str, m: re.Match[str]) -> int:
@@ -149,7 +165,8 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
         value = parse_number(m.group("num").translate(_LETTER_O))
         if value is None:
             continue
-        yuan = value * _scale(text, m)
+        scale = _scale(text, m)
+        yuan = value * scale
         if not plausible(yuan):
             if rejected is not None:
                 rejected.append((offset + m.start(), offset + m.end()))
@@ -166,6 +183,10 @@ def find_sums(text: str, offset: int = 0, rejected: list[tuple[int, int]] | None
                 unit_price=m.group("per") if suffix in ("suffix_unit", "suffix_area") else None,
                 start=offset + m.start(),
                 end=offset + m.end(),
+                number=value,
+                scale=scale,
+                unit_start=offset + m.start("unit"),
+                unit_end=offset + m.end("unit"),
             )
         )
     return found

@@ -1,8 +1,7 @@
 """Citations: the policies a document cites in 《…》, with the doc number printed after them.
 
-On a scrambled page 《》 became commas or full stops, so a title is recovered only where the genre
-makes it evident: right before a doc number (`…的批复,国函。2016。65号`), or right after a verb that
-takes a policy as object (`全面落实。中国制造2025大连行动计划。`), ending in a genre word.
+On a scrambled page 《》 became commas or full stops; the normaliser put them back where the genre
+makes a title evident (repair.py), so this component reads every page alike.
 """
 
 from __future__ import annotations
@@ -10,21 +9,12 @@ from __future__ import annotations
 import re
 
 from .document import Document
-from .genre import DOC_NUMBER, GENRE, GENRE_AT_END, SCRAMBLED_DOC_NUMBER, skeleton
+from .genre import DOC_NUMBER, GENRE_AT_END, skeleton
 from .language import component
-from .lexicon import lexicon
 from .records import Citation, PolicyMeta
 
 _MAX_TITLE = 120
 _NUMBER_AFTER = re.compile(rf"\s*[(]\s*(?P<n>{DOC_NUMBER.pattern})\s*[)]")
-_SEP = r"[\s,、。.;:〔〕]"
-_WORD = r"[^\s,、。.;:〔〕()]"
-# scrambled: a title, separators, a doc number whose brackets became separators
-_SCRAMBLED_NUMBERED = re.compile(rf"(?P<t>{_WORD}{{4,80}}?{GENRE}){_SEP}+{SCRAMBLED_DOC_NUMBER}")
-_SCRAMBLED_OBJECT = re.compile(
-    rf"{lexicon('metadata_citing_verbs').alternation('citing')}{_SEP}+"
-    rf"(?P<t>{_WORD}{{4,60}}?{GENRE})(?:{_SEP}*(?P<a>(?:19|20)\d{{2}}){_SEP}(?P<b>(?:19|20)\d{{2}})(?P<y>年?)|(?={_SEP}))"
-)
 
 
 @component("citations", requires=("policy",), assigns=("citations",))
@@ -42,8 +32,7 @@ def extract_citations(doc: Document, policy: PolicyMeta) -> list[Citation]:
         if not key or key in seen or _is_own(key, own):
             return
         seen.add(key)
-        quote, o_start, o_end = doc.quote(start, end)
-        citations.append(Citation(title, number, quote, o_start, o_end))
+        citations.append(Citation(title, number, "", start, end))  # quoted by `provenance`
 
     for start, end, title in _bracketed(doc.text):
         if doc.text[start - 1 : start] == "本":
@@ -51,9 +40,6 @@ def extract_citations(doc: Document, policy: PolicyMeta) -> list[Citation]:
         m = _NUMBER_AFTER.match(doc.text, end)
         number = re.sub(r"\s+", "", m.group("n")) if m else None
         add(title, number, start, m.end() if m else end)
-    if doc.scrambled:
-        for start, end, title, number in _scrambled(doc.body):
-            add(title, number, start, end)
     return sorted(citations, key=lambda c: c.start)
 
 
@@ -78,19 +64,6 @@ def _bracketed(text: str) -> list[tuple[int, int, str]]:
             i = j + 1
         else:
             i += 1
-    return out
-
-
-def _scrambled(text: str) -> list[tuple[int, int, str, str | None]]:
-    out: list[tuple[int, int, str, str | None]] = []
-    for m in _SCRAMBLED_NUMBERED.finditer(text):
-        number = f"{m.group('p')}〔{m.group('y')}〕{m.group('n')}号"
-        out.append((m.start("t"), m.end(), m.group("t"), number))
-    for m in _SCRAMBLED_OBJECT.finditer(text):
-        title = m.group("t")
-        if m.group("a"):
-            title += f"({m.group('a')}-{m.group('b')}{m.group('y')})"
-        out.append((m.start("t"), m.end(), title, None))
     return out
 
 

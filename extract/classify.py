@@ -81,8 +81,10 @@ def form_cues() -> list[str]:
     ]
 
 
+@lru_cache(maxsize=1024)
 def form_type(text: str) -> str | None:
-    """The support form named in `text`, if any (the longest such cue)."""
+    """The support form named in `text`, if any (the longest such cue). Cached like `_zone_scores`:
+    a heading is asked once for each promise under it."""
     forms = [(len(cue), t) for t, cue, _ in cue_hits(cue_text(text)) if t in FORM_TYPES]
     return max(forms)[1] if forms else None
 

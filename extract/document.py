@@ -78,7 +78,8 @@ class Document:
         return hashlib.sha256(self.original.encode("utf-8")).hexdigest()
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a normalised [start, end) to the original text."""
+        """Map a normalised [start, end) to the original text (for `provenance` and `warn`: the
+        components give their facts normalised spans)."""
         if start >= end:
             pos = self.offsets[start] if start < len(self.offsets) else len(self.original)
             return pos, pos

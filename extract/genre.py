@@ -1,4 +1,5 @@
-"""The grammar of policy names, shared by the components that read them (metadata, citations).
+"""The grammar of policy names, shared by the components that read them (metadata, citations)
+and by the normaliser's repairs (repair.py).
 
 Not a component: patterns built from the lexicon (`policy_genres`, `doc_number`) and a pure helper.
 """
@@ -14,9 +15,11 @@ GENRE = lexicon("policy_genres").alternation()
 GENRE_AT_END = re.compile(f"{GENRE}$")
 # a doc number anywhere: 甬政发〔2021〕18号
 DOC_NUMBER = lexicon("doc_number").compile("cited")
-# a doc number alone on its line, whole (groups p, y, n) or garbled (gp, gy, gn)
+# a doc number alone on its line (groups p, y, n); the normaliser repaired a garbled one
 STANDALONE_DOC_NUMBER = lexicon("doc_number").compile("standalone", re.MULTILINE)
-# a doc number whose brackets became separators on a scrambled page (groups p, y, n)
+# for the normaliser: a doc number alone on its line that may have lost a bracket or 号 (groups p,
+# open, y, close, n, hao), and one whose brackets became separators on a scrambled page (p, y, n)
+GARBLED_DOC_NUMBER = lexicon("doc_number").compile("garbled", re.MULTILINE)
 SCRAMBLED_DOC_NUMBER = lexicon("doc_number").alternation("scrambled")
 
 

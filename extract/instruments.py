@@ -12,7 +12,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from .amounts import MATCHING, PERCENT, Amount, recipient_end
+from .amounts import CAP_WORD, MATCHING, PERCENT, RECIPIENT_OPENER, Amount
+from .budget import GIVES, PROGRAMME, TOTAL
 from .classify import FORM_TYPES, classify, cue_hits, form_cues, form_type
 from .document import Document
 from .genre import GENRE
@@ -25,7 +26,6 @@ from .spans import CLAUSE_SEP, SUPPORT, Segment, Sentence
 _THRESHOLDS = lexicon("threshold_words")
 _FUNDS = lexicon("money_fund_words")
 _PER = lexicon("per_words")
-_CAPS = lexicon("cap_words")
 _PROMISES = lexicon("money_promise_words")
 # words before a sum that make it a goal or a threshold, not an award
 _NOT_AWARD_BEFORE = re.compile(_THRESHOLDS.alternation("before") + "$")
@@ -46,13 +46,7 @@ def _squeezed(text: str) -> str:
     return _WHITESPACE.sub("", text)
 
 
-# a budget total (每年安排资金3亿元, 其中…1亿元; 10亿元的资金用于…) is no promise
-_BUDGET_WORDS = lexicon("instrument_budget_words")
-_BUDGET = _BUDGET_WORDS.compile("budget")
-_BUDGET_RECIPIENT = _BUDGET_WORDS.compile("recipient")
-_BUDGET_PROGRAMME = _BUDGET_WORDS.compile("programme")
-_BUDGET_SHARE_AFTER = re.compile(r"\s*(?:" + _BUDGET_WORDS.alternation("share_after") + ")")
-_MAX = re.compile(_CAPS.alternation("cap") + "|" + _CAPS.alternation("cap_award"))
+_MAX = re.compile(CAP_WORD)
 _PER_YEAR = _PER.compile("year")
 _PER_ITEM = _PER.compile("item")
 # 12元/平方米: a price per area is no amount
@@ -65,7 +59,7 @@ _LEVEL = lexicon("money_levels").compile()
 _LEVEL_OF = lexicon("money_levels").mapping()
 _FORM_NAME = re.compile("|".join(map(re.escape, sorted(form_cues(), key=len, reverse=True))))
 _RECIPIENTS = lexicon("money_recipient_words")
-_RECIPIENT_START = re.compile(_RECIPIENTS.alternation("opener") + "(?!外|接|标|话)")
+_RECIPIENT_START = re.compile(_RECIPIENTS.alternation(("opener", "eligibility", "clause_opener")))
 _QUALIFYING = re.compile(_RECIPIENTS.alternation("qualifying") + r"?([^,;]{2,30}?)的,")
 # words right before a share that make it a rate of growth, not the share of a subsidy
 _GROWTH_BEFORE = lexicon("goal_words").compile("share_growth")
@@ -135,20 +129,17 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
         return kept, False
     separators = positions(CLAUSE_SEP, text)
     funding, not_award, support = (Occurrences(p, text) for p in (_FUNDING_VERB, _NOT_AWARD_CONTEXT, SUPPORT))
-    programme = Occurrences(_BUDGET_PROGRAMME, text)
-    budget_seen = False  # a budget total stood before in the sentence: later sums share it out
-    named = recipient_end(text)  # 对…的 earlier in the sentence: whom its sums go to
+    programme = Occurrences(PROGRAMME, text)
+    budget_seen = False  # a budget total stood before in the sentence
     for money in moneys:
         local_start = money.start - sentence.start
         clause_start = last_before(separators, local_start) + 1
         # the end-anchored test reads the clause's last words only (its longest phrase is 3)
         clause_tail = text[max(clause_start, local_start - 8) : local_start]
         after = text[money.end - sentence.start : money.end - sentence.start + _AFTER_SUM]
-        budget = (
-            (named is None or named > local_start)
-            and _is_budget_total(text[clause_start:local_start], after, budget_seen)
-            and not programme.within(0, local_start)
-        )
+        # a budget total (the amounts layer's flag) is no promise, unless it sizes a programme the
+        # city sets up earlier in the sentence (设立科技专项资金,每年安排预算资金1000万元)
+        budget = money.budget == TOTAL and not programme.within(0, local_start)
         budget_seen = budget_seen or budget
         threshold = _NOT_AWARD_BEFORE.search(clause_tail)
         if threshold and _FLOOR_GOVERNOR.search(clause_tail[: threshold.start()]):
@@ -174,17 +165,6 @@ def _award_amounts(sentence: Sentence, moneys: list[Amount]) -> tuple[list[Amoun
             # 每月12元/平方米: a unit price is no amount; the promise stands without a figure
             kept.append(replace(money, value=None) if money.unit_price in _AREA_UNITS else money)
     return kept, budget_seen
-
-
-def _is_budget_total(clause: str, after: str, budget_seen: bool) -> bool:
-    """A sum the policy sets aside with no recipient: 拟安排资金35亿元; after it, its shares
-    (其中,支持载体建设1.25亿元); a sum that opens its clause as the subject of a budget
-    (10亿元的资金采取奖补方式…, 10亿元用于…)."""
-    if _BUDGET_RECIPIENT.search(clause):
-        return False
-    if _BUDGET.search(clause) or budget_seen:
-        return True
-    return not clause.strip(" \n(（)）0123456789一二三四五六七八九十、.") and bool(_BUDGET_SHARE_AFTER.match(after))
 
 
 # 分别按…的5%、20%: a list of shares that 分别 spreads over its recipients
@@ -449,7 +429,7 @@ def _null_drafts(sentence: Sentence, segments: list[Segment], context: _Context)
         both_complete = (
             last_seg is not None and _COMPLETE_ITEM.search(last_seg.text) and _COMPLETE_ITEM.search(seg.text)
         )
-        new_recipient = seg.text.startswith("对")  # 对A给予…,对B给予…: two promises
+        new_recipient = bool(RECIPIENT_OPENER.match(seg.text))  # 对A给予…,对B给予…: two promises
         if previous and previous.type == type_id and not both_complete and not new_recipient:
             previous.end = seg.end
             previous.zone += "," + seg.text
@@ -496,10 +476,10 @@ def _per(zone: str) -> str | None:
     return None
 
 
-def _measure_at(measures: list[Measure], starts: list[int], orig_pos: int) -> Measure | None:
-    """The measure holding `orig_pos`: measures are disjoint and in order, so bisect."""
-    i = bisect.bisect_right(starts, orig_pos) - 1
-    return measures[i] if i >= 0 and orig_pos < measures[i].end else None
+def _measure_at(measures: list[Measure], starts: list[int], pos: int) -> Measure | None:
+    """The measure holding normalised offset `pos`: measures are disjoint and in order, so bisect."""
+    i = bisect.bisect_right(starts, pos) - 1
+    return measures[i] if i >= 0 and pos < measures[i].end else None
 
 
 @component("instruments", requires=("sentences", "segments", "measures", "amounts"), assigns=("instruments",))
@@ -521,13 +501,12 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         by_sentence.setdefault(seg.sentence, []).append(seg)
     instruments: list[Instrument] = []
     in_measure: dict[str | None, list[Instrument]] = defaultdict(list)  # for the caps that bound them
-    texts: list[str] = []  # each instrument's normalised text (its quote is the original's)
+    texts: list[str] = []  # each instrument's normalised text (its quote is the original's, set later)
     last_type: dict[str | None, str] = {}  # the type of the last promise, by measure
     previous_measure: str | None = None
     heading_forms: dict[str | None, str | None] = {}
     for index, sentence in enumerate(sentences):
-        orig_start, _ = doc.original_span(sentence.start, sentence.end)
-        measure = _measure_at(measures, starts, orig_start)
+        measure = _measure_at(measures, starts, sentence.start)
         heading = measure.heading if measure else ""
         measure_id = measure.id if measure else None
         previous_sentence = sentences[index - 1].text if index and measure_id == previous_measure else ""
@@ -549,7 +528,7 @@ def extract_instruments(doc: Document) -> list[Instrument]:
         promises_nothing = bool(_GOAL_SENTENCE.match(sentence.text.strip())) or _is_title_line(sentence.text)
         promises = [] if promises_nothing else _promise_segments(by_sentence.get(index, []), covered)
         if budget_total:  # 拟统筹资金35亿元…通过奖补、贴息等形式: what the budget pays for, no promise
-            promises = [seg for seg in promises if _BUDGET_RECIPIENT.search(seg.text)]
+            promises = [seg for seg in promises if GIVES.search(seg.text)]
         figure_types = {d.type for d in amount_drafts}
         null_drafts = [
             d for d in _null_drafts(sentence, promises, context) if d.recipient or d.type not in figure_types
@@ -561,7 +540,6 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 )
             else:
                 last_type[measure_id] = draft.type
-            quote, q_start, q_end = doc.quote(draft.start, draft.end)
             texts.append(doc.text[draft.start : draft.end])
             instrument = Instrument(
                 type=None if draft.untyped else draft.type,
@@ -572,9 +550,9 @@ def extract_instruments(doc: Document) -> list[Instrument]:
                 level=_level(draft.recipient or draft.level_text),
                 recipient=draft.recipient,
                 measure=measure.id if measure else None,
-                quote=quote,
-                start=q_start,
-                end=q_end,
+                quote="",  # the original's, set by `provenance`
+                start=draft.start,
+                end=draft.end,
             )
             instruments.append(instrument)
             in_measure[measure_id].append(instrument)
@@ -597,10 +575,14 @@ def _drop_repeated_mentions(instruments: list[Instrument], texts: list[str]) -> 
     figures = _Starts(i for i in instruments if i.amount_yuan is not None)
     # a figure that opens with its own recipient (对新建的…给予500万元) is a new promise, not a
     # restatement of the one before it
-    follow_ups = _Starts(i for i in instruments if i.amount_yuan is not None and not _NEW_RECIPIENT.match(i.quote))
+    follow_ups = _Starts(
+        i
+        for i, text in zip(instruments, texts, strict=True)
+        if i.amount_yuan is not None and not _NEW_RECIPIENT.match(text)
+    )
     shares = _Starts(o for o in instruments if o.amount_yuan is None and o.ratio is not None)
     for inst, text in zip(instruments, texts, strict=True):
-        if inst.amount_yuan is None and _restates_a_figure(inst, figures, follow_ups, shares):
+        if inst.amount_yuan is None and _restates_a_figure(inst, text, figures, follow_ups, shares):
             continue
         name = _programme_name(inst, text) if inst.amount_yuan is None else None
         if name:
@@ -636,20 +618,20 @@ class _Starts:
         return i < len(starts) and starts[i] <= high
 
 
-_NEW_RECIPIENT = re.compile(r"\s*对")
+_NEW_RECIPIENT = re.compile(r"\s*" + RECIPIENT_OPENER.pattern)
 
 
-def _restates_a_figure(inst: Instrument, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
-    """A promise without a figure that a figure (a sum, or a share: 按损失额的50%给予风险补偿) of the
-    same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a heading next to such a
-    promise, restates it."""
+def _restates_a_figure(inst: Instrument, text: str, figures: _Starts, follow_ups: _Starts, shares: _Starts) -> bool:
+    """A promise without a figure (its normalised `text`) that a figure (a sum, or a share: 按损失额的
+    50%给予风险补偿) of the same type follows at once (…予以薪酬补贴。薪酬补贴标准为…15万元/年), or a
+    heading next to such a promise, restates it."""
     follow = (inst.type, inst.end, inst.end + FOLLOW_DISTANCE)
     # a promise that gives on its own (按一事一议给予支持) is not restated by a figure that names its
     # own recipient (对新建的…给予500万元); a heading (加大研发投入奖补) is
-    following = follow_ups if _GIVING.search(_squeezed(inst.quote)) else figures
+    following = follow_ups if _GIVING.search(_squeezed(text)) else figures
     if inst.ratio is None and (following.any_in(*follow) or shares.any_in(*follow)):
         return True
-    if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", inst.quote) and "力度" not in inst.quote:
+    if not re.match(r"[(（][一二三四五六七八九十]+[)）]|\d+[.、]", text) and "力度" not in text:
         return False
     return figures.any_in(inst.type, inst.start - RESTATEMENT_DISTANCE, inst.start + RESTATEMENT_DISTANCE)
 

@@ -8,7 +8,8 @@ it runs: a component that needs a layer nobody assigned yet, or that does not as
 declares, is a bug reported with its name.
 
 Layers hold plain Python values (lists of spans, records); they are read-only for the components
-that read them.
+that read them. The one exception is the last component, `provenance`, which maps the facts'
+normalised spans to the original text in place, once, when nothing reads them any more.
 """
 
 from __future__ import annotations

@@ -62,8 +62,8 @@ def extract_measures(doc: Document) -> list[Measure]:
         own = index.within(span.start, span.end)
         lead = _unique(canon[n] for lst in own for n in lst.lead)
         others = _unique(canon[n] for lst in own for n in lst.others)
-        start, end = doc.original_span(span.start, span.end)
-        measures.append(Measure(f"m{i}", span.path, span.heading, lead, others, start, end, span.level))
+        # normalised offsets, which `provenance` maps to the original text
+        measures.append(Measure(f"m{i}", span.path, span.heading, lead, others, span.start, span.end, span.level))
     return measures
 
 

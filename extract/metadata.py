@@ -3,8 +3,9 @@
 The genre's layout: a web page header (发布日期 / 发文字号 / 效力状态 fields), the title line, the
 doc number on its own line, the addressees, the text, and a signature (issuer line, date line).
 A 通知 that 印发/转发 a plan wraps it: the plan's own title is the policy title and the notice's is
-`notice_title`. Web copies garble the genre's punctuation; a value is repaired only where the
-evidence is unambiguous (see `_repair_title`, `_standalone_doc_number`, `dates.parse_compact`).
+`notice_title`. Web copies garble the genre's punctuation: the normaliser repaired what the text
+itself makes evident (a doc number's lost 〕 and 号, a title's year range, repair.py); a compact
+signing date (201974) is read here where it is unambiguous (`dates.parse_compact`).
 
 What the genre's words are lives in the lexicon: `metadata_labels` (header fields),
 `metadata_title_words`, `metadata_status`, `metadata_issuer_suffixes`, and through genre.py
@@ -14,6 +15,7 @@ What the genre's words are lives in the lexicon: `metadata_labels` (header field
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -100,22 +102,30 @@ _HEADER = {
 }
 
 
-def _search_at_start(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """The first match of `pattern` at the text's start or right after a space or line break:
-    what a look-behind for a space (or the start) before the pattern finds."""
+def _matches_at_start(pattern: re.Pattern[str], text: str, after: str = "") -> Iterator[re.Match[str]]:
+    """The matches of `pattern` at the text's start or right after a space, a line break or one
+    of the characters `after`: what a look-behind for them before the pattern finds."""
     pos = 0
     while (m := pattern.search(text, pos)) is not None:
-        if m.start() == 0 or text[m.start() - 1].isspace():
-            return m
-        pos = m.start() + 1
-    return None
+        if m.start() == 0 or text[m.start() - 1].isspace() or text[m.start() - 1] in after:
+            yield m
+            pos = max(m.end(), m.start() + 1)
+        else:
+            pos = m.start() + 1
+
+
+def _search_at_start(pattern: re.Pattern[str], text: str, after: str = "") -> re.Match[str] | None:
+    """The first of `_matches_at_start`."""
+    return next(_matches_at_start(pattern, text, after), None)
 
 
 _NUMBER_CELL = re.compile(
-    rf"(?:^|(?<=\s)){_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
+    rf"{_labels('doc_number')}[ \t\u3000]+(?P<v>{DOC_NUMBER.pattern})(?=[ \t\u3000]|$)", re.MULTILINE
 )
-_ISSUED_LABEL = re.compile(rf"(?:^|(?<=\s)){_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
-_PUBLISHED_LABEL = re.compile(rf"(?:^|(?<=[\s>|])){_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+_ISSUED_LABEL = re.compile(rf"{_labels('issued_date')}{_LABEL_VALUE}", re.MULTILINE)
+_PUBLISHED_LABEL = re.compile(rf"{_labels('published_date')}{_LABEL_VALUE}", re.MULTILINE)
+# a publication date's label may follow a breadcrumb's or a table's separator (…>发布日期:, 来源:…|发布日期:)
+_PUBLISHED_AFTER = ">|"
 _STATUS_MARK = _STATUS.compile("repealed_mark")
 _REPEALED = _STATUS.compile("repealed")
 _IN_FORCE = _STATUS.compile("in_force")
@@ -125,8 +135,6 @@ _BRACKETED_DATE = re.compile(
     rf"^[ \t\u3000]*[(][ \t]*(?:{DATE_RE.pattern}|{CN_DATE_RE.pattern})"
     rf"(?:[^()\n]{{0,40}}{_TITLE_WORDS.alternation('adoption_verb')})?[ \t]*[)][ \t\u3000]*$"
 )
-_YEAR_RANGE = re.compile(r"(?P<o>[(]?)(?P<a>(?:19|20)\d{2})(?P<d>[—\-–~至]?)(?P<b>(?:19|20)\d{2})(?P<y>年?)(?P<c>[)]?)")
-_WELL_FORMED_RANGE = re.compile(r"[(](?P<a>(?:19|20)\d{2})[—\-–~至](?P<b>(?:19|20)\d{2})年?[)]")
 
 
 @dataclass
@@ -189,7 +197,7 @@ def extract_metadata(doc: Document) -> PolicyMeta:
 
     for key, value in found.items():
         setattr(meta, key, value.value)
-        meta.spans[key] = list(doc.original_span(value.start, value.end))
+        meta.spans[key] = [value.start, value.end]  # normalised: `provenance` maps them
     return meta
 
 
@@ -310,21 +318,21 @@ def _notice_and_title(doc: Document, header: re.Match[str] | None) -> tuple[_Fou
         return None, (_Found(handed_out.group("t"), handed_out.start("t"), handed_out.end("t")) if handed_out else None)
     first = _with_issuer_line(first, doc.text)
     if not (first.value.endswith(_WRAPPING_GENRES) and _NOTICE.search(first.value)):
-        return None, _repair_title(first, doc.text)
+        return None, first
     inner = _inner_title(first)
     if inner is None:
-        return None, _repair_title(first, doc.text)
+        return None, first
     # the wrapped plan usually repeats its own title on a line of its own: prefer that copy
     for line in lines:
         if line.start >= first.end and _similar(line.value, inner.value) and not _similar(line.value, first.value):
-            return first, _repair_title(line, doc.text)
+            return first, line
     split = _split_copy(doc.text, first.end, inner.value)
     if split:
-        return first, _repair_title(split, doc.text)
+        return first, split
     for m in _INNER_BOOK.finditer(doc.text, first.end, min(len(doc.text), first.end + 2000)):
         if _similar(m.group(1), inner.value):
-            return first, _repair_title(_Found(m.group(1), m.start(1), m.end(1)), doc.text)
-    return first, _repair_title(inner, doc.text)
+            return first, _Found(m.group(1), m.start(1), m.end(1))
+    return first, inner
 
 
 def _split_copy(text: str, start: int, title: str) -> _Found | None:
@@ -373,19 +381,6 @@ def _similar(a: str, b: str) -> bool:
     if not sa or not sb:
         return False
     return sa == sb or SequenceMatcher(None, sa, sb).ratio() >= 0.9
-
-
-def _repair_title(title: _Found, text: str) -> _Found:
-    """`…发展20192021)的实施意见` lost `(` and `—`: complete the year range from a well-formed
-    copy of the same range elsewhere in the document."""
-    m = _YEAR_RANGE.search(title.value)
-    if not m or (m.group("o") and m.group("d") and m.group("c")):
-        return title
-    for good in _WELL_FORMED_RANGE.finditer(text):
-        if good.group("a") == m.group("a") and good.group("b") == m.group("b"):
-            value = title.value[: m.start()] + good.group(0) + title.value[m.end() :]
-            return _Found(value, title.start, title.end)
-    return title
 
 
 def _with_qualifier(title: _Found, doc: Document) -> _Found:
@@ -441,21 +436,18 @@ def _doc_number(text: str, header: re.Match[str] | None) -> _Found | None:
 
 def _number_cell(text: str) -> _Found | None:
     """A portal table that lost its colons: `文  号 甬政发〔2025〕8号` (the value must be a doc number)."""
-    m = _NUMBER_CELL.search(text)
+    m = _search_at_start(_NUMBER_CELL, text)
     return _Found(re.sub(r"\s+", "", m.group("v")), m.start("v"), m.end("v")) if m else None
 
 
 def _standalone_doc_number(text: str) -> _Found | None:
-    """The number printed on a line of its own under the title (cited numbers sit in sentences)."""
+    """The number printed on a line of its own under the title (cited numbers sit in sentences;
+    one that lost its 〕 or 号 the normaliser repaired)."""
     m = STANDALONE_DOC_NUMBER.search(text)
     if not m:
         return None
-    p, y, n = (
-        (m.group("p"), m.group("y"), m.group("n")) if m.group("p") else (m.group("gp"), m.group("gy"), m.group("gn"))
-    )
-    value = f"{p}〔{y}〕{int(n)}号"
-    start = m.start("p") if m.group("p") else m.start("gp")
-    return _Found(value, start, m.end() - (len(m.group(0)) - len(m.group(0).rstrip())))
+    value = f"{m.group('p')}〔{m.group('y')}〕{int(m.group('n'))}号"
+    return _Found(value, m.start("p"), m.end() - (len(m.group(0)) - len(m.group(0).rstrip())))
 
 
 # ---------------------------------------------------------------- signature and dates
@@ -554,13 +546,14 @@ def _date_after(text: str, pos: int) -> _Found | None:
 
 
 def _published(text: str) -> _Found | None:
-    return _labelled_date(text, _PUBLISHED_LABEL)
+    return _labelled_date(text, _PUBLISHED_LABEL, _PUBLISHED_AFTER)
 
 
-def _labelled_date(text: str, label: re.Pattern[str]) -> _Found | None:
-    """The date after the first copy of a label that has one (a page may print its header block
-    twice, the first copy empty)."""
-    for m in label.finditer(text):
+def _labelled_date(text: str, label: re.Pattern[str], after: str = "") -> _Found | None:
+    """The date after the first copy of a label (at a line's or a cell's start, or after one of
+    the characters `after`) that has one (a page may print its header block twice, the first
+    copy empty)."""
+    for m in _matches_at_start(label, text, after):
         value = _date_after(text, m.end())
         if value:
             return value

@@ -1,7 +1,9 @@
 """Normalise a working copy of the text while remembering where every character came from.
 
 Each step maps (text, offsets) → (text, offsets), where `offsets[i]` is the index in the
-original text of normalised character i. Quotes are always cut from the original text.
+original text of normalised character i; the map never decreases. A repair of garbled punctuation
+(repair.py) that puts characters in maps each to the original character it stands for or next
+to. Quotes are always cut from the original text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import cache
 from opencc import OpenCC
 
 from .lexicon import lexicon
+from .repair import repair_decimals, repair_doc_numbers, repair_scrambled_citations, repair_year_ranges
 
 # Characters NFKC would change that the genre's patterns rely on keeping.
 _KEEP = set("、。〔〕《》〈〉「」『』【】—…·")
@@ -178,15 +181,6 @@ def punctuation_scrambled(text: str) -> bool:
     return han > 0 and sum(1 for _ in _SCRAMBLED_MARK.finditer(text)) * 400 > han
 
 
-# In a scrambled page a decimal point became a comma or full stop: 3,5 is 3.5.
-# Thousands groups (1,000) have three digits and year ranges (2016,2025) four, so 1-2 digits only.
-_LOST_DECIMAL = re.compile(r"(?<![0-9,.])([0-9]{1,3})[,。、]([0-9]{1,2})(?![0-9])")
-
-
-def repair_decimals(text: str, offsets: list[int]) -> tuple[str, list[int]]:
-    return _LOST_DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2)}", text), offsets
-
-
 def normalise(original: str) -> tuple[str, list[int], bool]:
     """Return (normalised text, offset map into `original`, punctuation-was-scrambled)."""
     text, offsets = original, list(range(len(original)))
@@ -194,7 +188,11 @@ def normalise(original: str) -> tuple[str, list[int], bool]:
     text, offsets = fold_width(text, offsets)
     text, offsets = drop_spaces_near_digits(text, offsets)
     text, offsets = join_split_words(text, offsets)
+    # punctuation a copy garbled, repaired where the genre makes it evident (repair.py)
+    text, offsets = repair_doc_numbers(text, offsets)
+    text, offsets = repair_year_ranges(text, offsets)
     scrambled = punctuation_scrambled(text)
     if scrambled:
         text, offsets = repair_decimals(text, offsets)
+        text, offsets = repair_scrambled_citations(text, offsets)
     return text, offsets, scrambled

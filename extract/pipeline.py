@@ -19,6 +19,7 @@ from . import (  # noqa: F401 (importing a component module registers its compon
     measures,
     metadata,
     money,
+    provenance,
     segments,
     targets,
 )
@@ -39,6 +40,8 @@ PIPELINE = (
     "targets",
     "citations",
     "city",
+    # last: maps every fact's normalised span to the original text, after every reader of them
+    "provenance",
 )
 check_order(PIPELINE)
 

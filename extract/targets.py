@@ -1,6 +1,7 @@
 """Quantitative targets (到2020年…达到500家) and baselines (截至目前…473家).
 
-A quantity is a number with a counter or unit. Quantities that describe the present go to
+A quantity is a number with a counter or unit; a sum of money is one of the amounts layer (read
+by the amount grammar, flagged there as a budget total or not: budget.py). Quantities that describe the present go to
 baselines; thresholds of eligibility (年产值20亿元以上的企业), conditions of an award, shares of a
 subsidy base, durations, ranks, counts in a policy's title and the sums of support instruments
 are not goals. A target needs positive evidence of a goal: a date (到2025年, a work plan's year),
@@ -13,11 +14,23 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
 
-from .amounts import ARABIC, CN_NUMBER, MAX_PLAUSIBLE_TEXT, as_number, parse_number, plausible, recipient_end
+from .amounts import (
+    ARABIC,
+    CAP_WORD,
+    CN_NUMBER,
+    MAX_PLAUSIBLE_TEXT,
+    RECIPIENT_OR_ELIGIBLE,
+    Amount,
+    as_number,
+    parse_number,
+    plausible,
+)
+from .budget import FUND_SETUP, TOTAL, SentenceBudgets
 from .document import Document
-from .index import Occurrences, first_at_or_after, last_before, positions
+from .index import Occurrences, last_before, positions
 from .language import component
 from .lexicon import lexicon
 from .records import PolicyMeta, Target
@@ -27,7 +40,15 @@ from .spans import CLAUSE_SEP, SUPPORT, Sentence
 _UNITS = lexicon("target_units").alternation()
 _NUM = rf"(?:{ARABIC}|{CN_NUMBER})"
 # (?<!\d): a range's low end starts where its digits start (see amounts.ARABIC)
-QUANTITY = re.compile(rf"(?:(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*)?(?P<num>{_NUM})\s*(?P<unit>{_UNITS})")
+_LOW = r"(?<!\d)(?P<low>\d+(?:\.\d+)?)\s*[-—~～至到]\s*"
+# a number and its counter; a sum of money (亿元, 万元) is read from the amounts layer instead
+QUANTITY = re.compile(
+    rf"(?:{_LOW})?(?P<num>{_NUM})\s*(?P<unit>{lexicon('target_units').alternation(('count', 'share', 'area', 'money'))})"
+)
+# a range's low end right before a sum (1-2亿元)
+_LOW_BEFORE = re.compile(_LOW + "$")
+# the units a goal states a sum in, largest first, with the yuan of one: 5千万元 is 5000万元
+_SUM_UNITS = ((10**8, "亿元"), (10**4, "万元"))
 # 比重达到3.5、 — a share whose % sign the page lost
 _GOALS = lexicon("goal_words")
 _BARE_SHARE = re.compile(
@@ -66,7 +87,7 @@ _UNIT_SCALE = {"亿": 10**8, "万": 10**4}
 
 
 _MONEY_GOAL = re.compile(_GOALS.alternation("before_sum") + r"\s*$")
-_CAPPED = re.compile(lexicon("cap_words").alternation("cap") + "$")
+_CAPPED = re.compile(CAP_WORD + "$")
 _THRESHOLDS = lexicon("threshold_words")
 # 3000万元(含)以上的, 20件以上\n的 (a page's line break inside the phrase)
 _AFTER_THRESHOLD = rf"\s*(?:\(含\)\s*)?(?:{_THRESHOLDS.alternation('after')}|{_THRESHOLDS.alternation('within')})?\s*"
@@ -83,22 +104,12 @@ _LIST_SEPS = "、和及或至"
 _LIST_LINK = re.compile(rf"\s*[{_LIST_SEPS}]\s*")
 _NEXT_ITEM = re.compile(rf"[{_LIST_SEPS}]\s*{_NUM}\s*(?:{_UNITS})")
 _THRESHOLD_TAIL = re.compile(rf"{_AFTER_THRESHOLD}的(?!比重)")
-_ELIGIBLE = ("对", "凡")  # a clause that opens so names who is eligible
 
 # what makes a quantity a goal where no year dates it: a goal word or a goal's verb in its clause
 _EVIDENCE = lexicon("target_evidence").compile("goal")
 # a section headed so sets goals (三、主要目标任务, (二)发展目标): the first words of its heading
 _GOAL_HEADING = lexicon("target_evidence").compile("heading")
 _HEADING_READ = 20
-# a budget total the policy commits to (每年安排资金2亿元, 带动社会投资300亿元): a target
-_BUDGET_LEX = lexicon("target_budget")
-_BUDGET = _BUDGET_LEX.compile("budget")
-_BUDGET_PORTION = re.compile(_BUDGET_LEX.alternation("portion"))
-_BUDGET_BREAKDOWN = _BUDGET_LEX.compile("breakdown")
-_FUND_SETUP = re.compile(r"[^,;。]{0,12}?" + _BUDGET_LEX.alternation("fund"))
-# the clause after the sum names what it pays for (…2000万元,对重点支出予以保障): a promise
-_RECIPIENT_NEXT = re.compile(r"[^,;。]{0,12}?[,;]\s*" + _BUDGET_LEX.alternation("recipient_next"))
-_RECIPIENT = _BUDGET_LEX.compile("recipient")
 # a share of a subsidy base (按合同额的40%, 给予50%配套, 10%奖励): no goal
 _SHARE_BASE = lexicon("target_share_base")
 _SHARE_BASE_BEFORE = _SHARE_BASE.compile("before")
@@ -136,14 +147,10 @@ class _Clauses:
     def piece(self) -> list[int]:
         return positions(_PIECE_SEP, self.text)
 
-    @cached_property
-    def named(self) -> int | None:
-        """Where a 对…的 recipient clause ends, if any."""
-        return recipient_end(self.text)
-
     def opens_eligible(self, pos: int) -> bool:
-        """The clause (split at , ; :) that holds `pos` starts with 对 or 凡."""
-        return self.text.startswith(_ELIGIBLE, last_before(self.clause, pos) + 1, pos)
+        """The clause (split at , ; :) that holds `pos` opens with a recipient word (对, 凡): it
+        names who is eligible."""
+        return bool(RECIPIENT_OR_ELIGIBLE.match(self.text, last_before(self.clause, pos) + 1, pos))
 
 
 _MARKER_LINE = re.compile(r"\s*(?:[(][一二三四五六七八九十\d]{1,3}[)]|\d{1,2}[.、]|[一二三四五六七八九十]{1,3}、)")
@@ -173,19 +180,46 @@ def _in_conditions_list(body: str, line_start: int) -> bool:
     return False
 
 
-def _is_budget(clauses: _Clauses, m: re.Match[str], breakdown: bool) -> bool:
-    """A sum the policy commits to spend or raise, naming no recipient (拟安排资金35亿元,
-    带动社会投资300亿元, 10亿元的资金…); `breakdown`: it follows 其中 after such a total in its
-    sentence (其中,支持人才集聚0.83亿元)."""
-    text, start = clauses.text, m.start()
-    clause = text[max(last_before(clauses.clause, start) + 1, start - 40) : start]
-    if _FUND_SETUP.match(text, m.end()) or _RECIPIENT_NEXT.match(text, m.end()):
-        return False
-    if _RECIPIENT.search(clause) or _CAPPED.search(clause):
-        return False
-    if clauses.opens_eligible(start) or (clauses.named is not None and clauses.named <= start):
-        return False  # (二)对新认定的实验室,安排500万元经费: an award to whom the sentence names
-    return bool(breakdown or _BUDGET.search(clause) or (not clause.strip() and _BUDGET_PORTION.match(text, m.end())))
+@dataclass(frozen=True)
+class _Quantity:
+    """A number with its unit in a sentence (offsets local to it): a QUANTITY match, or a sum of
+    the amounts layer stated in 万元 or 亿元 (`sum`, whose value and budget flag it carries)."""
+
+    start: int  # of the range's low end where there is one
+    end: int  # of the unit
+    num: str  # the number as written
+    unit: str
+    low: str | None = None
+    sum: Amount | None = None
+    value: float | None = None  # of a sum, in `unit`
+
+
+def _sentence_quantities(sentence: Sentence, sums: list[Amount]) -> list[_Quantity]:
+    """The QUANTITY matches of the sentence and its sums (the amounts layer's), in order."""
+    text = sentence.text
+    found = [
+        _Quantity(m.start(), m.end(), m.group("num"), m.group("unit"), m.group("low"))
+        for m in QUANTITY.finditer(text)
+    ]
+    for money in sums:
+        scale, unit = next(((s, u) for s, u in _SUM_UNITS if money.scale >= s), (0, ""))
+        if not unit or money.number is None:
+            continue  # 1500元: no goal is stated in yuan
+        start, unit_start = money.start - sentence.start, money.unit_start - sentence.start
+        value = money.number if money.scale == scale else money.number * (money.scale // scale)
+        low = _LOW_BEFORE.search(text, max(0, start - _WINDOW), start)
+        found.append(
+            _Quantity(
+                low.start() if low else start,
+                money.unit_end - sentence.start,
+                text[start:unit_start],
+                unit,
+                low.group("low") if low else None,
+                money,
+                value,
+            )
+        )
+    return sorted(found, key=lambda q: q.start)
 
 
 # 位 counts people (院士3位, 专家20位) only when such a word stands before it in its clause
@@ -196,10 +230,10 @@ def _skip_quantity(clauses: _Clauses, lists: _Lists, index: int, quoted: bool, b
     """Whether the sentence's `index`-th quantity match is no goal; `quoted`: it stands inside
     “…” or 《…》 (more openings than closings before it in the sentence); `budget`: a sum the
     policy commits to (see `_is_budget`)."""
-    m = lists.matches[index]
-    text, start = clauses.text, m.start()
-    before, after = text[max(0, start - _WINDOW) : start], text[m.end() : m.end() + _WINDOW]
-    num, unit = m.group("num"), m.group("unit")
+    q = lists.matches[index]
+    text, start = clauses.text, q.start
+    before, after = text[max(0, start - _WINDOW) : start], text[q.end : q.end + _WINDOW]
+    num, unit = q.num, q.unit
     if re.search(r"第$|每$|排名$|位次$|[A-Za-z]$|\d$", before[-4:]) and unit != "%":
         return True
     if quoted:
@@ -253,17 +287,17 @@ class _Lists:
     not once per number in it (a list of thousands of numbers was quadratic). Where numbers are
     not linked that simply, the patterns are matched on a window around the number."""
 
-    def __init__(self, text: str, matches: list[re.Match[str]]) -> None:
+    def __init__(self, text: str, matches: list[_Quantity]) -> None:
         self.text, self.matches = text, matches
         n = len(matches)
         self._after: list[bool] = [False] * n
         for i in reversed(range(n)):
-            end = matches[i].end()
+            end = matches[i].end
             if _THRESHOLD_TAIL.match(text, end):
                 self._after[i] = True
                 continue
             item = _NEXT_ITEM.match(text, end)
-            if item and i + 1 < n and item.end() == matches[i + 1].end() and not matches[i + 1].group("low"):
+            if item and i + 1 < n and item.end() == matches[i + 1].end and not matches[i + 1].low:
                 self._after[i] = self._after[i + 1]
             else:
                 self._after[i] = bool(_THRESHOLD_AFTER.match(text[end : end + _WINDOW]))
@@ -292,15 +326,13 @@ class _Lists:
 
     def _linked_to_previous(self, i: int) -> bool:
         """The i-th number follows the previous one across a list separator (…5亿元、10亿元)."""
-        if i == 0 or not self._ends_after_separator(self.matches[i].start()):
+        if i == 0 or not self._ends_after_separator(self.matches[i].start):
             return False
         previous = self.matches[i - 1]
-        return not previous.group("low") and bool(
-            _LIST_LINK.fullmatch(self.text, previous.end(), self.matches[i].start())
-        )
+        return not previous.low and bool(_LIST_LINK.fullmatch(self.text, previous.end, self.matches[i].start))
 
     def _own_head_end(self, i: int) -> int:
-        start = self.matches[i].start()
+        start = self.matches[i].start
         if not self._ends_after_separator(start):
             return start  # no list ends right before the number (the common case)
         before = self.text[max(0, start - _WINDOW) : start]
@@ -390,15 +422,17 @@ class _Sections:
         return self.starts[i] if i >= 0 else doc.line_start(pos)
 
 
-@component("targets", requires=("policy", "sentences"), assigns=("targets", "baselines"))
+@component("targets", requires=("policy", "sentences", "amounts"), assigns=("targets", "baselines"))
 def targets_component(doc: Document) -> None:
     doc.layers["targets"], doc.layers["baselines"] = extract_targets(doc)
 
 
 def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
-    """The targets and baselines of the `sentences` layer; the `policy` layer's title dates a
-    one-year plan's goals."""
+    """The targets and baselines of the `sentences` layer, its sums read from the `amounts` layer;
+    the `policy` layer's title dates a one-year plan's goals."""
     sentences: list[Sentence] = doc.layers["sentences"]
+    amounts: list[Amount] = doc.layers["amounts"]
+    sum_starts = [a.start for a in amounts]
     plan_year = _plan_year(doc.layers["policy"])
     targets: list[Target] = []
     baselines: list[Target] = []
@@ -409,18 +443,18 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
     goal_words, goal_headings = Occurrences(_EVIDENCE, body), Occurrences(_GOAL_HEADING, body)
     conditions: dict[int, bool] = {}  # by line start: lines hold many numbers, the answer is the line's
     for sentence in sentences:
-        clauses: _Clauses | None = None
-        for value, low, unit, start, end, budget in _quantities(sentence, rejected):
+        clauses = _Clauses(sentence.text)  # its separators are read on first use only
+        first = bisect.bisect_left(sum_starts, sentence.start)
+        sums = amounts[first : bisect.bisect_left(sum_starts, sentence.end, first)]
+        for value, low, unit, start, end, budget in _quantities(sentence, sums, clauses, rejected):
             line_start = doc.line_start(start)
             if line_start not in conditions:
                 conditions[line_start] = _in_conditions_list(body, line_start)
             if conditions[line_start]:
                 continue
-            clauses = clauses or _Clauses(sentence.text)
             local_start = start - sentence.start
             paragraph_start = doc.line_start(sentence.start)
             clause_start = max(last_before(clauses.quote, local_start) + 1, local_start - _WINDOW)
-            quote, q_start, q_end = doc.quote(sentence.start + clause_start, end)
             indicator = _indicator(clauses, local_start, end - sentence.start)
             is_baseline = baseline_marks.within(paragraph_start, start) and not future_marks.within(
                 paragraph_start, start
@@ -437,9 +471,9 @@ def extract_targets(doc: Document) -> tuple[list[Target], list[Target]]:
                 else None
                 if is_baseline
                 else years.last(paragraph_start, start) or years.last(sections.start(doc, start), start) or plan_year,
-                quote=quote,
-                start=q_start,
-                end=q_end,
+                quote="",  # the original's, set by `provenance`
+                start=sentence.start + clause_start,
+                end=end,
             )
             if not is_baseline and fact.year is None and not budget:
                 # no date: a goal only where its clause says so (新增…, 培育…, 达到…) or its
@@ -464,41 +498,43 @@ def _plausible(unit: str, *values: float | None) -> bool:
 
 
 def _quantities(
-    sentence: Sentence, rejected: list[tuple[int, int]]
+    sentence: Sentence, sums: list[Amount], clauses: _Clauses, rejected: list[tuple[int, int]]
 ) -> list[tuple[float | int, float | int | None, str, int, int, bool]]:
-    """The quantities of a sentence, each with whether it is a budget total the policy commits to;
-    absurd ones (1e309家, 99999999999亿元) go to `rejected`."""
+    """The quantities of a sentence (its `sums` from the amounts layer), each with whether it is a
+    budget total the policy commits to; absurd ones (1e309家) go to `rejected` (the amounts
+    component warned of absurd sums)."""
     found = []
     text = sentence.text
-    clauses = _Clauses(text)
-    lists = _Lists(text, list(QUANTITY.finditer(text)))
+    lists = _Lists(text, _sentence_quantities(sentence, sums))
     opened = closed = counted = 0  # “ 《 and ” 》 before the number, counted as the numbers go by
-    breakdowns: list[int] | None = None  # where 其中 stands, read at the sentence's first sum
-    budget_end: int | None = None  # where the last budget total of the sentence ends
-    for index, m in enumerate(lists.matches):
-        opened += sum(text.count(mark, counted, m.start()) for mark in _OPENINGS)
-        closed += sum(text.count(mark, counted, m.start()) for mark in _CLOSINGS)
-        counted = m.start()
-        budget = False
-        if m.group("unit") in ("亿元", "万元", "亿"):
-            if breakdowns is None:
-                breakdowns = positions(_BUDGET_BREAKDOWN, text)
-            breakdown = budget_end is not None and (first_at_or_after(breakdowns, budget_end) or m.start()) < m.start()
-            budget = _is_budget(clauses, m, breakdown)
-            if budget and budget_end is None:
-                budget_end = m.end()  # the sentence's budget total: 其中 after it opens its parts
+    budgets: SentenceBudgets | None = None  # for a bare 亿, read on first use
+    after_total = False  # a budget total stood before in the sentence
+    for index, q in enumerate(lists.matches):
+        opened += sum(text.count(mark, counted, q.start) for mark in _OPENINGS)
+        closed += sum(text.count(mark, counted, q.start) for mark in _CLOSINGS)
+        counted = q.start
+        kind = None
+        if q.sum is not None:
+            kind = q.sum.budget
+        elif q.unit == "亿":  # 300亿: no sum of the amount grammar (it wants 元); the same rule reads it
+            budgets = budgets or SentenceBudgets(text)
+            kind = budgets.kind(q.start, q.end, after_total)
+        after_total = after_total or kind == TOTAL
+        # a budget total or the investment the policy means to draw is a goal; one that sets up a
+        # fund (12亿元用于设立科创母基金) is an instrument's sum
+        budget = kind is not None and not FUND_SETUP.match(text, q.end)
         if _skip_quantity(clauses, lists, index, opened > closed, budget):
             continue
-        value = parse_number(m.group("num"))
+        value = q.value if q.sum is not None else parse_number(q.num)
         if value is None:
             continue
-        unit = "亿元" if m.group("unit") == "亿" else m.group("unit")
-        low_value = float(m.group("low")) if m.group("low") else None
+        unit = "亿元" if q.unit == "亿" else q.unit
+        low_value = float(q.low) if q.low else None
         if not _plausible(unit, value, low_value):
-            rejected.append((sentence.start + m.start(), sentence.start + m.end()))
+            rejected.append((sentence.start + q.start, sentence.start + q.end))
             continue
         low = as_number(low_value) if low_value is not None else None
-        found.append((as_number(value), low, unit, sentence.start + m.start(), sentence.start + m.end(), budget))
+        found.append((as_number(value), low, unit, sentence.start + q.start, sentence.start + q.end, budget))
     for m in _BARE_SHARE.finditer(text):
         end = m.end()
         share = float(m.group("num"))

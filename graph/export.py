@@ -1,24 +1,55 @@
-"""Write the graph and its tables to disk: Turtle, JSON-LD, N-Triples, GraphML, CSV and the records.
+"""Write a build: the on-disk store, the RDF exports written from it, GraphML, CSV and the records.
 
-Every file is a function of the records alone: two writes of the same records are byte-identical.
+A build directory holds
+
+    store/          the Oxigraph store (graph/store.py): ontology, schemes, facts, document texts
+    graph.ttl       Turtle     } written from the store by Oxigraph's own writers, each streamed
+    graph.nt        N-Triples  } into its file, so each costs time linear in its size
+    graph.jsonld    JSON-LD    }
+    graph.graphml   the networkx graph (graph/network.py), for Gephi
+    *.csv           measures, instruments, targets (UTF-8 with BOM, for Excel)
+    records.json    the extraction records, one per line
+
+It is written into a fresh directory beside OUT and renamed into place, so a reader of OUT (a
+running server) never sees a half-written build. Every file but the store's own is a function of
+the records and texts alone: two builds of the same input are byte-identical.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from dataclasses import asdict, fields
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-from rdflib import Graph
+from pyoxigraph import DefaultGraph, RdfFormat, Store
 
 from extract.records import ExtractionRecord, Instrument, Measure, Target
+from graph.answers import precompute_answers, write_answers
+from graph.graphml import write_graphml
 from graph.iris import PREFIXES, fact_iri, measure_iri
-from graph.network import build_networkx
-from graph.rdf import build_rdf
+from graph.network import build_networkx, field_values
+from graph.source import LocalSource
+from graph.store import load_ntriples, memory_store, open_store, release_memory
+
+STORE = "store"
+RECORDS = "records.json"
+ANSWERS = "answers"  # the analyst answers every unfiltered request gets, serialised (graph/answers.py)
+# Oxigraph dumps a store in the order of its indexes, which is a function of the triples alone
+# (terms are keyed by a fixed hash of their text, not by insertion order or a process's hash seed),
+# so these files need no sorting to be reproducible.
+RDF_EXPORTS: dict[str, RdfFormat] = {
+    "graph.ttl": RdfFormat.TURTLE,
+    "graph.nt": RdfFormat.N_TRIPLES,
+    "graph.jsonld": RdfFormat.JSON_LD,
+}
+GRAPHML = "graph.graphml"
 
 # CSV file → (record field class, record list attributes it draws rows from)
 TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
@@ -27,28 +58,80 @@ TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
     "targets.csv": (Target, ("targets", "baselines")),
 }
 
+# What a build directory may hold: the above, the pre-serialised answers, and the serve cache's
+# list of failed files. Anything else is someone's file, and OUT is not replaced over it.
+BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, ANSWERS, "failures.json"})
 
-def write_exports(records: list[ExtractionRecord], out_dir: Path) -> dict[str, Path]:
-    """Write every export into `out_dir`; returns file name → path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+
+class NotABuild(Exception):
+    """OUT holds files no build wrote: replacing it would delete them."""
+
+
+def write_exports(
+    records: list[ExtractionRecord],
+    out_dir: Path,
+    texts: Mapping[str, str] | None = None,
+    *,
+    finish: Callable[[Path], None] | None = None,
+    replace: bool = True,
+) -> dict[str, Path]:
+    """Build the store and every export of `records` into `out_dir`; returns name → path.
+
+    `texts` (doc → original text) go into the store as nif:isString. `finish(directory)` may add
+    files to the new build before it is swapped in. An existing `out_dir` must be empty or an
+    earlier build; it is replaced as a whole, unless `replace` is False, in which case the build
+    already there is kept (another process built the same input first) and this one dropped.
+    """
+    out_dir = Path(os.path.abspath(out_dir))
+    check_replaceable(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+    try:
+        names = write_build(records, texts or {}, building)
+        if finish is not None:
+            finish(building)
+        _swap_into_place(building, out_dir, replace)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return {name: out_dir / name for name in names}
+
+
+def write_build(records: list[ExtractionRecord], texts: Mapping[str, str], directory: Path) -> list[str]:
+    """Write a build into an empty `directory`; returns the names written, store first."""
     records = sorted(records, key=lambda r: r.doc)
-    rdf = build_rdf(records)
-    texts = {
-        "graph.ttl": rdf.serialize(format="turtle"),
-        "graph.nt": _sorted_ntriples(rdf),
-        "graph.jsonld": _canonical_jsonld(rdf),
-        "records.json": json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2) + "\n",
-    }
-    paths: dict[str, Path] = {}
-    for name, text in texts.items():
-        paths[name] = out_dir / name
-        paths[name].write_text(text, encoding="utf-8", newline="\n")
-    paths["graph.graphml"] = out_dir / "graph.graphml"
-    nx.write_graphml(_gephi_graph(build_networkx(records)), paths["graph.graphml"], infer_numeric_types=True)
-    for name, (record_class, attributes) in TABLES.items():
-        paths[name] = out_dir / name
-        _write_table(paths[name], record_class, attributes, records)
-    return paths
+    store = memory_store(records, texts)
+    dump_rdf(store, directory)
+    del store
+    release_memory()
+    # Oxigraph loads the on-disk store without holding the interpreter lock: the Python exports
+    # are written meanwhile, on the other core
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(load_ntriples, directory / "graph.nt", directory / STORE)
+        _write_records(directory / RECORDS, records)
+        write_graphml(build_networkx(records), directory / GRAPHML)
+        for name, (record_class, attributes) in TABLES.items():
+            _write_table(directory / name, record_class, attributes, records)
+        loading.result()
+    # Computed at build time, so that serving only reads them. From the on-disk store, once the
+    # in-memory one is gone: on the in-memory store they took a third of the time, but their own
+    # memory (about 0.3 GB at 300 cities) stacked on the store's and the records' (1.9 GB in all).
+    write_answers(precompute_answers(LocalSource(open_store(directory / STORE))), directory / ANSWERS)
+    return [STORE, *RDF_EXPORTS, RECORDS, GRAPHML, *TABLES, ANSWERS]
+
+
+def dump_rdf(store: Store, directory: Path) -> None:
+    """graph.ttl, graph.nt and graph.jsonld, each streamed from the store into its file.
+
+    Oxigraph writes without holding the interpreter lock, so the three run side by side.
+    """
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+    def dump(name: str) -> None:
+        store.dump(str(directory / name), RDF_EXPORTS[name], from_graph=DefaultGraph(), prefixes=prefixes)
+
+    with ThreadPoolExecutor(len(RDF_EXPORTS)) as pool:
+        for future in [pool.submit(dump, name) for name in RDF_EXPORTS]:
+            future.result()
 
 
 def load_records(path: Path) -> list[ExtractionRecord]:
@@ -56,41 +139,53 @@ def load_records(path: Path) -> list[ExtractionRecord]:
     return [ExtractionRecord.from_dict(item) for item in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def _sorted_ntriples(graph: Graph) -> str:
-    lines = sorted(line for line in graph.serialize(format="nt").splitlines() if line.strip())
-    return "\n".join(lines) + "\n"
+def check_replaceable(out_dir: Path) -> None:
+    """Raise NotABuild if replacing `out_dir` would delete files no build wrote."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise NotABuild(f"{out_dir}: not a directory")
+    strangers = sorted(p.name for p in out_dir.iterdir() if p.name not in BUILD_NAMES)
+    if strangers:
+        raise NotABuild(f"{out_dir}: holds files no build wrote ({', '.join(strangers[:3])}); choose a new or empty directory")
 
 
-def _canonical_jsonld(graph: Graph) -> str:
-    """Compact JSON-LD with our prefixes; nodes sorted by @id and multiple values sorted, since rdflib
-    emits them in store order."""
-    context = {prefix: str(namespace) for prefix, namespace in sorted(PREFIXES.items())}
-    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    return json.dumps(_sort_json(document), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def _swap_into_place(building: Path, out_dir: Path, replace: bool) -> None:
+    """Rename the new build to `out_dir`; the old one, if any, is moved aside first and then deleted."""
+    if not out_dir.exists():
+        try:
+            building.rename(out_dir)
+            return
+        except OSError:
+            if not out_dir.exists():
+                raise
+            # another process renamed its build into place between our check and our rename
+    if not replace:
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+    out_dir.rename(retired / out_dir.name)
+    building.rename(out_dir)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
-def _sort_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        # @list holds an ordered RDF collection; everything else is a set and may be sorted.
-        return {k: (v if k == "@list" else _sort_json(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return sorted((_sort_json(v) for v in value), key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-    return value
+def _write_records(path: Path, records: list[ExtractionRecord]) -> None:
+    """A JSON array with one record per line, the same JSON as `record.to_dict()` gives.
+
+    Written by json's C encoder, which calls `field_values` on each dataclass it meets: no
+    indentation (that takes the pure-Python encoder) and no deep copy by dataclasses.asdict, each
+    several times slower at corpus scale."""
+    encoder = json.JSONEncoder(ensure_ascii=False, default=_dataclass_fields)
+    with path.open("w", encoding="utf-8", newline="\n") as stream:
+        stream.write("[\n")
+        for index, record in enumerate(records):
+            stream.write(("," if index else "") + encoder.encode(record) + "\n")
+        stream.write("]\n")
 
 
-def _gephi_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy in sorted order with scalar attributes only: GraphML (and Gephi) cannot hold lists or None."""
-    flat = nx.MultiDiGraph()
-    for node in sorted(graph.nodes):
-        flat.add_node(node, **_scalars(graph.nodes[node]))
-    for source, target, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
-        flat.add_edge(source, target, key=key, **_scalars(data))
-    return flat
-
-
-def _scalars(attributes: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: "; ".join(v) if isinstance(v, list) else v for k, v in sorted(attributes.items())}
-    return {k: v for k, v in flat.items() if v is not None}
+def _dataclass_fields(value: Any) -> dict[str, Any]:
+    if is_dataclass(value) and not isinstance(value, type):
+        return field_values(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _cell(value: Any) -> Any:
@@ -110,7 +205,7 @@ def _table_rows(attributes: tuple[str, ...], records: list[ExtractionRecord]) ->
             kind = attribute.removesuffix("s")
             for index, fact in enumerate(getattr(record, attribute)):
                 iri = measure_iri(record.doc, fact.id) if kind == "measure" else fact_iri(record.doc, kind, index)
-                yield {"kind": kind, "city": record.city, "doc": record.doc, "policy": policy, **asdict(fact),
+                yield {"kind": kind, "city": record.city, "doc": record.doc, "policy": policy, **field_values(fact),
                        "iri": str(iri)}
 
 

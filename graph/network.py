@@ -4,7 +4,8 @@ what a node is, edge attribute `relation` says how two nodes relate."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import fields
+from functools import cache
 from typing import Any, Literal, NamedTuple
 
 import networkx as nx
@@ -12,7 +13,7 @@ import networkx as nx
 from extract.records import ExtractionRecord, Instrument
 from extract.taxonomy import load_taxonomy, type_by_id
 from graph.iris import city_iri, fact_iri, instrument_type_iri, measure_iri, policy_iri
-from graph.resolve import Corpus, measure_parent
+from graph.resolve import Corpus, MeasureParents
 
 AGENCY_RELATIONS = frozenset({"lead_agency", "responsible_agency"})
 
@@ -20,6 +21,17 @@ AGENCY_RELATIONS = frozenset({"lead_agency", "responsible_agency"})
 class TypeCell(NamedTuple):
     count: int
     max_amount_yuan: int | None
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def field_values(fact: Any) -> dict[str, Any]:
+    """A record dataclass's fields as a dict, shallow: dataclasses.asdict deep-copies every list,
+    which was the largest single cost of the exports at corpus scale."""
+    return {name: getattr(fact, name) for name in _field_names(type(fact))}
 
 
 def _link(graph: nx.MultiDiGraph, source: str, target: str, relation: str) -> None:
@@ -62,7 +74,7 @@ def build_networkx(records: list[ExtractionRecord]) -> nx.MultiDiGraph:
 
 def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord) -> None:
     policy = str(policy_iri(record.doc))
-    meta = {k: v for k, v in asdict(record.policy).items() if k != "spans"}
+    meta = {k: v for k, v in field_values(record.policy).items() if k != "spans"}
     graph.add_node(
         policy, kind="policy", label=record.policy.title or record.policy.notice_title or record.doc,
         doc=record.doc, city=record.city, in_corpus=True, **meta,
@@ -74,6 +86,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
     for name in record.collective_agencies:
         _link(graph, policy, str(corpus.agency(record.city, name).iri), "collective_agency")
 
+    parents = MeasureParents(record)
     for measure in record.measures:
         node = str(measure_iri(record.doc, measure.id))
         graph.add_node(
@@ -81,7 +94,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
             measure_id=measure.id, path=measure.path, heading=measure.heading, outline_level=measure.level,
             lead_agencies=measure.lead_agencies, agencies=measure.agencies, start=measure.start, end=measure.end,
         )
-        _link(graph, str(measure_parent(record, measure)), node, "has_part")
+        _link(graph, str(parents.of(measure)), node, "has_part")
         for relation, names in (("lead_agency", measure.lead_agencies), ("responsible_agency", measure.agencies)):
             for name in names:
                 _link(graph, node, str(corpus.agency(record.city, name).iri), relation)
@@ -98,7 +111,7 @@ def _add_record(graph: nx.MultiDiGraph, corpus: Corpus, record: ExtractionRecord
         for index, fact in enumerate(items):
             node = str(fact_iri(record.doc, kind, index))
             label = _instrument_label(fact) if kind == "instrument" else f"{fact.indicator} {fact.value}{fact.unit}"
-            graph.add_node(node, kind=kind, label=label, doc=record.doc, city=record.city, **asdict(fact))
+            graph.add_node(node, kind=kind, label=label, doc=record.doc, city=record.city, **field_values(fact))
             _link(graph, node, policy, "in_policy")
             if fact.measure and graph.has_node(measure := str(measure_iri(record.doc, fact.measure))):
                 _link(graph, node, measure, "in_measure")

@@ -1,17 +1,28 @@
 """Records → RDF: policies (ELI), cities and agencies (schema.org), instruments, targets and baselines
-(pkg:), instrument types (SKOS), and for every fact its source span (NIF, PROV)."""
+(pkg:), instrument types (SKOS), and for every fact its source span (NIF, PROV).
+
+The triples are pyoxigraph terms, generated one by one and never gathered into a graph object: the
+build streams them into an Oxigraph store's bulk loader (graph/store.py), and the exports and the
+on-disk store are written from there. rdflib appears only in `build_rdf`, `to_rdflib` and
+`load_ontology`, for SHACL validation and for tests.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import PurePath
+from typing import TYPE_CHECKING, TypeVar
 
-from rdflib import Graph, Literal, URIRef
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse
 from rdflib.namespace import PROV, RDF, XSD
 
 from extract.records import ExtractionRecord, Instrument, Target
+from graph.indicators import concepts_of
 from graph.iris import (
     CITO,
     ELI,
@@ -28,10 +39,84 @@ from graph.iris import (
     policy_iri,
     span_iri,
 )
-from graph.resolve import AgencyNode, Corpus, measure_parent
-from graph.skos import add_concept_schemes
+from graph.resolve import AgencyNode, Corpus, MeasureParents
+from graph.skos import concept_scheme_triples
 
-IN_FORCE = {"有效": ELI["InForce-inForce"], "失效": ELI["InForce-notInForce"]}
+if TYPE_CHECKING:
+    import rdflib
+
+T = TypeVar("T")
+
+
+def iri(value: str) -> NamedNode:
+    return NamedNode(value)
+
+
+# The vocabulary as pyoxigraph terms, made once: a NamedNode checks its IRI when it is created.
+TYPE = iri(RDF.type)
+P_DERIVED = iri(PROV.wasDerivedFrom)
+P_NAME, P_ALT_NAME, P_SHA256 = iri(SCHEMA.name), iri(SCHEMA.alternateName), iri(SCHEMA.sha256)
+P_AMOUNT, P_VALUE, P_MAX_VALUE = iri(SCHEMA.amount), iri(SCHEMA.value), iri(SCHEMA.maxValue)
+P_MIN_VALUE, P_CURRENCY, P_UNIT_TEXT = iri(SCHEMA.minValue), iri(SCHEMA.currency), iri(SCHEMA.unitText)
+P_BEGIN, P_END, P_CONTEXT = iri(NIF.beginIndex), iri(NIF.endIndex), iri(NIF.referenceContext)
+P_ANCHOR, P_IS_STRING = iri(NIF.anchorOf), iri(NIF.isString)
+P_TITLE, P_TITLE_ALT, P_ID_LOCAL = iri(ELI.title), iri(ELI.title_alternative), iri(ELI.id_local)
+P_DATE_DOCUMENT, P_DATE_PUBLICATION = iri(ELI.date_document), iri(ELI.date_publication)
+P_IN_FORCE, P_PASSED_BY, P_CITES = iri(ELI.in_force), iri(ELI.passed_by), iri(ELI.cites)
+P_IS_PART_OF, P_HAS_PART = iri(ELI.is_part_of), iri(ELI.has_part)
+P_CITY, P_POLICY, P_MEASURE, P_PATH = iri(PKG.city), iri(PKG.policy), iri(PKG.measure), iri(PKG.path)
+P_STATUS, P_COLLECTIVE, P_TYPE = iri(PKG.status), iri(PKG.collectiveAgency), iri(PKG.instrumentType)
+P_LEAD, P_RESPONSIBLE = iri(PKG.leadAgency), iri(PKG.responsibleAgency)
+P_PER_UNIT, P_RATIO, P_CAP = iri(PKG.perUnit), iri(PKG.ratio), iri(PKG.cumulativeCap)
+P_LEVEL, P_RECIPIENT, P_INDICATOR, P_YEAR = iri(PKG.level), iri(PKG.recipient), iri(PKG.indicator), iri(PKG.year)
+P_CITING, P_CITED = iri(CITO.hasCitingEntity), iri(CITO.hasCitedEntity)
+P_INDICATOR_CONCEPT = iri(PKG.indicatorConcept)
+C_CITY, C_ORGANISATION, C_COLLECTIVE = iri(SCHEMA.City), iri(SCHEMA.GovernmentOrganization), iri(PKG.CollectiveAgency)
+C_CONTEXT, C_SPAN = iri(NIF.Context), iri(NIF.OffsetBasedString)
+C_POLICY, C_LEGAL_RESOURCE, C_SUBDIVISION = iri(PKG.Policy), iri(ELI.LegalResource), iri(ELI.LegalResourceSubdivision)
+C_INSTRUMENT, C_AMOUNT = iri(PKG.Instrument), iri(SCHEMA.MonetaryAmount)
+C_TARGET, C_BASELINE, C_CITATION = iri(PKG.Target), iri(PKG.Baseline), iri(CITO.Citation)
+XSD_INTEGER, XSD_DECIMAL = iri(XSD.integer), iri(XSD.decimal)
+XSD_DATE, XSD_YEAR = iri(XSD.date), iri(XSD.gYear)
+CNY = Literal("CNY")
+
+IN_FORCE = {"有效": iri(ELI["InForce-inForce"]), "失效": iri(ELI["InForce-notInForce"])}
+
+
+# ---------------------------------------------------------------- the Turtle files of graph/
+
+
+def _turtle_files() -> list[Traversable]:
+    """The ontology, then every SKOS scheme kept as Turtle under graph/schemes/ (sorted by name)."""
+    package = resources.files("graph")
+    schemes = package.joinpath("schemes")
+    found = sorted((f for f in schemes.iterdir() if f.name.endswith(".ttl")), key=lambda f: f.name) if schemes.is_dir() else []
+    return [package.joinpath("ontology.ttl"), *found]
+
+
+def turtle_file_triples() -> Iterator[Triple]:
+    """Triples of graph/ontology.ttl and graph/schemes/*.ttl, parsed by Oxigraph.
+
+    A blank node gets a label derived from its file and its position there, not Oxigraph's random
+    one, so two builds still write the same bytes.
+    """
+    for source in _turtle_files():
+        data = source.read_bytes()
+        prefix = "f" + hashlib.sha1(data).hexdigest()[:8]
+        labels: dict[str, BlankNode] = {}
+
+        def stable(term: T, prefix: str = prefix, labels: dict[str, BlankNode] = labels) -> T | BlankNode:
+            if not isinstance(term, BlankNode):
+                return term
+            if term.value not in labels:
+                labels[term.value] = BlankNode(f"{prefix}b{len(labels)}")
+            return labels[term.value]
+
+        for triple in parse(data, RdfFormat.TURTLE):
+            if isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode):
+                yield Triple(stable(triple.subject), triple.predicate, stable(triple.object))
+            else:
+                yield triple
 
 
 @cache
@@ -39,173 +124,257 @@ def _ontology_turtle() -> str:
     return resources.files("graph").joinpath("ontology.ttl").read_text(encoding="utf-8")
 
 
-def load_ontology() -> Graph:
+def load_ontology() -> rdflib.Graph:
+    """The ontology alone as an rdflib graph (pyshacl's ont_graph)."""
     graph = new_graph()
     graph.parse(data=_ontology_turtle(), format="turtle")
     return graph
 
 
-def build_rdf(records: list[ExtractionRecord]) -> Graph:
-    """One self-describing graph: ontology, instrument-type schemes and the facts of all records."""
+# ---------------------------------------------------------------- the whole graph
+
+
+def graph_quads(records: list[ExtractionRecord], texts: Mapping[str, str] | None = None) -> Iterator[Quad]:
+    """Every triple of the graph, in the default graph: ontology, schemes, facts, and (given `texts`,
+    doc → original text) each document's text as nif:isString of its nif:Context.
+
+    A triple may come more than once (two facts quoting one sentence share its span): a store keeps one.
+    """
+    for triple in turtle_file_triples():
+        yield Quad(triple.subject, triple.predicate, triple.object)
+    for triple in fact_triples(records, texts or {}):
+        yield Quad(*triple)
+
+
+Spo = tuple[NamedNode, NamedNode, NamedNode | Literal]
+
+
+def fact_triples(records: list[ExtractionRecord], texts: Mapping[str, str]) -> Iterator[Spo]:
+    """The concept schemes and the facts of all records (no ontology)."""
     corpus = Corpus(records)
-    graph = load_ontology()
-    add_concept_schemes(graph)
+    yield from concept_scheme_triples()
     for city in corpus.cities:
-        graph.add((city_iri(city), RDF.type, SCHEMA.City))
-        graph.add((city_iri(city), SCHEMA.name, Literal(city, lang="zh")))
+        node = iri(city_iri(city))
+        yield node, TYPE, C_CITY
+        yield node, P_NAME, Literal(city, language="zh")
     for agency in corpus.agencies:
-        _add_agency(graph, agency)
+        yield from _agency(agency)
     for record in corpus.records:
-        _add_policy(graph, corpus, record)
-        _add_measures(graph, corpus, record)
-        _add_instruments(graph, record)
+        yield from _policy(corpus, record, texts.get(record.doc))
+        yield from _measures(corpus, record)
+        yield from _instruments(record)
         for kind, facts in (("target", record.targets), ("baseline", record.baselines)):
             for index, fact in enumerate(facts):
-                _add_quantity(graph, record, kind, index, fact)
-        _add_citations(graph, corpus, record)
-    return graph
+                yield from _quantity(record, kind, index, fact)
+        yield from _citations(corpus, record)
 
 
-def _add_optional(graph: Graph, subject: URIRef, predicate: URIRef, value: object, **literal: str) -> None:
-    """Add a literal unless the record left the field empty."""
+def _optional(subject: NamedNode, predicate: NamedNode, value: str | None, language: str | None = None,
+              datatype: NamedNode | None = None) -> Iterator[Spo]:
+    """The literal unless the record left the field empty."""
     if value is not None and value != "":
-        graph.add((subject, predicate, Literal(value, **literal)))
+        yield subject, predicate, Literal(value, language=language, datatype=datatype)
+
+
+# Numbers are written in the canonical form Oxigraph stores them in (it keeps the value, not the
+# lexical form, and every integer type as xsd:integer), so that the triples made here, the store
+# and every export agree, and build_rdf validates what the store holds.
+
+
+def _integer(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD_INTEGER)
 
 
 def _number(value: float | int) -> Literal:
-    # Integers stay xsd:integer; floats become xsd:decimal via their shortest repr (0.3, not 0.299…).
-    return Literal(value if isinstance(value, int) else Decimal(repr(value)))
+    # Integers stay xsd:integer; floats become xsd:decimal via their shortest repr (0.3, not
+    # 0.299…), without exponent or trailing zeros (1e-05 → 0.00001, 1.0 → 1).
+    if isinstance(value, int):
+        return _integer(value)
+    return Literal(f"{Decimal(repr(value)).normalize():f}", datatype=XSD_DECIMAL)
 
 
-def _add_span(graph: Graph, doc: str, start: int, end: int, quote: str | None = None) -> URIRef:
-    span = span_iri(doc, start, end)
-    graph.add((span, RDF.type, NIF.OffsetBasedString))
-    graph.add((span, NIF.beginIndex, Literal(start, datatype=XSD.nonNegativeInteger)))
-    graph.add((span, NIF.endIndex, Literal(end, datatype=XSD.nonNegativeInteger)))
-    graph.add((span, NIF.referenceContext, context_iri(doc)))
-    _add_optional(graph, span, NIF.anchorOf, quote)
-    return span
+def _span(doc: str, start: int, end: int, quote: str | None = None) -> tuple[NamedNode, list[Spo]]:
+    span = iri(span_iri(doc, start, end))
+    triples: list[Spo] = [
+        (span, TYPE, C_SPAN),
+        (span, P_BEGIN, _integer(start)),
+        (span, P_END, _integer(end)),
+        (span, P_CONTEXT, iri(context_iri(doc))),
+    ]
+    triples.extend(_optional(span, P_ANCHOR, quote))
+    return span, triples
 
 
-def _add_agency(graph: Graph, agency: AgencyNode) -> None:
-    graph.add((agency.iri, RDF.type, PKG.CollectiveAgency if agency.collective else SCHEMA.GovernmentOrganization))
-    graph.add((agency.iri, SCHEMA.name, Literal(agency.name, lang="zh")))
+def _agency(agency: AgencyNode) -> Iterator[Spo]:
+    node = iri(agency.iri)
+    yield node, TYPE, C_COLLECTIVE if agency.collective else C_ORGANISATION
+    yield node, P_NAME, Literal(agency.name, language="zh")
     for alias in agency.aliases:
-        graph.add((agency.iri, SCHEMA.alternateName, Literal(alias, lang="zh")))
+        yield node, P_ALT_NAME, Literal(alias, language="zh")
     if agency.city:
-        graph.add((agency.iri, PKG.city, city_iri(agency.city)))
+        yield node, P_CITY, iri(city_iri(agency.city))
 
 
-def _add_policy(graph: Graph, corpus: Corpus, record: ExtractionRecord) -> None:
-    policy, meta, context = policy_iri(record.doc), record.policy, context_iri(record.doc)
-    graph.add((context, RDF.type, NIF.Context))
-    graph.add((context, SCHEMA.name, Literal(PurePath(record.doc).name)))
-    graph.add((context, SCHEMA.sha256, Literal(record.sha256)))
+def _agency_node(corpus: Corpus, city: str | None, name: str) -> NamedNode:
+    return iri(corpus.agency(city, name).iri)
 
-    graph.add((policy, RDF.type, PKG.Policy))
-    graph.add((policy, RDF.type, ELI.LegalResource))
-    graph.add((policy, PROV.wasDerivedFrom, context))
+
+def _policy(corpus: Corpus, record: ExtractionRecord, text: str | None) -> Iterator[Spo]:
+    policy, meta, context = iri(policy_iri(record.doc)), record.policy, iri(context_iri(record.doc))
+    yield context, TYPE, C_CONTEXT
+    yield context, P_NAME, Literal(PurePath(record.doc).name)
+    yield context, P_SHA256, Literal(record.sha256)
+    if text is not None:
+        yield context, P_IS_STRING, Literal(text)
+
+    yield policy, TYPE, C_POLICY
+    yield policy, TYPE, C_LEGAL_RESOURCE
+    yield policy, P_DERIVED, context
     title = meta.title or meta.notice_title  # a notice without a separate policy title is the policy
-    _add_optional(graph, policy, ELI.title, title, lang="zh")
+    yield from _optional(policy, P_TITLE, title, language="zh")
     if meta.notice_title != title:
-        _add_optional(graph, policy, ELI.title_alternative, meta.notice_title, lang="zh")
-    _add_optional(graph, policy, ELI.id_local, meta.doc_number)
-    _add_optional(graph, policy, ELI.date_document, meta.issued_date, datatype=XSD.date)
-    _add_optional(graph, policy, ELI.date_publication, meta.published_date, datatype=XSD.date)
+        yield from _optional(policy, P_TITLE_ALT, meta.notice_title, language="zh")
+    yield from _optional(policy, P_ID_LOCAL, meta.doc_number)
+    yield from _optional(policy, P_DATE_DOCUMENT, meta.issued_date, datatype=XSD_DATE)
+    yield from _optional(policy, P_DATE_PUBLICATION, meta.published_date, datatype=XSD_DATE)
     if meta.status in IN_FORCE:
-        graph.add((policy, ELI.in_force, IN_FORCE[meta.status]))
+        yield policy, P_IN_FORCE, IN_FORCE[meta.status]
     else:
-        _add_optional(graph, policy, PKG.status, meta.status)
+        yield from _optional(policy, P_STATUS, meta.status)
     if meta.issuer:
-        graph.add((policy, ELI.passed_by, corpus.agency(record.city, meta.issuer).iri))
+        yield policy, P_PASSED_BY, _agency_node(corpus, record.city, meta.issuer)
     if record.city:
-        graph.add((policy, PKG.city, city_iri(record.city)))
+        yield policy, P_CITY, iri(city_iri(record.city))
     for name in record.collective_agencies:
-        graph.add((policy, PKG.collectiveAgency, corpus.agency(record.city, name).iri))
+        yield policy, P_COLLECTIVE, _agency_node(corpus, record.city, name)
     for start, end in sorted(tuple(span) for span in meta.spans.values()):
-        graph.add((policy, PROV.wasDerivedFrom, _add_span(graph, record.doc, start, end)))
+        span, triples = _span(record.doc, start, end)
+        yield from triples
+        yield policy, P_DERIVED, span
 
 
-def _add_measures(graph: Graph, corpus: Corpus, record: ExtractionRecord) -> None:
+def _measures(corpus: Corpus, record: ExtractionRecord) -> Iterator[Spo]:
+    parents = MeasureParents(record)
     for measure in record.measures:
-        node, parent = measure_iri(record.doc, measure.id), measure_parent(record, measure)
-        graph.add((node, RDF.type, ELI.LegalResourceSubdivision))
-        _add_optional(graph, node, ELI.title, measure.heading, lang="zh")
-        graph.add((node, PKG.path, Literal(measure.path)))
-        graph.add((node, ELI.is_part_of, parent))
-        graph.add((parent, ELI.has_part, node))
-        graph.add((node, PROV.wasDerivedFrom, _add_span(graph, record.doc, measure.start, measure.end)))
-        for role, names in ((PKG.leadAgency, measure.lead_agencies), (PKG.responsibleAgency, measure.agencies)):
+        node, parent = iri(measure_iri(record.doc, measure.id)), iri(parents.of(measure))
+        yield node, TYPE, C_SUBDIVISION
+        yield from _optional(node, P_TITLE, measure.heading, language="zh")
+        yield node, P_PATH, Literal(measure.path)
+        yield node, P_IS_PART_OF, parent
+        yield parent, P_HAS_PART, node
+        span, triples = _span(record.doc, measure.start, measure.end)
+        yield from triples
+        yield node, P_DERIVED, span
+        for role, names in ((P_LEAD, measure.lead_agencies), (P_RESPONSIBLE, measure.agencies)):
             for name in names:
-                graph.add((node, role, corpus.agency(record.city, name).iri))
+                yield node, role, _agency_node(corpus, record.city, name)
     # The agency list may link measures the measure entries do not (and vice versa): take both,
     # but only for measures the record lists, so no untyped measure node appears.
     listed = {measure.id for measure in record.measures}
     for agency in record.agencies:
-        iri = corpus.agency(record.city, agency.name).iri
-        for role, measure_ids in ((PKG.leadAgency, agency.lead_measures), (PKG.responsibleAgency, agency.measures)):
+        agency_node = _agency_node(corpus, record.city, agency.name)
+        for role, measure_ids in ((P_LEAD, agency.lead_measures), (P_RESPONSIBLE, agency.measures)):
             for measure_id in (m for m in measure_ids if m in listed):
-                graph.add((measure_iri(record.doc, measure_id), role, iri))
+                yield iri(measure_iri(record.doc, measure_id)), role, agency_node
 
 
-def _add_fact_context(graph: Graph, record: ExtractionRecord, node: URIRef, fact: Instrument | Target) -> None:
+def _fact_context(record: ExtractionRecord, node: NamedNode, fact: Instrument | Target) -> Iterator[Spo]:
     """Links every instrument, target and baseline shares: policy, city, measure and quoted span."""
-    graph.add((node, PKG.policy, policy_iri(record.doc)))
+    yield node, P_POLICY, iri(policy_iri(record.doc))
     if record.city:
-        graph.add((node, PKG.city, city_iri(record.city)))
+        yield node, P_CITY, iri(city_iri(record.city))
     if fact.measure:
-        graph.add((node, PKG.measure, measure_iri(record.doc, fact.measure)))
-    graph.add((node, PROV.wasDerivedFrom, _add_span(graph, record.doc, fact.start, fact.end, fact.quote)))
+        yield node, P_MEASURE, iri(measure_iri(record.doc, fact.measure))
+    span, triples = _span(record.doc, fact.start, fact.end, fact.quote)
+    yield from triples
+    yield node, P_DERIVED, span
 
 
-def _add_instruments(graph: Graph, record: ExtractionRecord) -> None:
+def _instruments(record: ExtractionRecord) -> Iterator[Spo]:
     for index, instrument in enumerate(record.instruments):
-        node = fact_iri(record.doc, "instrument", index)
-        graph.add((node, RDF.type, PKG.Instrument))
+        fact = fact_iri(record.doc, "instrument", index)
+        node = iri(fact)
+        yield node, TYPE, C_INSTRUMENT
         if instrument.type is not None:  # untyped: no type of the taxonomy covers what it funds
-            graph.add((node, PKG.instrumentType, instrument_type_iri(instrument.type)))
+            yield node, P_TYPE, iri(instrument_type_iri(instrument.type))
         if instrument.amount_yuan is not None:
-            amount = amount_iri(node)
-            graph.add((node, SCHEMA.amount, amount))
-            graph.add((amount, RDF.type, SCHEMA.MonetaryAmount))
-            graph.add((amount, SCHEMA.maxValue if instrument.max else SCHEMA.value, Literal(instrument.amount_yuan)))
-            graph.add((amount, SCHEMA.currency, Literal("CNY")))
-        _add_optional(graph, node, PKG.perUnit, instrument.per)
+            amount = iri(amount_iri(fact))
+            yield node, P_AMOUNT, amount
+            yield amount, TYPE, C_AMOUNT
+            yield amount, P_MAX_VALUE if instrument.max else P_VALUE, _integer(instrument.amount_yuan)
+            yield amount, P_CURRENCY, CNY
+        yield from _optional(node, P_PER_UNIT, instrument.per)
         if instrument.ratio is not None:
-            graph.add((node, PKG.ratio, _number(instrument.ratio)))
+            yield node, P_RATIO, _number(instrument.ratio)
         if instrument.cumulative_cap_yuan is not None:
-            graph.add((node, PKG.cumulativeCap, Literal(instrument.cumulative_cap_yuan)))
-        _add_optional(graph, node, PKG.level, instrument.level)
-        _add_optional(graph, node, PKG.recipient, instrument.recipient, lang="zh")
-        _add_fact_context(graph, record, node, instrument)
+            yield node, P_CAP, _integer(instrument.cumulative_cap_yuan)
+        yield from _optional(node, P_LEVEL, instrument.level)
+        yield from _optional(node, P_RECIPIENT, instrument.recipient, language="zh")
+        yield from _fact_context(record, node, instrument)
 
 
-def _add_quantity(graph: Graph, record: ExtractionRecord, kind: str, index: int, fact: Target) -> None:
-    node = fact_iri(record.doc, kind, index)
-    graph.add((node, RDF.type, PKG.Target if kind == "target" else PKG.Baseline))
-    graph.add((node, PKG.indicator, Literal(fact.indicator, lang="zh")))
-    graph.add((node, SCHEMA.value, _number(fact.value)))
+def _quantity(record: ExtractionRecord, kind: str, index: int, fact: Target) -> Iterator[Spo]:
+    node = iri(fact_iri(record.doc, kind, index))
+    yield node, TYPE, C_TARGET if kind == "target" else C_BASELINE
+    yield node, P_INDICATOR, Literal(fact.indicator, language="zh")
+    for concept in concepts_of(fact.indicator):  # the indicator scheme (graph/schemes/indicators.ttl)
+        yield node, P_INDICATOR_CONCEPT, iri(concept)
+    yield node, P_VALUE, _number(fact.value)
     if fact.value_min is not None:
-        graph.add((node, SCHEMA.minValue, _number(fact.value_min)))
-    _add_optional(graph, node, SCHEMA.unitText, fact.unit)
+        yield node, P_MIN_VALUE, _number(fact.value_min)
+    yield from _optional(node, P_UNIT_TEXT, fact.unit)
     if fact.year is not None:
-        graph.add((node, PKG.year, Literal(f"{fact.year:04d}", datatype=XSD.gYear)))
-    _add_fact_context(graph, record, node, fact)
+        yield node, P_YEAR, Literal(f"{fact.year:04d}", datatype=XSD_YEAR)
+    yield from _fact_context(record, node, fact)
 
 
-def _add_citations(graph: Graph, corpus: Corpus, record: ExtractionRecord) -> None:
-    policy = policy_iri(record.doc)
+def _citations(corpus: Corpus, record: ExtractionRecord) -> Iterator[Spo]:
+    policy = iri(policy_iri(record.doc))
     for link in corpus.citations(record):
-        graph.add((policy, ELI.cites, link.target))
+        target = iri(link.target)
+        yield policy, P_CITES, target
         if not link.in_corpus:
-            graph.add((link.target, RDF.type, ELI.LegalResource))
-            graph.add((link.target, ELI.title, Literal(link.title, lang="zh")))
-            _add_optional(graph, link.target, ELI.id_local, link.doc_number)
+            yield target, TYPE, C_LEGAL_RESOURCE
+            yield target, P_TITLE, Literal(link.title, language="zh")
+            yield from _optional(target, P_ID_LOCAL, link.doc_number)
         if link.quoted is not None:
             index, citation = link.quoted
-            node = fact_iri(record.doc, "citation", index)
-            graph.add((node, RDF.type, CITO.Citation))
-            graph.add((node, CITO.hasCitingEntity, policy))
-            graph.add((node, CITO.hasCitedEntity, link.target))
-            span = _add_span(graph, record.doc, citation.start, citation.end, citation.quote)
-            graph.add((node, PROV.wasDerivedFrom, span))
+            node = iri(fact_iri(record.doc, "citation", index))
+            yield node, TYPE, C_CITATION
+            yield node, P_CITING, policy
+            yield node, P_CITED, target
+            span, triples = _span(record.doc, citation.start, citation.end, citation.quote)
+            yield from triples
+            yield node, P_DERIVED, span
+
+
+# ---------------------------------------------------------------- rdflib, for SHACL and tests
+
+
+def to_rdflib(quads: Iterable[Quad]) -> rdflib.Graph:
+    """The same triples as an rdflib graph (default graph only), with our prefixes bound."""
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdfLiteral
+
+    xsd_string = str(XSD.string)
+
+    def term(node: NamedNode | BlankNode | Literal) -> URIRef | BNode | RdfLiteral:
+        if isinstance(node, NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, BlankNode):
+            return BNode(node.value)
+        if node.language:
+            return RdfLiteral(node.value, lang=node.language)
+        datatype = node.datatype.value
+        # rdflib tells a plain literal from an xsd:string one; RDF 1.1 (and Oxigraph) does not
+        return RdfLiteral(node.value, datatype=None if datatype == xsd_string else URIRef(datatype))
+
+    graph = new_graph()
+    for quad in quads:
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    return graph
+
+
+def build_rdf(records: list[ExtractionRecord], texts: Mapping[str, str] | None = None) -> rdflib.Graph:
+    """The graph of `records` as an rdflib graph: for SHACL validation and tests, not the build."""
+    return to_rdflib(graph_quads(records, texts))

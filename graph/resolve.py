@@ -153,12 +153,19 @@ class Corpus:
         return links
 
 
-def measure_parent(record: ExtractionRecord, measure: Measure) -> URIRef:
-    """The measure whose path is the longest proper prefix of this one's (二 for 二/5), else the policy."""
-    by_path = {m.path: m for m in record.measures}
-    segments = measure.path.split("/")
-    for cut in range(len(segments) - 1, 0, -1):
-        parent = by_path.get("/".join(segments[:cut]))
-        if parent is not None:
-            return measure_iri(record.doc, parent.id)
-    return policy_iri(record.doc)
+class MeasureParents:
+    """The parent of each measure of one record: the measure whose path is the longest proper prefix
+    of its own (二 for 二/5), else the policy. Built once per record, not once per measure."""
+
+    def __init__(self, record: ExtractionRecord) -> None:
+        self._doc = record.doc
+        self._by_path = {m.path: m for m in record.measures}
+
+    def of(self, measure: Measure) -> URIRef:
+        segments = measure.path.split("/")
+        for cut in range(len(segments) - 1, 0, -1):
+            parent = self._by_path.get("/".join(segments[:cut]))
+            if parent is not None:
+                return measure_iri(self._doc, parent.id)
+        return policy_iri(self._doc)
+

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,13 @@ def good_documents(tmp_path: Path) -> Path:
     for name in GOOD_DOCUMENTS:
         shutil.copy(FIXTURES / name, directory / name)
     return directory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`build` and `serve` cache records and builds under $XDG_CACHE_HOME/policykg by default: the
+    tests use a directory of their own, never the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("xdg-cache")
+        patch.setenv("XDG_CACHE_HOME", str(home))
+        yield home

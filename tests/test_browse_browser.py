@@ -22,7 +22,8 @@ from live_server import LiveServer  # tests/ is on sys.path
 from test_viz import EVIL, evil_records  # the same hostile record as the unit tests (tests/ is on sys.path)
 
 from api.app import create_app
-from api.serving import ServedGraph, load_served_graph
+from api.serving import ServedGraph, load_served_graph, served_records
+from graph.compare import compare
 from graph.network import build_networkx
 from viz.pages import Pages
 from viz.render import curie
@@ -238,8 +239,8 @@ def test_city_and_kind_filter(browser: Any, server: str, graph) -> None:  # noqa
     page.context.close()
 
 
-def test_compare_page(browser: Any, server: str, graph) -> None:  # noqa: ANN001
-    view = compare_view(graph, "孵化器")
+def test_compare_page(browser: Any, server: str, served: ServedGraph, graph) -> None:  # noqa: ANN001
+    view = compare_view(graph, compare(served.source, "孵化器"))
     seen = visit(browser, server, "/browse/compare?instrument=孵化器")
     page = seen.page
     assert drawn_nodes(page) == view.graph.number_of_nodes()
@@ -279,7 +280,7 @@ def test_policy_tree(browser: Any, server: str, graph) -> None:  # noqa: ANN001
 
 def test_extracted_markup_stays_text(browser: Any, tmp_path: Path) -> None:
     """A record whose quote and agency are `<script>alert(1)</script>"&'`: shown, never run."""
-    served = ServedGraph(evil_records(), {}, b"")
+    served = served_records(evil_records(), tmp_path / "build")
     with LiveServer(create_app(served, sparql=None)) as live:
         seen = visit(browser, live.base, "/browse")
         page = seen.page
@@ -296,7 +297,7 @@ def test_extracted_markup_stays_text(browser: Any, tmp_path: Path) -> None:
 
 
 def test_self_contained_file_works_offline(browser: Any, served: ServedGraph, tmp_path: Path) -> None:
-    html = Pages(served.records, inline=True).browse(["盘锦"])
+    html = Pages(served.records, served.source, inline=True).browse(["盘锦"])
     path = tmp_path / "panjin.html"
     path.write_text(html, encoding="utf-8")
     context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)

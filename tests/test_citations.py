@@ -6,15 +6,19 @@ from pathlib import Path
 
 from extract.citations import extract_citations
 from extract.document import Document
+from extract.language import run_components
 from extract.metadata import extract_metadata
+from extract.pipeline import extract_document  # noqa: F401 (registers the components)
 from extract.records import PolicyMeta
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def cite(text: str, title: str | None = None, notice: str | None = None):
+    """The citations layer, quoted from the original text (by the `provenance` component)."""
     doc = Document.from_text(text, "t.txt")
-    return doc, extract_citations(doc, PolicyMeta(title=title, notice_title=notice))
+    doc.layers["policy"] = PolicyMeta(title=title, notice_title=notice)
+    return doc, run_components(doc, ("citations", "provenance")).layers["citations"]
 
 
 def test_titles_numbers_dedup_and_own_title() -> None:

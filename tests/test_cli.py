@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 import extract.runner
 from api.cli import app
-from api.query import UNKNOWN_CITY
 from extract.records import ExtractionRecord
+from graph.terms import UNKNOWN_CITY
 
 runner = CliRunner()
 
@@ -161,7 +161,8 @@ def test_build_builds_good_files_and_names_each_broken_one(mixed_documents, tmp_
     assert sorted(docs) == sorted([*GOOD_DOCUMENTS, "gb18030_copy.txt", "utf16_copy.txt"])
     for name in ("graph.ttl", "graph.jsonld", "graph.nt", "graph.graphml", "instruments.csv", "targets.csv"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert "records.json" in result.stdout and "policies" in result.stdout
+    assert (out / "store").is_dir()
+    assert "records.json" in result.stdout and "store" in result.stdout and "policies" in result.stdout
     for name in broken:
         assert name not in result.stdout  # errors go to stderr only
 
@@ -219,6 +220,31 @@ def test_build_with_no_readable_file_exits_2(tmp_path: Path) -> None:
     assert not (out / "records.json").exists()
 
 
+def test_build_refuses_an_out_folder_it_did_not_write(good_documents: Path, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.md").write_text("my notes", encoding="utf-8")
+    result = run("build", good_documents, "--out", out)
+    assert result.exit_code == 2
+    assert f"error: {out}: holds files no build wrote (notes.md)" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.md"]
+
+
+def test_build_takes_unchanged_documents_from_the_cache(good_documents: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import api.corpus
+
+    extracted: list[int] = []
+    real = api.corpus.extract_paths
+    monkeypatch.setattr(api.corpus, "extract_paths", lambda paths, *a, **k: extracted.append(len(paths)) or real(paths, *a, **k))
+    cache = tmp_path / "cache"
+    first = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache)
+    again = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache)
+    uncached = run("build", good_documents, "--out", tmp_path / "out", "--cache-dir", cache, "--no-cache")
+    assert (first.exit_code, again.exit_code, uncached.exit_code) == (0, 0, 0)
+    assert extracted == [len(GOOD_DOCUMENTS), len(GOOD_DOCUMENTS)]  # the second build extracted nothing
+    assert first.stdout == again.stdout == uncached.stdout
+
+
 @pytest.mark.parametrize("make", ["empty_dir", "missing_dir"])
 def test_build_without_documents_exits_2(tmp_path: Path, make: str) -> None:
     directory = tmp_path / "nothing"
@@ -250,6 +276,21 @@ def test_compare_resolves_terms_to_the_same_answer(saved_records: Path, term: st
     assert data["type"]["id"] == "innovation_voucher"
     assert [c["city"] for c in data["cities"] if c["funds"]] == ["甲市", "乙市"]
     assert data["does_not_fund"] == ["丙市"]
+
+
+def test_compare_from_a_build_asks_its_store(three_city_records, tmp_path: Path) -> None:
+    """`--from OUT` of a whole build opens OUT/store: the same answer as from its records, and no
+    records.json needed."""
+    from graph.export import write_exports
+
+    out = tmp_path / "build"
+    write_exports(list(three_city_records), out)
+    from_records = json.loads(run("compare", "创新券", "--from", out / "records.json", "--json").stdout)
+    (out / "records.json").unlink()  # the store alone answers
+    result = run("compare", "创新券", "--from", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == from_records
+    assert [c["city"] for c in from_records["cities"] if c["funds"]] == ["甲市", "乙市"]
 
 
 def test_compare_incubator_term(saved_records: Path) -> None:

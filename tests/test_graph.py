@@ -328,6 +328,7 @@ def test_exports_are_byte_identical(records: list[ExtractionRecord], tmp_path: P
     first = write_exports(records, tmp_path / "a")
     second = write_exports(records, tmp_path / "b")
     assert set(first) == {
+        "store",
         "graph.ttl",
         "graph.jsonld",
         "graph.nt",
@@ -336,9 +337,26 @@ def test_exports_are_byte_identical(records: list[ExtractionRecord], tmp_path: P
         "targets.csv",
         "measures.csv",
         "records.json",
+        "answers",
     }
-    for name, path in first.items():
-        assert path.read_bytes() == second[name].read_bytes(), name
+    assert first["store"].is_dir()
+    assert files(first).keys() == files(second).keys() and "answers/matrix.json" in files(first)
+    for name, path in files(first).items():
+        assert path.read_bytes() == files(second)[name].read_bytes(), name
+
+
+def files(paths: dict[str, Path]) -> dict[str, Path]:
+    """The exports, without the store (its database files record their own creation); a folder of
+    exports (the precomputed answers) as its files."""
+    found: dict[str, Path] = {}
+    for name, path in paths.items():
+        if name == "store":
+            continue
+        if path.is_dir():
+            found.update({f"{name}/{p.relative_to(path)}": p for p in path.rglob("*") if p.is_file()})
+        else:
+            found[name] = path
+    return found
 
 
 def test_exports_are_byte_identical_across_processes(records: list[ExtractionRecord], tmp_path: Path) -> None:
@@ -355,7 +373,7 @@ def test_exports_are_byte_identical_across_processes(records: list[ExtractionRec
         env=env,
         cwd=Path(__file__).resolve().parents[1],
     )
-    for name, path in reference.items():
+    for name, path in files(reference).items():
         assert (tmp_path / "other" / name).read_bytes() == path.read_bytes(), name
 
 
@@ -660,7 +678,9 @@ def test_csv_tables(records: list[ExtractionRecord], tmp_path: Path) -> None:
 def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     """An instrument no type covers has no pkg:instrumentType: the graph still conforms, and the
     city x type views leave it out rather than invent a type."""
-    from api.catalog import cities, city_detail, compare_matrix
+    from graph.answers import cities, city_detail
+    from graph.compare import compare_matrix
+    from graph.source import records_source
 
     record = shenyang_finance()
     record.instruments[0].type = None
@@ -670,9 +690,10 @@ def test_an_untyped_instrument_conforms_and_is_counted_in_no_type() -> None:
     conforms, report = validate(graph)
     assert conforms, report
     typed = [i.type for i in record.instruments[1:]]
-    assert sorted({c["type"] for c in compare_matrix([record])}) == sorted(set(typed))
-    assert cities([record])[0]["instrument_types"] == sorted(set(typed))
-    assert {t["type"] for t in city_detail([record], record.city)["instrument_types"]} == set(typed)
+    source = records_source([record])
+    assert sorted({c["type"] for c in compare_matrix(source)}) == sorted(set(typed))
+    assert cities(source)[0]["instrument_types"] == sorted(set(typed))
+    assert {t["type"] for t in city_detail(source, record.city)["instrument_types"]} == set(typed)
     matrix = city_type_matrix(build_networkx([record]))
     assert None not in matrix[record.city]
 

@@ -14,7 +14,7 @@ _PAD = "\n为加快科技创新,推动高质量发展,结合我市实际,制定�
 def _instruments(body: str) -> list[Instrument]:
     doc = Document.from_text(_PAD + body + _PAD, "fixture.txt")
     doc.layers["measures"] = []  # no measure context: the fixtures test the sentences alone
-    found = run_components(doc, ("sentences", "amounts", "instruments")).layers["instruments"]
+    found = run_components(doc, ("sentences", "amounts", "instruments", "provenance")).layers["instruments"]
     for inst in found:
         assert doc.original[inst.start : inst.end] == inst.quote
     return found

@@ -16,8 +16,8 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def extract_measures(doc: Document):
-    """The measures layer, after the components it depends on."""
-    run_components(doc, PIPELINE[: PIPELINE.index("measures") + 1])
+    """The measures layer, after the components it depends on, in original offsets."""
+    run_components(doc, (*PIPELINE[: PIPELINE.index("measures") + 1], "provenance"))
     return doc.layers["measures"]
 
 

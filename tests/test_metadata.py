@@ -9,15 +9,18 @@ import pytest
 from extract.cities import city_in, detect_city
 from extract.dates import find_dates, parse_compact
 from extract.document import Document
+from extract.language import run_components
 from extract.metadata import extract_metadata
+from extract.pipeline import extract_document  # noqa: F401 (registers the components)
 from extract.records import PolicyMeta
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def meta(text: str) -> tuple[Document, PolicyMeta]:
+    """The policy layer, its spans mapped to the original text (by the `provenance` component)."""
     doc = Document.from_text(text, "t.txt")
-    return doc, extract_metadata(doc)
+    return doc, run_components(doc, ("metadata", "provenance")).layers["policy"]
 
 
 NOTICE = """首页 > 政策文件

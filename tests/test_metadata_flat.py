@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extract.document import Document
-from extract.genre import DOC_NUMBER, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
+from extract.genre import DOC_NUMBER, GARBLED_DOC_NUMBER, GENRE_AT_END, STANDALONE_DOC_NUMBER, skeleton
 from extract.lexicon import lexicon
 from extract.pipeline import extract_text
 
@@ -19,8 +19,10 @@ def test_doc_numbers_cited_and_standalone() -> None:
     assert DOC_NUMBER.search("根据《若干措施》(甬政发 〔2021〕 18 号)精神").group(0) == "甬政发 〔2021〕 18 号"
     whole = STANDALONE_DOC_NUMBER.search("关于印发科技项目管理办法的通知\n苏科规〔2023〕2号\n")
     assert whole and (whole.group("p"), whole.group("y"), whole.group("n")) == ("苏科规", "2023", "2")
-    garbled = STANDALONE_DOC_NUMBER.search("标题\n盘政办发〔201929\n")
-    assert garbled and (garbled.group("gp"), garbled.group("gy"), garbled.group("gn")) == ("盘政办发", "2019", "29")
+    assert STANDALONE_DOC_NUMBER.search("标题\n盘政办发〔201929\n") is None  # the normaliser repairs it
+    garbled = GARBLED_DOC_NUMBER.search("标题\n盘政办发〔201929\n")
+    assert garbled and (garbled.group("p"), garbled.group("y"), garbled.group("n")) == ("盘政办发", "2019", "29")
+    assert (garbled.group("open"), garbled.group("close"), garbled.group("hao")) == ("〔", "", "")
     assert STANDALONE_DOC_NUMBER.search("根据甬政发〔2021〕18号精神") is None  # cited, not standalone
 
 

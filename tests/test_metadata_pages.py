@@ -4,13 +4,15 @@ or repeated, a page date with no label, joint issuers. Invented pages, one per q
 from __future__ import annotations
 
 from extract.document import Document
-from extract.metadata import extract_metadata
+from extract.language import run_components
+from extract.pipeline import extract_document  # noqa: F401 (registers the components)
 from extract.records import PolicyMeta
 
 
 def meta(text: str) -> tuple[Document, PolicyMeta]:
+    """The policy layer, its spans mapped to the original text (by the `provenance` component)."""
     doc = Document.from_text(text, "t.txt")
-    return doc, extract_metadata(doc)
+    return doc, run_components(doc, ("metadata", "provenance")).layers["policy"]
 
 
 def test_site_tag_in_brackets_after_the_title_is_dropped_own_bracket_kept() -> None:

@@ -1,4 +1,6 @@
-"""api/query.py: term resolution, the cross-city comparison, its JSON/CSV forms, city summaries."""
+"""The cross-city comparison of the query layer (graph/answers.py over the graph of hand-made
+records), its JSON/CSV forms and table; term resolution and amounts in words (graph/terms.py); the
+build's city summaries (api/query.py)."""
 
 from __future__ import annotations
 
@@ -12,18 +14,24 @@ from rich.console import Console
 from rich.measure import Measurement
 
 from api.cli import compare_table
-from api.query import (
-    COMPARE_CSV_COLUMNS,
+from api.query import city_summaries
+from graph import compare as comparison
+from graph.compare import COMPARE_CSV_COLUMNS, CompareResult
+from graph.source import records_source
+from graph.terms import (
     UNKNOWN_CITY,
     UnknownTermError,
-    city_summaries,
-    compare,
     describe_terms,
     format_ratio,
     format_wan,
     format_yuan,
     resolve_term,
 )
+
+
+def compare(records, term: str) -> CompareResult:  # noqa: ANN001
+    """The query layer's answer on the graph built from `records`."""
+    return comparison.compare(records_source(records), term)
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,9 @@ def test_absurd_quantities_are_no_targets() -> None:
     record = extract_text(text)
     values = [t.value for t in record.targets + record.baselines]
     assert values == [3]
-    assert sum("quantity above 10^12" in w for w in record.warnings) == 2
+    # the count is the targets' to reject, the sum the amounts layer's (read once, warned once)
+    assert sum("quantity above 10^12" in w for w in record.warnings) == 1
+    assert sum("99999999999亿元" in w and "sum above 10^12" in w for w in record.warnings) == 1
 
 
 def test_warnings_survive_the_record_round_trip() -> None:
@@ -221,7 +223,9 @@ def test_occurrences_and_cover_equal_the_scans() -> None:
 
 
 def test_number_lists_followed_once_answer_as_the_patterns() -> None:
-    from extract.targets import _LIST_BEFORE, _THRESHOLD_AFTER, QUANTITY, _Clauses, _Lists
+    from extract.amounts import find_sums
+    from extract.spans import Sentence
+    from extract.targets import _LIST_BEFORE, _THRESHOLD_AFTER, _Clauses, _Lists, _sentence_quantities
 
     rng = random.Random(4)
     pieces = [
@@ -243,10 +247,10 @@ def test_number_lists_followed_once_answer_as_the_patterns() -> None:
     ]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
-        matches = list(QUANTITY.finditer(text))
+        matches = _sentence_quantities(Sentence(0, len(text), text), find_sums(text))
         lists, clauses = _Lists(text, matches), _Clauses(text)
-        for i, m in enumerate(matches):
-            assert lists.threshold_after(i) == bool(_THRESHOLD_AFTER.match(text[m.end() :])), (text, i)
-            head = _LIST_BEFORE.sub("", text[: m.start()])
+        for i, q in enumerate(matches):
+            assert lists.threshold_after(i) == bool(_THRESHOLD_AFTER.match(text[q.end :])), (text, i)
+            head = _LIST_BEFORE.sub("", text[: q.start])
             opens = bool(re.match(r"对|凡", re.split(r"[,;:]", head)[-1]))
             assert clauses.opens_eligible(lists.head_end(i)) == opens, (text, i)

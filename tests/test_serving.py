@@ -1,12 +1,9 @@
 """What `policykg serve` holds and shows: no server paths in /health, a refusal when no document
-can be read, and jieba's dictionary cache in a private directory."""
+can be read, builds cached only when complete."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,9 +15,7 @@ import api.server
 import extract.runner
 from api.app import create_app
 from api.cli import app
-from api.search import QuestionReader
 from api.serving import load_served_graph
-from extract.records import ExtractionRecord
 
 runner = CliRunner()
 
@@ -72,38 +67,6 @@ def test_health_names_failed_files_without_the_server_paths(tmp_path: Path) -> N
     assert str(tmp_path) not in str(health)
 
 
-def test_jieba_caches_its_dictionary_in_a_private_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_record: Callable[..., ExtractionRecord]
-) -> None:
-    shared = Path("/tmp/jieba.cache")
-    shared_before = shared.stat().st_mtime_ns if shared.exists() else None
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    reader = QuestionReader([make_record("a.txt", "大连")])
-    assert reader.read("大连 创新券").cities == ["大连"]
-    private = tmp_path / "xdg" / "policykg" / "jieba"
-    assert (private / "jieba.cache").is_file()
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
-    assert (shared.stat().st_mtime_ns if shared.exists() else None) == shared_before  # /tmp/jieba.cache untouched
-
-
-def test_jieba_falls_back_to_a_fresh_private_temporary_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_record: Callable[..., ExtractionRecord]
-) -> None:
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("a file where the cache directory would go", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    reader = QuestionReader([make_record("a.txt", "大连")])
-    reader.read("大连")
-    directory = Path(reader.tokenizer.tmp_dir)
-    try:
-        assert directory.name.startswith("policykg-jieba-")
-        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
-        assert (directory / "jieba.cache").is_file()
-        assert directory.stat().st_uid == os.getuid()
-    finally:
-        shutil.rmtree(directory)
-
-
 def test_a_build_that_lost_a_document_to_its_time_limit_is_not_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,4 +81,7 @@ def test_a_build_that_lost_a_document_to_its_time_limit_is_not_cached(
     assert [r.doc for r in served.records] == ["good.txt"]
     [failure] = served.failures
     assert failure.transient and "extraction stopped after" in failure.problem
-    assert not list(cache.rglob("records.json"))  # the next start tries big.txt again
+    assert served.store_path.is_dir() and not served.from_cache  # served from a scratch build
+    again = load_served_graph(folder, cache, time_limit_base_s=0.5)
+    assert not again.from_cache  # the next start tries big.txt again
+    assert [f.path for f in again.failures] == [failure.path]

@@ -212,3 +212,14 @@ def test_example_11_does_a_city_fund(client: TestClient) -> None:
     query = EXAMPLES["11_does_a_city_fund"].query
     assert run(client, query)["boolean"] is False  # 盘锦 promises no innovation vouchers
     assert run(client, query.replace('"盘锦"@zh', '"威海"@zh'))["boolean"] is True
+
+
+def test_example_12_targets_of_an_indicator(client: TestClient, records: list[ExtractionRecord]) -> None:
+    from graph.indicators import load_indicators
+
+    rows = select(client, "12_targets_of_an_indicator")
+    concept = next(i for i in load_indicators() if i.label_zh == "高新技术企业")
+    expected = [t for r in records for t in r.targets + r.baselines if concept.matches(t.indicator)]
+    assert len(rows) == len(expected) and len({row["wording"] for row in rows}) > 1  # several wordings, one concept
+    assert ("鞍山", "target", "2025", 600) in {(row["city"], row["kind"], row.get("year"), row["value"]) for row in rows}
+    assert ("鞍山", "baseline", 473) in {(row["city"], row["kind"], row["value"]) for row in rows}

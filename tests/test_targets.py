@@ -9,7 +9,7 @@ from extract.pipeline import extract_document  # noqa: F401 (registers the compo
 
 def _facts(text: str):
     doc = Document.from_text(text, "fixture.txt")
-    layers = run_components(doc, ("metadata", "sentences", "targets")).layers
+    layers = run_components(doc, ("metadata", "sentences", "amounts", "targets", "provenance")).layers
     targets, baselines = layers["targets"], layers["baselines"]
     for fact in targets + baselines:
         assert doc.original[fact.start : fact.end] == fact.quote
@@ -116,3 +116,16 @@ def test_a_sum_for_a_recipient_named_after_an_item_marker_is_no_budget_target() 
     assert targets == []
     targets, _ = _facts("2026年,加大对科技创新的投入力度,每年安排资金3亿元。\n")
     assert [(t.value, t.unit) for t in targets] == [(3, "亿元")]
+
+
+def test_sums_are_read_by_the_amount_grammar() -> None:
+    """The targets' sums are the amounts layer's: a multiplier in the unit (5千万元), a letter O for
+    a zero (8O亿元), a range's low end before the sum."""
+    targets, _ = _facts(
+        "到2025年,全市财政科技投入达到5千万元,技术合同成交额达到8O亿元,高新技术产业产值达到1-2亿元。\n"
+    )
+    assert [(t.value, t.value_min, t.unit, t.year) for t in targets] == [
+        (5000, None, "万元", 2025),
+        (80, None, "亿元", 2025),
+        (2, 1, "亿元", 2025),
+    ]

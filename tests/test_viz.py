@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.catalog import NotFound
 from api.cli import app as cli_app
-from api.query import compare
 from api.serving import ServedGraph, load_served_graph
 from extract.records import Agency, ExtractionRecord, Instrument, Measure, PolicyMeta, Target
+from graph.compare import compare
 from graph.network import build_networkx
+from graph.terms import NotFound
 from viz.assets import VIS_NETWORK_VERSION, vis_network_js_inline, vis_network_js_path
 from viz.layout import radial_layout, spread_angles
 from viz.pages import Pages
@@ -42,7 +42,7 @@ def graph(served: ServedGraph):  # noqa: ANN201
 
 @pytest.fixture(scope="module")
 def pages(served: ServedGraph) -> Pages:
-    return Pages(served.records)
+    return Pages(served.records, served.source)
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +125,8 @@ def test_instrument_filter_keeps_that_type_with_its_context(graph) -> None:  # n
 
 
 def test_compare_view_matches_the_compare_answer(graph, served: ServedGraph) -> None:  # noqa: ANN001
-    view = compare_view(graph, "孵化器")
-    answer = compare(served.records, "孵化器")
+    answer = compare(served.source, "孵化器")
+    view = compare_view(graph, answer)
     kinds = Counter(k for _, k in view.graph.nodes(data="kind"))
     assert kinds["instrument_type"] == 1
     assert kinds["city"] == len(answer.cities)
@@ -154,15 +154,15 @@ def test_policy_view_is_the_policy_tree(graph, served: ServedGraph) -> None:  # 
 @pytest.mark.parametrize(
     ("call", "kind", "suggestion"),
     [
-        (lambda g: browse_view(g, cities=["威海市"]), "city", "威海"),
-        (lambda g: browse_view(g, kinds=["agencies"]), "node kind", "agency"),
-        (lambda g: compare_view(g, "孵化qi"), "instrument type", None),
-        (lambda g: policy_view(g, "001_44c0e93a"), "policy", WEIHAI_POLICY),
+        (lambda g, _: browse_view(g, cities=["威海市"]), "city", "威海"),
+        (lambda g, _: browse_view(g, kinds=["agencies"]), "node kind", "agency"),
+        (lambda g, source: compare_view(g, compare(source, "孵化qi")), "instrument type", None),
+        (lambda g, _: policy_view(g, "001_44c0e93a"), "policy", WEIHAI_POLICY),
     ],
 )
-def test_unknown_names_say_what_is_near(graph, call, kind: str, suggestion: str | None) -> None:  # noqa: ANN001
+def test_unknown_names_say_what_is_near(graph, served: ServedGraph, call, kind: str, suggestion: str | None) -> None:  # noqa: ANN001
     with pytest.raises(NotFound) as caught:
-        call(graph)
+        call(graph, served.source)
     assert caught.value.kind == kind and caught.value.suggestions
     if suggestion:
         assert suggestion in caught.value.suggestions
@@ -219,7 +219,7 @@ def test_served_page_loads_only_its_own_assets(pages: Pages) -> None:
 
 
 def test_self_contained_file_inlines_vis_network(served: ServedGraph) -> None:
-    html = Pages(served.records, inline=True).browse(["盘锦"])
+    html = Pages(served.records, served.source, inline=True).browse(["盘锦"])
     assert "<script src=" not in html
     assert vis_network_js_inline()[:5000] in html
     assert "sourceMappingURL" not in html
@@ -229,7 +229,9 @@ def test_self_contained_file_inlines_vis_network(served: ServedGraph) -> None:
     assert 'href="/source/' not in html  # links are built by the script from the JSON, relative by default
     assert page_json(html)["base_url"] == ""
     assert (
-        page_json(Pages(served.records, inline=True, base_url="http://127.0.0.1:8000/").browse(["盘锦"]))["base_url"]
+        page_json(Pages(served.records, served.source, inline=True, base_url="http://127.0.0.1:8000/").browse(["盘锦"]))[
+            "base_url"
+        ]
         == "http://127.0.0.1:8000"
     )
 

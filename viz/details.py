@@ -11,9 +11,9 @@ from urllib.parse import quote, urlencode
 
 import networkx as nx
 
-from api.query import format_ratio, format_wan, format_yuan
 from extract.taxonomy import type_by_id
 from graph.network import UNTYPED_LABEL
+from graph.terms import format_ratio, format_wan, format_yuan
 
 from .style import KINDS
 

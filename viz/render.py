@@ -20,9 +20,9 @@ import networkx as nx
 from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
-from api.query import format_wan
 from extract.taxonomy import load_taxonomy
 from graph.iris import ID
+from graph.terms import format_wan
 
 from .assets import VIS_NETWORK_VERSION, vis_network_js_inline, vis_network_js_url
 from .details import Describer

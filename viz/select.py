@@ -2,8 +2,9 @@
 one instrument type, and one policy's tree. Pure functions over `graph.network.build_networkx`.
 
 Every function returns a `View`: the subgraph to draw (its nodes keep the networkx attributes), the
-roots its layout grows from, and what was asked. Unknown names raise `api.catalog.NotFound` with
-the nearest valid ones.
+roots its layout grows from, and what was asked. Unknown names raise `graph.terms.NotFound` with
+the nearest valid ones. Which instruments the comparison shows, and in which order, is the answer of
+the query layer (`graph.compare.compare`), the same as /compare's.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Any
 
 import networkx as nx
 
-from api.catalog import NotFound
-from api.query import UNKNOWN_CITY, UnknownTermError, resolve_term
-from extract.taxonomy import load_taxonomy
+from graph.compare import CompareResult
 from graph.iris import instrument_type_iri
+from graph.terms import NotFound, resolve_term
 
 from .style import KIND_ORDER
 
@@ -67,11 +67,7 @@ def find_policy(graph: nx.MultiDiGraph, policy: str) -> str:
 
 def find_type(term: str) -> str:
     """The instrument type id a term names (id, label, cue word), or NotFound with valid words."""
-    try:
-        return resolve_term(term).id
-    except UnknownTermError:
-        valid = [w for t in load_taxonomy() for w in (t.id, t.label_zh, t.label_en, *t.cue_words)]
-        raise NotFound("instrument type", term, valid) from None
+    return resolve_term(term).id
 
 
 def _successors(graph: nx.MultiDiGraph, node: str, relations: Iterable[str]) -> list[str]:
@@ -205,51 +201,36 @@ def browse_view(
     return View("browse", title, view, roots, filters)
 
 
-def _amount(data: dict[str, Any]) -> int | None:
-    return data.get("amount_yuan")
-
-
-def compare_view(graph: nx.MultiDiGraph, term: str) -> View:
-    """One instrument type across cities: the type, every city (funding or not), each city's
-    instruments of the type (sized by amount) and the agencies responsible for them.
+def compare_view(graph: nx.MultiDiGraph, result: CompareResult) -> View:
+    """One instrument type across cities, as the query layer compared them: the type, every city
+    (funding or not), each city's instruments of the type (sized by amount) and the agencies
+    responsible for them.
 
     The links are the view's own: type → city (`funds` / `does_not_fund`), city → instrument
     (`funds`, width by amount), instrument → agency (`lead_agency` / `responsible_agency`, through
     the instrument's measure).
     """
-    type_id = find_type(term)
+    type_id = result.type.id
     type_node = str(instrument_type_iri(type_id))
     view = nx.MultiDiGraph()
     view.add_node(type_node, **graph.nodes[type_node])
     cities = city_nodes(graph)
-    instruments = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "instrument" and d["type"] == type_id]
-    by_city: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for node, data in instruments:
-        by_city.setdefault(data.get("city") or UNKNOWN_CITY, []).append((node, data))
-    for items in by_city.values():
-        items.sort(
-            key=lambda item: (_amount(item[1]) is None, -(_amount(item[1]) or 0), item[1]["doc"], item[1]["start"])
-        )
-
-    def largest(city: str) -> int | None:
-        amounts = [a for _, d in by_city.get(city, []) if (a := _amount(d)) is not None]
-        return max(amounts) if amounts else None
-
-    funding = sorted(by_city, key=lambda c: (largest(c) is None, -(largest(c) or 0), c))
-    not_funding = [c for c in cities if c not in by_city]
     summary = []
     roots = []
-    for city in funding + not_funding:
+    funding = {c.city: c for c in result.funding}
+    for city in result.cities:
         city_node = cities.get(city, UNKNOWN_CITY_NODE)
         view.add_node(city_node, **(graph.nodes[city_node] if city in cities else {"kind": "city", "label": city}))
         roots.append(city_node)
-        items = by_city.get(city, [])
-        relation = "funds" if items else "does_not_fund"
-        view.add_edge(type_node, city_node, key=relation, relation=relation, amount_yuan=largest(city))
-        summary.append({"city": city, "count": len(items), "largest_amount_yuan": largest(city)})
-        for node, data in items:
-            view.add_node(node, **data)
-            view.add_edge(city_node, node, key="funds", relation="funds", amount_yuan=_amount(data))
+        matches = funding[city].matches if city in funding else []
+        largest = funding[city].largest_amount if city in funding else None
+        relation = "funds" if matches else "does_not_fund"
+        view.add_edge(type_node, city_node, key=relation, relation=relation, amount_yuan=largest)
+        summary.append({"city": city, "count": len(matches), "largest_amount_yuan": largest})
+        for match in matches:
+            node = match.iri
+            view.add_node(node, **graph.nodes[node])
+            view.add_edge(city_node, node, key="funds", relation="funds", amount_yuan=match.instrument.amount_yuan)
             for measure in _successors(graph, node, ["in_measure"]):
                 for relation in AGENCY_LINKS:
                     for agency in _successors(graph, measure, [relation]):
@@ -259,7 +240,7 @@ def compare_view(graph: nx.MultiDiGraph, term: str) -> View:
                             view.add_edge(node, agency, key=relation, relation=relation)
     label = graph.nodes[type_node]
     title = f"{label['label']} · {label.get('label_en', type_id)}: 各城市对比 · across cities"
-    return View("compare", title, view, tuple(roots), {"instrument": term, "type": type_id}, summary)
+    return View("compare", title, view, tuple(roots), {"instrument": result.term, "type": type_id}, summary)
 
 
 def policy_view(graph: nx.MultiDiGraph, policy: str) -> View:

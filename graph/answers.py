@@ -1,0 +1,320 @@
+"""The analyst's answers, shaped from the named queries (graph/queries/*.rq) on one GraphSource.
+
+Every answer the API, the pages and the CLI give comes from here (and from graph/compare.py), so
+JSON, CSV, a page and the same query run through /sparql cannot differ. The shaping is thin: rows
+become the dicts the routes have always returned, and lists that GROUP_CONCAT gathered are sorted.
+Agencies are the merged bodies of graph/resolve.py and citations its resolved targets, because both
+are in the graph. Whole lists are read once per source (the graph does not change while served);
+an answer about one city or policy filters them or starts its query from that policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import NamedNode
+
+from extract.records import Measure
+from extract.taxonomy import load_taxonomy, type_by_id
+
+from .compare import COMPARE_CSV_COLUMNS, compare, compare_matrix
+from .facts import (
+    city_names,
+    fact_row,
+    indicator_quantities,
+    instrument_of,
+    policy_id,
+    quantities,
+    source_link,
+    whole,
+)
+from .indicators import load_indicators, resolve_indicator, squeeze
+from .rows import csv_bytes, json_bytes, select, split
+from .source import GraphSource
+from .terms import NotFound
+
+# ---------------------------------------------------------------- cities and policies
+
+
+def cities(source: GraphSource) -> list[dict[str, Any]]:
+    """Every city in corpus order (that of its first document) with its counts and types."""
+    return [
+        {
+            "city": r["city"],
+            "policies": r["policies"],
+            "measures": r["measures"] or 0,
+            "instruments": r["instruments"] or 0,
+            "targets": r["targets"] or 0,
+            "instrument_types": sorted((r["instrumentTypes"] or "").split()),
+        }
+        for r in whole(source, "cities")
+    ]
+
+
+def _policy_summary(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": policy_id(row["file"]),
+        "doc": row["file"],
+        "city": row["city"],
+        "title": row["title"],
+        "notice_title": row["noticeTitle"],
+        "doc_number": row["docNumber"],
+        "issuer": row["issuer"],
+        "issued_date": row["issued"],
+        "published_date": row["published"],
+        "status": row["status"],
+        "measures": row["measures"] or 0,
+        "instruments": row["instruments"] or 0,
+        "targets": row["targets"] or 0,
+    }
+
+
+def policies(source: GraphSource, city: str | None = None) -> list[dict[str, Any]]:
+    return [_policy_summary(r) for r in whole(source, "policies") if city is None or r["city"] == city]
+
+
+def city_detail(source: GraphSource, city: str) -> dict[str, Any]:
+    """One city: its policies, the instrument types it funds (its cells of the matrix), targets, baselines."""
+    own = [r for r in whole(source, "policies") if r["city"] == city]
+    if not own:
+        raise NotFound("city", city, city_names(source))
+    types = type_by_id()
+    cells = [c for c in compare_matrix(source) if c["city"] == city]
+    facts = quantities(source, policies=[r["policy"] for r in own])
+    return {
+        "city": city,
+        "policies": [_policy_summary(r) for r in own],
+        "instrument_types": sorted(
+            (
+                {
+                    "type": c["type"],
+                    "label_zh": types[c["type"]].label_zh if c["type"] in types else c["type"],
+                    "label_en": types[c["type"]].label_en if c["type"] in types else c["type"],
+                    "count": c["count"],
+                    "largest_amount_yuan": c["largest_amount_yuan"],
+                }
+                for c in cells
+            ),
+            key=lambda c: (-c["count"], c["type"]),
+        ),
+        "targets": _in_document_order(facts, "target"),
+        "baselines": _in_document_order(facts, "baseline"),
+    }
+
+
+def _in_document_order(facts: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """A city's or a policy's targets (or baselines) as its documents state them."""
+    own = [{k: v for k, v in row.items() if k != "kind"} for row in facts if row["kind"] == kind]
+    return sorted(own, key=lambda row: (row["doc"], row["start"], row["end"]))
+
+
+def _find_policy(source: GraphSource, policy: str) -> dict[str, Any]:
+    """The policies.rq row of a policy named by id (file stem) or document file name."""
+    rows = whole(source, "policies")
+    for row in rows:
+        if policy in (policy_id(row["file"]), row["file"]):
+            return row
+    raise NotFound("policy", policy, [policy_id(r["file"]) for r in rows])
+
+
+def policy_detail(source: GraphSource, policy: str) -> dict[str, Any]:
+    """One policy: its metadata, measures (the outline) with their agencies, the agencies, its
+    instruments, targets and baselines, the policies it quotes and the corpus policies citing it."""
+    row = _find_policy(source, policy)
+    iri, doc, city, title = NamedNode(row["policy"]), row["file"], row["city"], row["title"] or row["file"]
+    measures = [
+        asdict(
+            Measure(
+                m["id"],
+                m["path"],
+                m["heading"] or "",
+                split(m["leadAgencies"]),
+                split(m["agencies"]),
+                m["start"],
+                m["end"],
+                len(m["path"].split("/")),  # the outline level is the depth of the path
+            )
+        )
+        | {"source": source_link(doc, m["start"], m["end"])}
+        for m in select(source, "policy_measures", policy=iri)
+    ]
+    agencies = [
+        {
+            "name": a["name"],
+            "aliases": split(a["aliases"]),
+            "measures": _measure_order(split(a["measures"])),
+            "lead_measures": _measure_order(split(a["leadMeasures"])),
+            "collective": False,  # collective placeholders are the policy's collective_agencies
+        }
+        for a in select(source, "policy_agencies", policy=iri)
+    ]
+    links = select(source, "policy_citations", policy=iri)
+    facts = quantities(source, policies=[row["policy"]])
+    return {
+        **_policy_summary(row),
+        "sha256": row["sha256"],
+        "measures": measures,
+        "agencies": agencies,
+        "collective_agencies": split(row["collectiveAgencies"]),
+        "instruments": [
+            fact_row(instrument_of(i, i["type"]), city, doc, title) for i in select(source, "instruments", policy=iri)
+        ],
+        "targets": _in_document_order(facts, "target"),
+        "baselines": _in_document_order(facts, "baseline"),
+        "cited_policies": [
+            {
+                "title": c["title"],
+                "doc_number": c["docNumber"],
+                "policy": policy_id(c["file"]) if c["file"] else None,
+                "source": source_link(doc, c["start"], c["end"]),
+            }
+            for c in links
+            if c["direction"] == "cites"
+        ],
+        "citing_policies": [policy_id(c["file"]) for c in links if c["direction"] == "cited_by"],
+    }
+
+
+def _measure_order(ids: list[str]) -> list[str]:
+    """m2 before m10: measure ids are m<position in the document>."""
+    return sorted(ids, key=lambda m: (len(m), m))
+
+
+# ---------------------------------------------------------------- agencies and types
+
+
+def agencies(
+    source: GraphSource, city: str | None = None, named: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The merged agencies (of one city; called by one of the names `named`), most active first;
+    NotFound for a city not in the corpus."""
+    if city is not None:
+        names = city_names(source)
+        if city not in names:
+            raise NotFound("city", city, names)
+    wanted = None if named is None else set(named)
+    return [
+        {
+            "city": r["city"],
+            "name": r["name"],
+            "aliases": split(r["aliases"]),
+            "measures_led": _reference_order(split(r["measuresLed"])),
+            "measures_responsible": _reference_order(split(r["measuresResponsible"])),
+            "lead_count": r["leadCount"] or 0,
+            "responsible_count": r["responsibleCount"] or 0,
+        }
+        for r in whole(source, "agencies")
+        if (city is None or r["city"] == city)
+        and (wanted is None or r["name"] in wanted or not wanted.isdisjoint(split(r["aliases"])))
+    ]
+
+
+def _reference_order(references: list[str]) -> list[str]:
+    """policy/measure references by policy, then measure position."""
+    return sorted(references, key=lambda ref: (ref.rpartition("/")[0], len(ref), ref))
+
+
+def instrument_types(source: GraphSource) -> list[dict[str, Any]]:
+    """The instrument-type scheme with the number of instruments per city, in taxonomy order (the
+    scheme's labels and definitions from the graph; cue words in the order the extractor tries them)."""
+    described: dict[str, dict[str, Any]] = {}
+    for r in whole(source, "instrument_types"):
+        row = described.setdefault(
+            r["id"],
+            {
+                "id": r["id"],
+                "label_zh": r["labelZh"],
+                "label_en": r["labelEn"],
+                "cue_words": [],
+                "covers": r["covers"],
+                "stip_type": r["stipType"],
+                "iri": r["type"],
+                "counts": {},
+            },
+        )
+        if r["city"] is not None:
+            row["counts"][r["city"]] = r["count"]
+    order = {t.id: i for i, t in enumerate(load_taxonomy())}
+    for type_id, row in described.items():
+        row["cue_words"] = list(type_by_id()[type_id].cue_words) if type_id in order else []
+    return sorted(described.values(), key=lambda row: (order.get(row["id"], len(order)), row["id"]))
+
+
+# ---------------------------------------------------------------- targets
+
+
+def compare_targets(source: GraphSource, term: str) -> dict[str, Any]:
+    """One indicator's targets and baselines across cities and years: the concept the term names
+    (pkg:indicatorConcept), else the wordings that contain the term."""
+    indicator = resolve_indicator(term)
+    if indicator is not None:
+        rows = indicator_quantities(source, indicator.iri)
+    else:
+        rows = quantities(source, wording=squeeze(term)) if squeeze(term) else []
+    if not rows:
+        valid = [i.label_zh for i in load_indicators()] + [i.label_en for i in load_indicators()]
+        raise NotFound("indicator", term, valid)
+    return {"indicator": term, "concept": None if indicator is None else indicator.to_dict(), "targets": rows}
+
+
+# ---------------------------------------------------------------- precomputed answers
+
+
+def asked_as(precomputed: bytes, key: str, written: str, asked: str) -> bytes:
+    """A precomputed answer whose first field `key` was written as `written` (the type or indicator
+    id), answering the term an analyst `asked` instead."""
+    head = b'{"' + key.encode() + b'": '
+    prefix = head + json_bytes(written)
+    if asked == written or not precomputed.startswith(prefix):
+        return precomputed
+    return head + json_bytes(asked) + precomputed[len(prefix) :]
+
+
+def precompute_answers(source: GraphSource) -> dict[str, bytes]:
+    """The answers every request without a filter gets, serialised once: file name → bytes.
+
+    matrix.{json,csv}, compare/<type id>.{json,csv} for every type of the taxonomy,
+    targets/<indicator id>.{json,csv} for every indicator concept with a target, and the lists
+    cities, policies, agencies and instruments. CSVs carry the byte-order mark Excel needs.
+    """
+    corpus_cities = city_names(source)
+    answers: dict[str, bytes] = {}
+    lists = {
+        "matrix": compare_matrix(source),
+        "cities": cities(source),
+        "policies": policies(source),
+        "agencies": agencies(source),
+        "instruments": instrument_types(source),
+    }
+    for name, rows in lists.items():
+        answers[f"{name}.json"] = json_bytes(rows)
+        answers[f"{name}.csv"] = csv_bytes(rows)
+    for instrument_type in load_taxonomy():
+        result = compare(source, instrument_type.id, corpus_cities)
+        answers[f"compare/{instrument_type.id}.json"] = json_bytes(result.to_dict())
+        answers[f"compare/{instrument_type.id}.csv"] = csv_bytes(result.csv_rows(), COMPARE_CSV_COLUMNS)
+    for indicator in load_indicators():
+        try:
+            found = compare_targets(source, indicator.id)
+        except NotFound:  # no target of that indicator in this corpus: /targets says so each time
+            continue
+        answers[f"targets/{indicator.id}.json"] = json_bytes(found)
+        answers[f"targets/{indicator.id}.csv"] = csv_bytes(found["targets"])
+    return answers
+
+
+def write_answers(precomputed: dict[str, bytes], directory: Path) -> None:
+    """Precomputed answers as files under `directory` (compare/innovation_voucher.json…), for a
+    build to ship them beside its store."""
+    for name, body in precomputed.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+
+def read_answers(directory: Path) -> dict[str, bytes]:
+    """What `write_answers` wrote, to serve without computing anything."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
