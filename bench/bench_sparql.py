@@ -284,25 +284,30 @@ def query_url(endpoint: str, query: str) -> str:
 
 
 def seed_store(path: Path, copies: int = 1) -> Path:
-    """The seeds' graph, in an on-disk store at `path` as a build writes it; with `copies` > 1, the
-    graph that many times over, a stand-in for the issue's scale corpora (the seeds copied per city,
-    5 documents a city): copy k (k > 0) is one city, 城市k, whose policies, documents, agencies and
-    cited policies have IRIs of their own; the taxonomy is shared. `copies` 300 is the size of the
-    300-city corpus (bench/ also makes the real corpora: `--store` serves their build)."""
-    from pyoxigraph import RdfFormat, Store
+    """The seeds' graph, in an on-disk store at `path`, built as `policykg build` builds it
+    (graph/store.py: compacted, the documents' texts included); with `copies` > 1, the graph that
+    many times over, a stand-in for the issue's scale corpora (the seeds copied per city, 5
+    documents a city): copy k (k > 0) is one city, 城市k, whose policies, documents, agencies and
+    cited policies have IRIs of their own; the taxonomy and the indicator scheme are shared.
+    `copies` 300 is the size of the 300-city corpus (bench/ also makes the real corpora: `--store`
+    serves their build)."""
+    from pyoxigraph import DefaultGraph, RdfFormat, Store
 
     from extract.pipeline import extract_file
-    from graph.rdf import build_rdf
+    from extract.reader import read_text
+    from graph.store import build_store
 
-    graph = build_rdf([extract_file(p) for p in sorted((ROOT / "seeds").glob("*.txt"))])
-    ntriples = graph.serialize(format="nt", encoding="utf-8").decode()
-    store = Store(str(path))
-    store.bulk_load(ntriples.encode(), format=RdfFormat.N_TRIPLES)
+    paths = sorted((ROOT / "seeds").glob("*.txt"))
+    build_store([extract_file(p) for p in paths], {p.name: read_text(p)[0] for p in paths}, path)
+    if copies <= 1:
+        return path
+    ntriples = Store.read_only(str(path)).dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).decode()
     names = sorted(set(re.findall(r'<https://w3id\.org/policykg/id/city/[^>]+> <https://schema\.org/name> "([^"]+)"@zh',
                                   ntriples)))
     city_name = re.compile("|".join(f'"{re.escape(name)}"@zh' for name in names) or "(?!)")
     city = re.compile(r"<https://w3id\.org/policykg/id/city/[^>]+>")
     own = re.compile(r"(<https://w3id\.org/policykg/id/(?:policy|doc|agency|cited)/)")
+    store = Store(str(path))  # read-write, to add the copies
     for copy in range(1, copies):
         renamed = own.sub(rf"\g<1>c{copy}-", ntriples)
         renamed = city.sub(f"<https://w3id.org/policykg/id/city/copy{copy}>", renamed)
