@@ -1,7 +1,7 @@
 """The remote-store mode end to end, on loopback: a real `oxigraph serve` (the `oxigraph` package
 of the test extras) started here on a free 127.0.0.1 port, loaded by `policykg load --store URL`
-with the seeds' graph, then `policykg serve --store URL` answering /sparql from it, with the guard,
-the row cap and the time limit applied on our side.
+with the seeds' graph, then `policykg serve --store URL` answering /sparql (with the guard, the row
+cap and the time limit applied on our side) and the analyst API (/compare) from it.
 """
 
 from __future__ import annotations
@@ -310,9 +310,8 @@ def test_serve_refuses_service_before_the_store_sees_it(server: str) -> None:
 
 
 def test_serve_compare_agrees_with_sparql_on_the_store(server: str) -> None:
-    """/compare and the store's SPARQL name the same innovation-voucher promises, city by city.
-    (Today /compare is computed from the served records; once the analyst routes query a
-    GraphSource, `serve --store` must hand them a RemoteSource and this test still holds.)"""
+    """/compare (asked of the store: the next test) and the store's SPARQL name the same
+    innovation-voucher promises, city by city."""
     compare = httpx.get(f"{server}/compare", params={"instrument": "innovation_voucher"}, trust_env=False).json()
     from_compare = Counter((c["city"], i["quote"]) for c in compare["cities"] for i in c["instruments"])
     query = next(e.query for e in load_examples() if e.name == "01_innovation_vouchers")
@@ -344,3 +343,39 @@ def test_the_time_limit_stops_a_slow_remote_query(loaded: str) -> None:
         assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
         response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
         assert response.status_code == 400 and "SPARQL syntax error" in response.text
+
+
+def test_serve_asks_the_store_not_the_local_build(tmp_path: Path, cache: Path) -> None:
+    """With --store, the analyst API answers from the store: a store holding other documents than
+    --data gives their cities in /compare (the fixtures' 济南 and 杭州, not the seeds')."""
+    from conftest import FIXTURES, GOOD_DOCUMENTS
+
+    folder = tmp_path / "other"
+    folder.mkdir()
+    for name in GOOD_DOCUMENTS:
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    port = free_port()
+    location = tmp_path / "oxigraph"
+    oxigraph = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind",
+                                 f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=environment())
+    store = f"http://127.0.0.1:{port}"
+    serve_port = free_port()
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        wait_for(f"{store}/query?query=ASK%7B%7D", oxigraph)
+        loaded = policykg("load", str(folder), "--store", store, "--cache-dir", str(cache))
+        assert loaded.returncode == 0, loaded.stderr
+        server = subprocess.Popen([str(BIN / "policykg"), "serve", "--data", str(SEEDS), "--store", store, "--port",
+                                   str(serve_port), "--cache-dir", str(cache)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment())
+        base = f"http://127.0.0.1:{serve_port}"
+        wait_for(f"{base}/health", server)
+        compare = httpx.get(f"{base}/compare", params={"instrument": "innovation_voucher"}, trust_env=False).json()
+        cities = {c["city"] for c in compare["cities"]}
+        assert "济南" in cities and not cities & SEED_CITIES, cities
+    finally:
+        for process in (server, oxigraph):
+            if process is not None:
+                process.terminate()
+                process.wait(10)
