@@ -18,7 +18,7 @@ For each size it reports:
 - p50 / p99 of /compare, /compare/matrix, /search and the docs/queries examples (through /sparql)
   at 1 and 16 clients (wrk). The analyst routes are asked with `Accept-Encoding: gzip`, as
   browsers, httpx and requests ask; /compare also without it. A URL whose answer takes long is
-  timed for longer (five answers at least), so that every cell has a figure;
+  timed for longer (four answers at least), so that every cell has a figure;
 - /sparql against `oxigraph serve` on the same graph in the same run, two ways: on disk
   (`--location`, a copy of the built store) and in memory (the graph loaded through /store): the
   examples and `ASK {}` (the per-request floor) at 1 client.
@@ -225,7 +225,7 @@ def slice_seconds(url: str, clients: int, seconds: float, headers: dict[str, str
     began = time.perf_counter()
     httpx.get(url, headers=headers, trust_env=False, timeout=120)
     once = time.perf_counter() - began
-    return int(min(60, max(1, round(seconds), math.ceil(once * 5 * max(1, clients / 2)))))
+    return int(min(30, max(1, round(seconds), math.ceil(once * 4 * max(1, clients / 2)))))
 
 
 def p50_p99(urls: list[str], clients: int, seconds: float, headers: dict[str, str] | None = None) -> dict[str, float]:
