@@ -165,3 +165,23 @@ def test_a_client_that_leaves_does_not_stop_the_server(servers: tuple[str, str])
         connection.sendall(get_line("/sparql?" + urlencode({"query": RUNAWAY})))
     time.sleep(0.2)
     assert httpx.get(fast, params={"query": "ASK {}"}, trust_env=False, timeout=30).status_code == 200
+
+
+def test_a_client_that_leaves_gives_up_its_place_in_line(servers: tuple[str, str], service: SparqlService) -> None:
+    """With the one worker busy, requests whose clients hang up before their turn are never run:
+    after a burst of slow queries, the clients that gave up would otherwise keep it busy."""
+    fast, _ = servers
+    host, port = fast.split("//")[1].split("/")[0].split(":")
+    sent_before = service.pool.sent
+    with socket.create_connection((host, int(port)), timeout=10) as busy:
+        busy.sendall(get_line("/sparql?" + urlencode({"query": RUNAWAY})))  # holds the worker for 1 s
+        time.sleep(0.2)
+        for index in range(3):
+            with socket.create_connection((host, int(port)), timeout=10) as leaving:
+                query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {index + 1}"
+                leaving.sendall(get_line("/sparql?" + urlencode({"query": query})))
+                time.sleep(0.05)  # in line now; the client leaves
+        answer = busy.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 504")
+    assert httpx.get(fast, params={"query": "ASK {}"}, trust_env=False, timeout=30).status_code == 200
+    assert service.pool.sent == sent_before + 2  # the runaway query and the last one: not the three left

@@ -10,9 +10,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from pyoxigraph import QueryResultsFormat, RdfFormat, Store, parse_query_results
+from pyoxigraph import QueryResultsFormat, RdfFormat, Store, parse, parse_query_results
 
-from api.sparql.results import FIRST_CHECK_BYTES, Capped, Enough, count_rows, write_solutions
+from api.sparql.results import FIRST_CHECK_BYTES, Capped, Enough, count_rows, write_lines, write_solutions
 
 FORMATS = ("json", "xml", "csv", "tsv")
 TRICKY = r'''"a\nb" "say \"hi\"" "{\"x\":{}},{" "}},{\"s\":{" "<result>" "x\r\ny" "back\\slash\\" "tab\tcomma," 1 2.5'''
@@ -84,3 +84,16 @@ def test_a_long_answer_is_stopped_early(store: Store) -> None:
     with pytest.raises(Enough):
         store.query(cross).serialize(target, format=QueryResultsFormat.TSV)
     assert len(target.buffer) < 4 * FIRST_CHECK_BYTES
+
+
+@pytest.mark.parametrize("cap", [0, 1, 5, 2999, 3000, 100_000])
+def test_constructed_triples_are_cut_by_lines(store: Store, cap: int) -> None:
+    """N-Triples writes one triple a line (a line break in a literal is escaped), so an answer is
+    cut by counting lines; the triples kept are whole and the first ones written."""
+    construct = "CONSTRUCT WHERE { ?s ?p ?o }"
+    written = store.query(construct).serialize(format=RdfFormat.N_TRIPLES)
+    body, truncated = write_lines(store.query(construct), RdfFormat.N_TRIPLES, cap)
+    kept = list(parse(body, format=RdfFormat.N_TRIPLES))
+    assert len(kept) == min(cap, 3000) and truncated == (cap < 3000)
+    assert written.startswith(body)
+    assert all("\n" in quad.object.value for quad in kept)  # the literals' own line breaks survived

@@ -190,6 +190,7 @@ class WorkerPool:
         self.timeout_s = timeout_s
         self.queue_timeout_s = queue_timeout_s
         self.replaced = 0  # workers killed and replaced after a timeout or a crash
+        self.sent = 0  # requests handed to a worker (one whose client left while in line is not)
         # The least any worker achieved (sandbox.py); known once started. A replacement that
         # achieves less than this is not taken into the pool.
         self.isolation = Isolation(problems=("not started",))
@@ -316,6 +317,7 @@ class WorkerPool:
             self._begin(job)
         chosen.jobs.append(job)
         job.worker = chosen
+        self.sent += 1
         if chosen.unsent:  # it still has not taken the previous request
             chosen.unsent += job.request
             return

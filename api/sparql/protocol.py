@@ -47,10 +47,12 @@ class _Answering:
     """Stands for uvicorn's RequestResponseCycle while the protocol answers a request itself:
     the attributes uvicorn's protocol reads and sets on its current cycle."""
 
-    __slots__ = ("url", "response_complete", "disconnected", "keep_alive", "more_body", "body", "message_event")
+    __slots__ = ("url", "response_complete", "disconnected", "keep_alive", "more_body", "body", "message_event",
+                 "answer")
 
     def __init__(self, url: bytes, keep_alive: bool) -> None:
         self.url = url  # for the access log
+        self.answer: asyncio.Future[tuple[bytes, float]] | None = None  # the worker's, once asked
         self.response_complete = False
         self.disconnected = False
         self.keep_alive = keep_alive
@@ -69,6 +71,19 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
     prefix = path.encode("ascii") + b"?"
 
     class SparqlProtocol(HttpToolsProtocol):
+        answering: _Answering | None = None  # the request this connection waits for a worker's answer to
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            """A client that leaves gives up its place in line: its query, if no worker started
+            it yet, is never run (after a burst of slow queries, the clients that timed out would
+            otherwise keep the workers busy for the next ones)."""
+            answering = self.answering
+            if answering is not None:
+                answering.disconnected = True
+                if answering.answer is not None:
+                    answering.answer.cancel()
+            super().connection_lost(exc)
+
         def on_headers_complete(self) -> None:
             current: Any = self.cycle
             if (
@@ -101,9 +116,15 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
             except SparqlError as error:
                 self._error(cycle, error)
                 return
+            cycle.answer = answer
+            self.answering = cycle
             answer.add_done_callback(partial(self._answered, cycle, prepared))
 
         def _answered(self, cycle: _Answering, prepared: Prepared, answer: asyncio.Future[tuple[bytes, float]]) -> None:
+            if self.answering is cycle:
+                self.answering = None
+            if answer.cancelled() or cycle.disconnected:  # the client left
+                return
             try:
                 result = service.result(prepared, answer.result())
             except SparqlError as error:

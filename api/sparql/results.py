@@ -25,7 +25,15 @@ import io
 from collections.abc import Iterable
 from itertools import islice
 
-from pyoxigraph import QueryResultsFormat, QuerySolution, QuerySolutions, Variable, parse_query_results
+from pyoxigraph import (
+    QueryResultsFormat,
+    QuerySolution,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Variable,
+    parse_query_results,
+)
 
 RESULTS_FORMATS = {
     "json": QueryResultsFormat.JSON,
@@ -34,6 +42,9 @@ RESULTS_FORMATS = {
     "tsv": QueryResultsFormat.TSV,
 }
 FIRST_CHECK_BYTES = 1 << 16  # below this, rows are counted once, when the writer is done
+# The fewest bytes a solution takes in each format (JSON `{},`, XML `<result></result>`, a line
+# break): a document shorter than this times the cap cannot hold more rows, and is not counted.
+MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 1, "tsv": 1}
 _WHITESPACE = b" \t\r\n"
 
 
@@ -63,15 +74,17 @@ class Enough(Exception):
 class Capped:
     """A binary write target for a results serializer that stops it past `max_rows` solutions.
 
-    Rows are counted when the document reaches 64 kB, then each time it doubles (linear time
-    overall); a document that stays under 64 kB is counted once, by `finish`.
+    Rows are counted once the document is long enough to hold more than `max_rows` of them (and at
+    least 64 kB), then each time it doubles (linear time overall); a shorter document is not
+    counted at all, and one that ends between two counts is counted once, by `finish`.
     """
 
     def __init__(self, format_name: str, max_rows: int) -> None:
         self.format_name = format_name
         self.max_rows = max_rows
         self.buffer = bytearray()
-        self.next_check = FIRST_CHECK_BYTES
+        self.room = MIN_ROW_BYTES[format_name] * max_rows  # up to this size, rows need no counting
+        self.next_check = max(FIRST_CHECK_BYTES, self.room)
 
     def write(self, chunk: bytes) -> int:
         self.buffer += chunk
@@ -87,7 +100,7 @@ class Capped:
     def finish(self, complete: bool) -> tuple[bytes, bool]:
         """The document to send and whether it was cut; `complete`: the writer ended by itself."""
         body = bytes(self.buffer)
-        if complete and count_rows(body, self.format_name) <= self.max_rows:
+        if complete and (len(body) <= self.room or count_rows(body, self.format_name) <= self.max_rows):
             return body, False
         return truncate(body, self.format_name, self.max_rows), True
 
@@ -100,6 +113,20 @@ def write_solutions(solutions: QuerySolutions, format_name: str, max_rows: int) 
     except Enough:
         return target.finish(complete=False)
     return target.finish(complete=True)
+
+
+def write_lines(result: QueryTriples, rdf_format: RdfFormat, max_rows: int) -> tuple[bytes, bool]:
+    """Triples in a format of one triple a line (N-Triples: a line break in a literal is written
+    `\\n`), at most `max_rows` of them; and whether there were more."""
+    target = Capped("tsv", max_rows - 1)  # counted as TSV lines, less the header line it does not have
+    try:
+        result.serialize(target, format=rdf_format)
+    except Enough:
+        return bytes(target.buffer[: _line_end(bytes(target.buffer), max_rows, quoted=False)]), True
+    body = bytes(target.buffer)
+    if body.count(b"\n") + (bool(body) and not body.endswith(b"\n")) <= max_rows:
+        return body, False
+    return body[: _line_end(body, max_rows, quoted=False)], True
 
 
 def truncate(body: bytes, format_name: str, max_rows: int) -> bytes:

@@ -35,7 +35,7 @@ from itertools import islice
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store, serialize
 
 from .formats import BY_NAME, FORMATS, ResultFormat, ResultKind, default_format
-from .results import RESULTS_FORMATS, write_solutions
+from .results import RESULTS_FORMATS, write_lines, write_solutions
 from .sandbox import Isolation, isolate
 
 # Workers run a little below the server's priority: the event loop that hands them queries (and
@@ -254,10 +254,16 @@ def evaluate(result: QuerySolutions | QueryBoolean | QueryTriples, request: Requ
 
 
 def _triples(result: QueryTriples, chosen: ResultFormat, request: Request) -> Reply:
-    triples = list(islice(result, request.max_rows + 1))
-    truncated = len(triples) > request.max_rows
+    """At most `max_rows` triples in the chosen format. N-Triples (one triple a line) is written by
+    Oxigraph straight from the result and cut by lines; the other formats are written from the
+    first `max_rows` triples as they stream by (Turtle with the query's own prefixes), never held
+    in a list."""
+    if chosen.name == "ntriples":
+        body, truncated = write_lines(result, RdfFormat.N_TRIPLES, request.max_rows)
+        return Reply(body, chosen.name, truncated)
     prefixes = request.prefixes if chosen.name == "turtle" else None
-    body = serialize(triples[: request.max_rows], format=GRAPH_FORMATS[chosen.name], prefixes=prefixes)
+    body = serialize(islice(result, request.max_rows), format=GRAPH_FORMATS[chosen.name], prefixes=prefixes)
+    truncated = next(result, None) is not None
     return Reply(body, chosen.name, truncated)
 
 
