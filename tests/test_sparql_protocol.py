@@ -46,7 +46,8 @@ COMPARED_HEADERS = ("content-type", "vary", "access-control-allow-origin", "acce
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlService]:
     store = store_from_ntriples(GRAPH, tmp_path_factory.mktemp("sparql") / "store")
-    with SparqlService(store, workers=1, max_rows=20, max_query_chars=500, timeout_s=1.0) as running:
+    # a generous time limit: the answers are compared, and a loaded machine must not turn one into a 504
+    with SparqlService(store, workers=1, max_rows=20, max_query_chars=500, timeout_s=15.0) as running:
         yield running
 
 
