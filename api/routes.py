@@ -19,6 +19,7 @@ from graph.indicators import resolve_indicator
 from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
 
+from .bodies import Bodies
 from .lane import AnalystLane
 from .search import answer_json
 from .serving import ServedGraph
@@ -34,13 +35,11 @@ def wants_csv(request: Request, format: str | None) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-def csv_response(body: bytes, name: str = "result") -> Response:
-    headers = {"Content-Disposition": f'inline; filename="{name}.csv"'}
-    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+CSV_TYPE, JSON_TYPE = "text/csv; charset=utf-8", "application/json"
 
 
-def json_response(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
+def csv_headers(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'inline; filename="{name}.csv"'}
 
 
 def not_found(err: NotFound) -> HTTPException:
@@ -50,12 +49,19 @@ def not_found(err: NotFound) -> HTTPException:
 def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     router = APIRouter()
     source, precomputed = lane.source, lane.answers
+    # every answer is a function of what was asked (the graph does not change while served): each
+    # is serialised, and compressed for clients that accept gzip, once
+    bodies = Bodies()
+
+    def send(request: Request, key: tuple[Any, ...], body: Callable[[], bytes], as_csv: bool, name: str) -> Response:
+        if as_csv:
+            return bodies.respond(request, (*key, "csv"), body, CSV_TYPE, csv_headers(name))
+        return bodies.respond(request, (*key, "json"), body, JSON_TYPE)
 
     def stored(request: Request, format: str | None, name: str) -> Response:
         """A precomputed answer in the format asked for."""
-        if wants_csv(request, format):
-            return csv_response(precomputed[f"{name}.csv"], name)
-        return json_response(precomputed[f"{name}.json"])
+        as_csv = wants_csv(request, format)
+        return send(request, (name,), lambda: precomputed[f"{name}.{'csv' if as_csv else 'json'}"], as_csv, name)
 
     async def computed(
         request: Request,
@@ -63,19 +69,24 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         call: Callable[[], Any],
         name: str,
         rows: Callable[[Any], Sequence[dict[str, Any]]] | None = None,
+        key: tuple[Any, ...] = (),
     ) -> Response:
-        """An answer computed on the lane; CSV has the rows `rows` picks (the answer itself by default)."""
+        """An answer computed on the lane (once per `key`); CSV has the rows `rows` picks (the answer
+        itself by default)."""
         as_csv = wants_csv(request, format)
 
         def serialise() -> bytes:
             result = call()
             return csv_bytes(rows(result) if rows else result) if as_csv else json_bytes(result)
 
-        try:
-            body = await lane.run(serialise)
-        except NotFound as err:
-            raise not_found(err) from None
-        return csv_response(body, name) if as_csv else json_response(body)
+        async def body() -> bytes:
+            try:
+                return await lane.run(serialise)
+            except NotFound as err:
+                raise not_found(err) from None
+
+        media, headers = (CSV_TYPE, csv_headers(name)) if as_csv else (JSON_TYPE, None)
+        return await bodies.respond_async(request, (name, *key, as_csv), body, media, headers)
 
     @router.get("/cities", tags=["analyst"], summary="Cities with their policies, counts and instrument types")
     async def list_cities(request: Request, format: Format = None) -> Response:
@@ -83,7 +94,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
 
     @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets")
     async def get_city(request: Request, city: str) -> Response:
-        return await computed(request, "json", lambda: answers.city_detail(source, city), "city")
+        return await computed(request, "json", lambda: answers.city_detail(source, city), "city", key=(city,))
 
     @router.get("/policies", tags=["analyst"], summary="Policies with their metadata")
     async def list_policies(request: Request, format: Format = None) -> Response:
@@ -95,7 +106,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         summary="One policy: measures, agencies, instruments, targets, citations",
     )
     async def get_policy(request: Request, policy: str) -> Response:
-        return await computed(request, "json", lambda: answers.policy_detail(source, policy), "policy")
+        return await computed(request, "json", lambda: answers.policy_detail(source, policy), "policy", key=(policy,))
 
     @router.get(
         "/agencies",
@@ -105,7 +116,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     async def list_agencies(request: Request, city: str | None = None, format: Format = None) -> Response:
         if city is None:
             return stored(request, format, "agencies")
-        return await computed(request, format, lambda: answers.agencies(source, city), "agencies")
+        return await computed(request, format, lambda: answers.agencies(source, city), "agencies", key=(city,))
 
     @router.get("/instruments", tags=["analyst"], summary="The instrument taxonomy (SKOS scheme) with counts per city")
     async def list_instruments(request: Request, format: Format = None) -> Response:
@@ -124,8 +135,12 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         except NotFound as err:
             raise not_found(err) from None
         if wants_csv(request, format):
-            return csv_response(precomputed[f"compare/{type_id}.csv"], "compare")
-        return json_response(answers.asked_as(precomputed[f"compare/{type_id}.json"], "term", type_id, instrument))
+            return send(request, ("compare", type_id), lambda: precomputed[f"compare/{type_id}.csv"], True, "compare")
+        stored_json = precomputed[f"compare/{type_id}.json"]
+        return send(
+            request, ("compare", type_id, instrument), lambda: answers.asked_as(stored_json, "term", type_id, instrument),
+            False, "compare",
+        )
 
     @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount")
     async def matrix(request: Request, format: Format = None) -> Response:
@@ -140,17 +155,24 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         concept = resolve_indicator(indicator)
         if concept is not None and f"targets/{concept.id}.json" in precomputed:
             if wants_csv(request, format):
-                return csv_response(precomputed[f"targets/{concept.id}.csv"], "targets")
-            return json_response(
-                answers.asked_as(precomputed[f"targets/{concept.id}.json"], "indicator", concept.id, indicator)
+                csv_key = ("targets", concept.id)
+                return send(request, csv_key, lambda: precomputed[f"targets/{concept.id}.csv"], True, "targets")
+            stored_json = precomputed[f"targets/{concept.id}.json"]
+            return send(
+                request, ("targets", concept.id, indicator),
+                lambda: answers.asked_as(stored_json, "indicator", concept.id, indicator), False, "targets",
             )
         return await computed(
-            request, format, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"]
+            request, format, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"],
+            key=(indicator,),
         )
 
     @router.get("/search", tags=["analyst"], summary="A free-text question in Chinese or English")
-    async def search(q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
-        return json_response(await lane.run(answer_json, lane.reader, q))
+    async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+        async def body() -> bytes:
+            return await lane.run(answer_json, lane.reader, q)
+
+        return await bodies.respond_async(request, ("search", q), body, JSON_TYPE)
 
     @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
     async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:

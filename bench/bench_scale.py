@@ -16,7 +16,9 @@ For each size it reports:
 - `policykg serve` ready (until /health answers) from an empty cache (fresh) and from the cached
   build, with the PSS of the whole process tree once ready; the first /search after ready;
 - p50 / p99 of /compare, /compare/matrix, /search and the docs/queries examples (through /sparql)
-  at 1 and 16 clients (wrk);
+  at 1 and 16 clients (wrk). The analyst routes are asked with `Accept-Encoding: gzip`, as
+  browsers, httpx and requests ask; /compare also without it. A URL whose answer takes long is
+  timed for longer (four answers at least), so that every cell has a figure;
 - /sparql against `oxigraph serve` on the same graph in the same run, two ways: on disk
   (`--location`, a copy of the built store) and in memory (the graph loaded through /store): the
   examples and `ASK {}` (the per-request floor) at 1 client.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -47,7 +50,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sparql import free_port, oxigraph_binary, wrk  # noqa: E402
+from bench_sparql import accept_for, free_port, oxigraph_binary, wrk  # noqa: E402
 from make_corpus import make_corpus as make_seed_copies  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,12 +216,22 @@ def sparql_url(endpoint: str, query: str) -> str:
     return f"{endpoint}?{urlencode({'query': query})}"
 
 
-SPARQL_JSON = {"Accept": "application/sparql-results+json"}
+# what browsers, httpx and requests send: the analyst API compresses its answers for them
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def slice_seconds(url: str, clients: int, seconds: float, headers: dict[str, str] | None) -> int:
+    """`seconds`, or long enough for a slow answer to be timed several times over (at most a minute)."""
+    began = time.perf_counter()
+    httpx.get(url, headers=headers, trust_env=False, timeout=120)
+    once = time.perf_counter() - began
+    return int(min(30, max(1, round(seconds), math.ceil(once * 4 * max(1, clients / 2)))))
 
 
 def p50_p99(urls: list[str], clients: int, seconds: float, headers: dict[str, str] | None = None) -> dict[str, float]:
     """The worst p50 and the worst p99 of several URLs, each under `clients` connections (wrk)."""
-    runs = [wrk(url, concurrency=clients, seconds=max(1, round(seconds)), headers=headers) for url in urls]
+    runs = [wrk(url, concurrency=clients, seconds=slice_seconds(url, clients, seconds, headers), headers=headers)
+            for url in urls]
     errors = sum(r.errors for r in runs)
     return {"p50_ms": max(r.p50 for r in runs) * 1000, "p99_ms": max(r.p99 for r in runs) * 1000,
             "requests": sum(r.requests for r in runs), "errors": errors}
@@ -240,10 +253,11 @@ def measure_serving(corpus: Path, cache: Path, seconds: float) -> ServeFigures:
         }
         for clients in (1, 16):
             for name, urls in groups.items():
-                figures.latency[f"{name} c{clients}"] = p50_p99(urls, clients, seconds)
+                figures.latency[f"{name} c{clients}"] = p50_p99(urls, clients, seconds, GZIP)
+            figures.latency[f"/compare (no gzip) c{clients}"] = p50_p99(groups["/compare"], clients, seconds)
             for name, query in example_queries().items():
                 figures.latency[f"docs/queries/{name} c{clients}"] = p50_p99(
-                    [sparql_url(f"{base}/sparql", query)], clients, seconds, SPARQL_JSON)
+                    [sparql_url(f"{base}/sparql", query)], clients, seconds, {"Accept": accept_for(query)})
         figures.pss_after_load_mb = tree_pss_mb(process.pid)
     return figures
 
@@ -293,8 +307,9 @@ def sparql_side_by_side(corpus: Path, cache: Path, built: Path, seconds: float) 
                 for _ in range(3):
                     for server, endpoint in (("policykg", f"{base}/sparql"), ("oxigraph_disk", disk),
                                              ("oxigraph_memory", memory)):
-                        result = wrk(sparql_url(endpoint, query), concurrency=1, seconds=max(1, round(seconds / 3)),
-                                     headers=SPARQL_JSON)
+                        url, accept = sparql_url(endpoint, query), {"Accept": accept_for(query)}
+                        result = wrk(url, concurrency=1, seconds=slice_seconds(url, 1, seconds / 3, accept),
+                                     headers=accept)
                         samples[server].append(result.p50 * 1000)
                 for server, values in samples.items():
                     row[f"{server}_p50_ms"] = statistics.median(values)

@@ -137,3 +137,35 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/compare", "/targets", "/search", "/source/{doc}"} <= set(paths)
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/compare", {"instrument": "孵化器"}),
+        ("/compare", {"instrument": "incubator_award", "format": "csv"}),
+        ("/compare/matrix", {}),
+        ("/search", {"q": "哪些城市资助孵化器"}),
+        ("/agencies", {"city": "大连"}),
+    ],
+)
+def test_answers_are_gzipped_for_clients_that_accept_it(client: TestClient, path: str, params: dict[str, str]) -> None:
+    """The same bytes either way; compressed only when asked, and the same the second time."""
+    import gzip
+
+    plain = client.get(path, params=params, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    for _ in range(2):
+        packed = client.get(path, params=params, headers={"Accept-Encoding": "gzip"}, extensions={})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.content == plain.content  # httpx undoes the gzip
+        assert len(gzip.compress(plain.content)) < len(plain.content)
+
+
+def test_a_comparison_asked_by_another_word_echoes_that_word(client: TestClient) -> None:
+    """Answers are kept by what was asked: 孵化器 and incubator_award are the same table under their own term."""
+    by_cue = client.get("/compare", params={"instrument": "孵化器"}).json()
+    by_id = client.get("/compare", params={"instrument": "incubator_award"}).json()
+    assert (by_cue["term"], by_id["term"]) == ("孵化器", "incubator_award")
+    assert by_cue["cities"] == by_id["cities"]
