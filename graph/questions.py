@@ -60,14 +60,21 @@ class Question:
         return text
 
 
-def parse_question(name: str, text: str) -> Question:
+def read_header(text: str) -> dict[str, str]:
+    """The `# title:` and `# question:` lines that open a query file (the example queries of
+    /sparql open the same way)."""
     header: dict[str, str] = {}
     for line in text.splitlines():
         if not line.startswith("#"):
             break
         key, colon, value = line.lstrip("# ").partition(":")
-        if colon and key in ("title", "question"):
-            header[key] = value.strip()
+        if colon and key.strip() in ("title", "question"):
+            header[key.strip()] = value.strip()
+    return header
+
+
+def parse_question(name: str, text: str) -> Question:
+    header = read_header(text)
     parameters = tuple(_PARAMETER.findall(text))
     for parameter in parameters:
         if not _values_block(parameter).search(text):

@@ -56,16 +56,15 @@ def patient_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     not turn one of them into a 504."""
     store = store_from_ntriples(GRAPH, tmp_path_factory.mktemp("patient") / "store")
     with SparqlService(store, workers=1, max_rows=20, max_query_chars=500, timeout_s=15.0) as running:
-        app = FastAPI()
-        app.include_router(create_sparql_router(running))
-        protocol = sparql_protocol(running)
-        assert protocol is not None
-        with LiveServer(app, http=protocol) as fast, LiveServer(app) as plain:
-            yield fast.sparql_url, plain.sparql_url
+        yield from both_servers(running)
 
 
 @pytest.fixture(scope="module")
 def servers(service: SparqlService) -> Iterator[tuple[str, str]]:
+    yield from both_servers(service)
+
+
+def both_servers(service: SparqlService) -> Iterator[tuple[str, str]]:
     """The same app twice: served by the fast protocol, and by uvicorn's own."""
     app = FastAPI()
     app.include_router(create_sparql_router(service))

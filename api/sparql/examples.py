@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from graph.questions import read_header
+
 
 @dataclass(frozen=True)
 class Example:
@@ -18,13 +20,7 @@ class Example:
 
 
 def parse_example(name: str, text: str) -> Example:
-    header: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        key, colon, value = line.lstrip("#").partition(":")
-        if colon and key.strip() in ("title", "question"):
-            header[key.strip()] = value.strip()
+    header = read_header(text)
     return Example(name, header.get("title", name), header.get("question", ""), text)
 
 
