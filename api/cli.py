@@ -1,5 +1,4 @@
-"""The `policykg` command line: a thin layer over extract/, graph/ (its query layer, graph/answers.py)
-and api/query.py.
+"""The `policykg` command line: a thin layer over extract/ and graph/ (its query layer, graph/answers.py).
 
 Only the requested data goes to stdout (JSON, CSV or tables); progress bars, warnings and
 `error: FILE: problem` lines go to stderr, so the output can be piped.
@@ -10,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,7 +29,6 @@ from graph.source import GraphSource, LocalSource, records_source
 from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term
 
 from .corpus import Corpus, FileFailure, extract_files, load_records_json, policy_files, read_texts
-from .query import SUMMARY_COLUMNS, city_summaries
 
 if TYPE_CHECKING:
     from .record_cache import RecordCache
@@ -179,16 +178,27 @@ def extract_with_progress(
         return corpus
 
 
-def summary_table(records: list[ExtractionRecord]) -> Table:
+SUMMARY_COLUMNS = ["city", "policies", "measures", "agencies", "instruments", "targets"]
+
+
+def summary_table(build: Path) -> Table:
+    """Per city, from the answers the build precomputed (/cities, and /agencies for the merged
+    government bodies): the counts the API gives, not a second count of the records."""
+    from graph.answers import read_answers
+    from graph.export import ANSWERS
+
+    answers = read_answers(build / ANSWERS)
+    cities = json.loads(answers["cities.json"])
+    agencies = Counter(row["city"] for row in json.loads(answers["agencies.json"]))
+    rows = [{**city, "agencies": agencies[city["city"]]} for city in cities]
     table = Table(title="Per city", title_justify="left")
     for column in SUMMARY_COLUMNS:
         table.add_column(column, justify="left" if column == "city" else "right")
-    summaries = city_summaries(records)
-    for s in summaries:
-        table.add_row(s.city, *(str(getattr(s, c)) for c in SUMMARY_COLUMNS[1:]))
-    if len(summaries) > 1:
+    for row in rows:
+        table.add_row(row["city"], *(str(row[c]) for c in SUMMARY_COLUMNS[1:]))
+    if len(rows) > 1:
         table.add_section()
-        table.add_row("total", *(str(sum(getattr(s, c) for s in summaries)) for c in SUMMARY_COLUMNS[1:]))
+        table.add_row("total", *(str(sum(row[c] for row in rows)) for c in SUMMARY_COLUMNS[1:]))
     return table
 
 
@@ -248,7 +258,7 @@ def build(
     written = write_exports(corpus.records, out, read_texts(paths, corpus.records))
 
     console = stdout_console()
-    console.print(summary_table(corpus.records))
+    console.print(summary_table(out))
     paths_table = Table(title=f"Written to {out}", title_justify="left")
     paths_table.add_column("export")
     paths_table.add_column("path")

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -189,6 +190,27 @@ def test_build_of_good_files_exits_zero_and_summarises_them(good_documents: Path
     assert "error" not in result.stderr
     assert "instruments" in result.stdout and "agencies" in result.stdout
     assert "graph.ttl" in result.stdout and "records.json" in result.stdout
+
+
+def test_the_build_summary_counts_what_the_api_answers(good_documents: Path, tmp_path: Path) -> None:
+    """Each city's row of the printed table holds the /cities counts and the number of merged
+    agencies /agencies lists for it."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.serving import ServedGraph
+
+    out = tmp_path / "out"
+    printed = run("build", good_documents, "--out", out).stdout
+    client = TestClient(create_app(ServedGraph(out)))
+    agencies = client.get("/agencies").json()
+    cities = client.get("/cities").json()
+    assert len(cities) >= 2
+    for city in cities:
+        counts = [city["policies"], city["measures"], sum(a["city"] == city["city"] for a in agencies),
+                  city["instruments"], city["targets"]]
+        row = next(line for line in printed.splitlines() if f" {city['city']} " in line)
+        assert [int(n) for n in re.findall(r"\d+", row)] == counts, row
 
 
 def test_build_validate_reports_conformance(good_documents: Path, tmp_path: Path) -> None:

@@ -1,6 +1,5 @@
 """The cross-city comparison of the query layer (graph/answers.py over the graph of hand-made
-records), its JSON/CSV forms and table; term resolution and amounts in words (graph/terms.py); the
-build's city summaries (api/query.py)."""
+records), its JSON/CSV forms and table; term resolution and amounts in words (graph/terms.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from rich.console import Console
 from rich.measure import Measurement
 
 from api.cli import compare_table
-from api.query import city_summaries
 from graph import compare as comparison
 from graph.compare import COMPARE_CSV_COLUMNS, CompareResult
 from graph.source import records_source
@@ -146,21 +144,6 @@ def test_terms_describe_max_per_and_ratio() -> None:
     assert describe_terms(instrument()) == ""
     assert format_ratio(1.0) == "100%"
     assert format_ratio(0.125) == "12.5%"
-
-
-def test_city_summaries_count_per_city_and_deduplicate_agencies(make_record) -> None:
-    records = [
-        make_record("a.txt", "甲市", [instrument(), instrument()], agencies=["市科技局", "市财政局"]),
-        make_record("b.txt", "乙市", [], agencies=["市科技局"]),
-        make_record("c.txt", "甲市", [instrument()], agencies=["市科技局"]),
-    ]
-    summaries = {s.city: s for s in city_summaries(records)}
-    assert list(summaries) == ["甲市", "乙市"]
-    assert summaries["甲市"].policies == 2
-    assert summaries["甲市"].instruments == 3
-    assert summaries["甲市"].agencies == 2
-    assert summaries["甲市"].docs == ["a.txt", "c.txt"]
-    assert summaries["乙市"].instruments == 0
 
 
 def test_compare_table_renders_chinese_in_aligned_columns(three_city_records) -> None:
