@@ -185,7 +185,7 @@ def summary_table(build: Path) -> Table:
     """Per city, from the answers the build precomputed (/cities, and /agencies for the merged
     government bodies): the counts the API gives, not a second count of the records."""
     from graph.answers import read_answers
-    from graph.export import ANSWERS
+    from graph.build_files import ANSWERS
 
     answers = read_answers(build / ANSWERS)
     cities = json.loads(answers["cities.json"])

@@ -18,11 +18,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import jieba
+from typing import TYPE_CHECKING, Any
 
 from extract.normalise import normalise
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
@@ -31,6 +30,9 @@ from graph.compare import compare
 from graph.indicators import Indicator, load_indicators
 from graph.rows import json_bytes, select
 from graph.source import GraphSource
+
+if TYPE_CHECKING:
+    import jieba
 
 # English words too generic to pick an instrument type on their own
 _GENERIC_EN = {"award", "awards", "support", "subsidy", "subsidies", "grant", "grants", "and", "for", "of", "other"}
@@ -122,10 +124,25 @@ class Vocabulary:
 _WORD_FREQUENCY = 100
 
 
+def _import_jieba() -> Any:
+    """jieba, imported without pkg_resources: jieba's `_compat` imports it (0.13 s of the server's
+    start-up, and deprecated) only to open jieba's own data files, which it opens by path when
+    pkg_resources cannot be imported."""
+    hide = "pkg_resources" not in sys.modules
+    if hide:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
+    try:
+        import jieba
+    finally:
+        if hide:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 def _segmenter(words: set[str]) -> jieba.Tokenizer:
     """A jieba tokenizer whose dictionary is `words` alone (made in memory: no dictionary file read,
     no cache file written)."""
-    tokenizer = jieba.Tokenizer()
+    tokenizer = _import_jieba().Tokenizer()
     lines = "".join(f"{word} {_WORD_FREQUENCY}\n" for word in sorted(words) if word.strip() and " " not in word)
     tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(io.BytesIO(lines.encode("utf-8")))
     tokenizer.initialized = True
@@ -138,8 +155,9 @@ class QuestionReader:
 
     def __init__(self, source: GraphSource, precomputed: dict[str, bytes] | None = None) -> None:
         self.source = source
-        self.vocabulary = Vocabulary.of(source)
         self.precomputed = precomputed or {}
+        stored = self.precomputed.get("vocabulary.json")
+        self.vocabulary = Vocabulary(json.loads(stored)) if stored else Vocabulary.of(source)
 
     def compare(self, type_id: str) -> dict[str, Any]:
         stored = self.precomputed.get(f"compare/{type_id}.json")

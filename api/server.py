@@ -9,11 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
-
 from extract.runner import DEFAULT_BASE_S
 
-from .app import create_app
 from .corpus import FileFailure
 from .serving import ServedGraph, load_served_graph
 from .sparql.service import Endpoint
@@ -66,6 +63,12 @@ def run_server(
     if not served.documents:
         raise NothingToServe(data, len(served.failures), served.failures)
     with sparql_service(served, store_url, sparql_timeout, max_rows, workers) as (service, http):
+        # imported once the SPARQL workers are launched: FastAPI's import (about 0.4 s) and the
+        # workers' start-up then overlap
+        import uvicorn
+
+        from .app import create_app
+
         app = create_app(served, service)
         how = "cached build" if served.from_cache else "fresh build"
         print(
@@ -98,11 +101,16 @@ def sparql_service(
     (`workers` connections to it, at least 4), else over the served graph's store, whose plain
     GETs the protocol answers ahead of the app (api/sparql/protocol.py)."""
     from .sparql import RemoteSparqlService, SparqlService
-    from .sparql.protocol import sparql_protocol
 
     if store_url is not None:
         yield RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers)), "auto"
         return
     service = SparqlService(served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
-    yield service, sparql_protocol(service) or "auto"
+    service.launch()  # the app's lifespan waits for them (service.start)
+    try:
+        from .sparql.protocol import sparql_protocol  # imports FastAPI: after the launch
+
+        yield service, sparql_protocol(service) or "auto"
+    finally:
+        service.close()
 

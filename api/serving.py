@@ -27,12 +27,12 @@ from api.corpus import FileFailure, extract_files, policy_files, read_texts
 from api.record_cache import RecordCache, code_fingerprint
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S
+from graph.build_files import ANSWERS, FAILURES, RECORDS, STORE, load_records
 from graph.source import GraphSource, LocalSource
 
 FileDone = Callable[[Path, ExtractionRecord | FileFailure], None]
 
 CACHE_FORMAT = "2"  # 2: a build directory with an on-disk store, instead of records.json + graph.nt
-FAILURES = "failures.json"
 
 
 @dataclass
@@ -50,8 +50,6 @@ class ServedGraph:
 
     @property
     def store_path(self) -> Path:
-        from graph.export import STORE
-
         return self.directory / STORE
 
     @cached_property
@@ -70,7 +68,6 @@ class ServedGraph:
     def answers(self) -> dict[str, bytes] | None:
         """The answers the build precomputed (None for a build without them: computed at start)."""
         from graph.answers import read_answers
-        from graph.export import ANSWERS
 
         folder = self.directory / ANSWERS
         # a remote store may hold another graph than the build: its answers are computed from it
@@ -85,8 +82,6 @@ class ServedGraph:
 
     @cached_property
     def records(self) -> list[ExtractionRecord]:
-        from graph.export import RECORDS, load_records
-
         return load_records(self.directory / RECORDS)
 
 
@@ -119,8 +114,6 @@ def _load_build(directory: Path) -> ServedGraph:
 
 
 def _is_build(directory: Path) -> bool:
-    from graph.export import RECORDS, STORE
-
     return (directory / STORE).is_dir() and (directory / RECORDS).is_file() and (directory / FAILURES).is_file()
 
 
@@ -151,8 +144,6 @@ def load_served_graph(
     A build that lost a document to its time limit or a dead worker is not cached: it is written to
     a scratch directory removed at exit, and the next start tries that document again.
     """
-    from graph.export import write_exports  # the build's dependencies only on the cold path
-
     paths = policy_files(data_dir)
     if not paths:
         raise FileNotFoundError(f"{data_dir}: no *.txt policy documents")
@@ -160,6 +151,8 @@ def load_served_graph(
     cached = cache_root / cache_key(paths)
     if _is_build(cached):
         return _load_build(cached)
+
+    from graph.export import write_exports  # the build's dependencies only on the cold path
 
     corpus = extract_files(
         paths, on_file_done, jobs=jobs, time_limit_base_s=time_limit_base_s, cache=RecordCache(cache_root)

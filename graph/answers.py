@@ -277,8 +277,8 @@ def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     """The answers every request without a filter gets, serialised once: file name → bytes.
 
     matrix.{json,csv}, compare/<type id>.{json,csv} for every type of the taxonomy,
-    targets/<indicator id>.{json,csv} for every indicator concept with a target, and the lists
-    cities, policies, agencies and instruments. CSVs carry the byte-order mark Excel needs.
+    targets/<indicator id>.{json,csv} for every indicator concept with a target, the lists
+    cities, policies, agencies and instruments, and the search vocabulary (vocabulary.json). CSVs carry the byte-order mark Excel needs.
     """
     corpus_cities = city_names(source)
     answers: dict[str, bytes] = {}
@@ -292,6 +292,8 @@ def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     for name, rows in lists.items():
         answers[f"{name}.json"] = json_bytes(rows)
         answers[f"{name}.csv"] = csv_bytes(rows)
+    # the words free-text questions are read against (api/search.py): read at start, not queried
+    answers["vocabulary.json"] = json_bytes(select(source, "vocabulary"))
     for instrument_type in load_taxonomy():
         result = compare(source, instrument_type.id, corpus_cities)
         answers[f"compare/{instrument_type.id}.json"] = json_bytes(result.to_dict())

@@ -32,15 +32,13 @@ from pyoxigraph import DefaultGraph, RdfFormat, Store
 
 from extract.records import ExtractionRecord, Instrument, Measure, Target
 from graph.answers import precompute_answers, write_answers
+from graph.build_files import ANSWERS, FAILURES, GRAPHML, RECORDS, STORE
 from graph.graphml import write_graphml
 from graph.iris import PREFIXES, fact_iri, measure_iri
 from graph.network import build_networkx, field_values
 from graph.source import LocalSource
 from graph.store import load_ntriples, memory_store, open_store, release_memory
 
-STORE = "store"
-RECORDS = "records.json"
-ANSWERS = "answers"  # the analyst answers every unfiltered request gets, serialised (graph/answers.py)
 # Oxigraph dumps a store in the order of its indexes, which is a function of the triples alone
 # (terms are keyed by a fixed hash of their text, not by insertion order or a process's hash seed),
 # so these files need no sorting to be reproducible.
@@ -49,7 +47,6 @@ RDF_EXPORTS: dict[str, RdfFormat] = {
     "graph.nt": RdfFormat.N_TRIPLES,
     "graph.jsonld": RdfFormat.JSON_LD,
 }
-GRAPHML = "graph.graphml"
 
 # CSV file → (record field class, record list attributes it draws rows from)
 TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
@@ -60,7 +57,7 @@ TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
 
 # What a build directory may hold: the above, the pre-serialised answers, and the serve cache's
 # list of failed files. Anything else is someone's file, and OUT is not replaced over it.
-BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, ANSWERS, "failures.json"})
+BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, ANSWERS, FAILURES})
 
 
 class NotABuild(Exception):
@@ -132,11 +129,6 @@ def dump_rdf(store: Store, directory: Path) -> None:
     with ThreadPoolExecutor(len(RDF_EXPORTS)) as pool:
         for future in [pool.submit(dump, name) for name in RDF_EXPORTS]:
             future.result()
-
-
-def load_records(path: Path) -> list[ExtractionRecord]:
-    """Read records.json back, so the graph can be rebuilt without re-extracting."""
-    return [ExtractionRecord.from_dict(item) for item in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def check_replaceable(out_dir: Path) -> None:

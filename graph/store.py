@@ -19,11 +19,12 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
-from extract.records import ExtractionRecord
-from graph.rdf import graph_quads
+if TYPE_CHECKING:
+    from extract.records import ExtractionRecord
 
 # Bytes of N-Triples per bulk load: the loader's memory grows with its input (about 1 GB for the
 # 450 MB dump of 300 cities at once), so it is fed slices of whole lines.
@@ -33,6 +34,8 @@ LOAD_SLICE_BYTES = 64 << 20
 def memory_store(records: list[ExtractionRecord], texts: Mapping[str, str]) -> Store:
     """The graph of `records` (with `texts`, doc → original text) in an in-memory store."""
     store = Store()
+    from graph.rdf import graph_quads  # the graph's makers (rdflib's vocabularies) only when building
+
     store.bulk_extend(graph_quads(records, texts))
     return store
 

@@ -16,7 +16,8 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from extract.records import Agency, Citation, ExtractionRecord, Instrument, Measure, PolicyMeta, Target
 from extract.taxonomy import load_taxonomy
-from graph.export import load_records, write_exports
+from graph.build_files import load_records
+from graph.export import write_exports
 from graph.iris import (
     CITO,
     ELI,
@@ -363,7 +364,7 @@ def test_exports_are_byte_identical_across_processes(records: list[ExtractionRec
     """Another hash seed, records rebuilt from records.json in reverse order: still the same bytes."""
     reference = write_exports(records, tmp_path / "reference")
     script = (
-        "import sys; from pathlib import Path; from graph.export import load_records, write_exports; "
+        "import sys; from pathlib import Path; from graph.build_files import load_records; from graph.export import write_exports; "
         "records = load_records(Path(sys.argv[1])); write_exports(records[::-1], Path(sys.argv[2]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -162,6 +162,18 @@ def test_the_vocabulary_finds_overlapping_words_but_not_words_inside_a_longer_on
     assert "牵头" in tokens and "措施" in tokens  # words the vocabulary does not hold, cut all the same
 
 
+def test_the_reader_of_a_build_reads_the_vocabulary_it_precomputed_and_understands_alike(source: LocalSource) -> None:
+    precomputed = answers.precompute_answers(source)
+    assert json.loads(precomputed["vocabulary.json"]) == answers.select(source, "vocabulary")
+    from_build, from_store = QuestionReader(source, precomputed), QuestionReader(source)
+    assert from_build.vocabulary.words == from_store.vocabulary.words
+    for asked in ("大连 创新券", "哪些城市资助孵化器", "市科技局牵头哪些措施"):
+        assert answer(from_build, asked) == answer(from_store, asked)
+    # the words come from the precomputed file, not from the store: a changed file is what is read
+    edited = dict(precomputed, **{"vocabulary.json": json.dumps([{"kind": "city", "word": "甲", "key": "甲"}]).encode()})
+    assert QuestionReader(source, edited).vocabulary.words == {"city": {"甲": "甲", "甲市": "甲"}}
+
+
 def test_a_question_names_an_agency_by_any_of_its_names() -> None:
     first = record("a.txt", "甲市", agencies=["市科学技术局"])
     first.agencies[0].aliases = ["市科学技术局", "市科技局"]

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import uvicorn
 from conftest import FIXTURES, GOOD_DOCUMENTS
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import api.server
 import extract.runner
 from api.app import create_app
 from api.cli import app
@@ -33,7 +33,7 @@ def no_listening(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse_to_listen(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("serve started listening")
 
-    monkeypatch.setattr(api.server.uvicorn, "run", refuse_to_listen)
+    monkeypatch.setattr(uvicorn, "run", refuse_to_listen)  # api.server imports it when it is about to listen
 
 
 @pytest.mark.usefixtures("no_listening")

@@ -207,10 +207,16 @@ class WorkerPool:
     def started(self) -> bool:
         return self._started
 
+    def launch(self) -> None:
+        """Start the workers' interpreters without waiting for them: the server launches them before
+        it imports its web framework, so the two start-ups overlap."""
+        if not self._workers:
+            self._workers = {self._new_worker() for _ in range(self.size)}  # their interpreters start side by side
+
     def start(self) -> None:
-        """Start the workers and wait until each has opened the store."""
-        workers = [self._new_worker() for _ in range(self.size)]  # their interpreters start side by side
-        self._workers = set(workers)
+        """Start the workers (unless `launch` did) and wait until each has opened the store."""
+        self.launch()
+        workers = list(self._workers)
         try:
             for each in workers:
                 each.wait_ready()

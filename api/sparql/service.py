@@ -181,6 +181,10 @@ class SparqlService(Endpoint):
         # query, the Accept header and ?format= is worked out once (errors are not kept).
         self._prepared = lru_cache(maxsize=256)(self._prepare)
 
+    def launch(self) -> None:
+        """Start the workers' interpreters; `start` waits for them."""
+        self.pool.launch()
+
     def start(self) -> None:
         if not self.pool.started:
             self.pool.start()
