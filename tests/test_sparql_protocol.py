@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
@@ -180,19 +180,39 @@ def test_a_client_that_leaves_does_not_stop_the_server(servers: tuple[str, str])
     assert httpx.get(fast, params={"query": "ASK {}"}, trust_env=False, timeout=30).status_code == 200
 
 
-def test_a_client_that_leaves_gives_up_its_place_in_line(servers: tuple[str, str], service: SparqlService) -> None:
+def post_request(path: str, query: str) -> bytes:
+    body = query.encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("fast", "GET"), ("plain", "GET"), ("fast", "POST"), ("plain", "POST")]
+)
+def test_a_client_that_leaves_gives_up_its_place_in_line(
+    servers: tuple[str, str], service: SparqlService, path: str, method: str
+) -> None:
     """With the one worker busy, requests whose clients hang up before their turn are never run:
-    after a burst of slow queries, the clients that gave up would otherwise keep it busy."""
-    fast, _ = servers
+    after a burst of slow queries, the clients that gave up would otherwise keep it busy. Whether
+    the protocol answers (fast GET) or the app does (POST, and GET on uvicorn's own protocol)."""
+    fast = servers[0] if path == "fast" else servers[1]
     host, port = fast.split("//")[1].split("/")[0].split(":")
+
+    def request_for(target: str) -> bytes:  # the request, as this case sends it
+        if method == "GET":
+            return get_line(target)
+        return post_request("/sparql", parse_qs(target.partition("?")[2])["query"][0])
+
     sent_before = service.pool.sent
     with socket.create_connection((host, int(port)), timeout=10) as busy:
-        busy.sendall(get_line("/sparql?" + urlencode({"query": RUNAWAY})))  # holds the worker for 1 s
+        busy.sendall(request_for("/sparql?" + urlencode({"query": RUNAWAY})))  # holds the worker for 1 s
         time.sleep(0.2)
         for index in range(3):
             with socket.create_connection((host, int(port)), timeout=10) as leaving:
                 query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {index + 1}"
-                leaving.sendall(get_line("/sparql?" + urlencode({"query": query})))
+                leaving.sendall(request_for("/sparql?" + urlencode({"query": query})))
                 time.sleep(0.05)  # in line now; the client leaves
         answer = busy.recv(65536)
         assert answer.startswith(b"HTTP/1.1 504")

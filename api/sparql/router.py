@@ -13,8 +13,9 @@ app: uvicorn's protocol answers it (protocol.py), with the same `get_parameters`
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated
@@ -125,9 +126,30 @@ async def _get(service: SparqlService, scope: Scope, receive: Receive) -> Sparql
             return await _without_query(service, Request(scope, receive), _query_parameters(scope["query_string"]))
         query, format, dataset = asked
         accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
-        return await service.run(query, accept, format=format, dataset=dataset)
+        return await _unless_client_leaves(service.run(query, accept, format=format, dataset=dataset), receive)
     except SparqlError as error:
         return _error(error)
+
+
+async def _unless_client_leaves(answer: Awaitable[SparqlResult], receive: Receive) -> SparqlResult | Response:
+    """`answer`, or, if the client hangs up first, nothing: its query is given up, so that it
+    leaves the workers' line if no worker took it yet (the protocol does the same for its GETs).
+    Called once the request's body has been read: `receive` then only reports the disconnect."""
+    answering = asyncio.ensure_future(answer)
+    leaving = asyncio.ensure_future(_disconnect(receive))
+    try:
+        await asyncio.wait((answering, leaving), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        leaving.cancel()
+    if not answering.done():
+        answering.cancel()
+        return Response(status_code=499)  # nginx's "client closed request": sent to no one
+    return answering.result()
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def get_parameters(query_string: bytes, max_chars: int) -> tuple[str, str | None, list[str]] | None:
@@ -172,10 +194,12 @@ _parsed_query_string = lru_cache(maxsize=256)(_parse_query_string)
 async def _answer(service: SparqlService, query: str, request: Request, format: str | None,
                   dataset: list[str]) -> Response:
     try:
-        result = await service.run(query, request.headers.get("accept"), format=format, dataset=dataset)
+        result = await _unless_client_leaves(
+            service.run(query, request.headers.get("accept"), format=format, dataset=dataset), request.receive
+        )
     except SparqlError as error:
         return _error(error)
-    return _result(result)
+    return _result(result) if isinstance(result, SparqlResult) else result
 
 
 async def _without_query(service: SparqlService, request: Request, params: tuple[tuple[str, str], ...]) -> Response:
