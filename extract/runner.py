@@ -27,7 +27,6 @@ completion order, so callers can report errors and progress at once.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -40,6 +39,7 @@ from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 
 from .errors import InputError
+from .lifetime import die_with_parent
 from .records import ExtractionRecord
 
 DEFAULT_BASE_S = 60.0
@@ -101,24 +101,10 @@ def extract_path(path: str | Path, on_decoded: Callable[[int], None] | None = No
 
 # --- the worker process ----------------------------------------------------------------------
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Linux: have the kernel kill this worker when the parent dies, even mid-regex (best effort)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 def serve_requests(fd: int, parent_pid: int) -> None:
     """The worker's loop: say ("ready",), then for each (index, path) received reply
     ("decoded", index, chars) once the file is read and ("done", index, outcome) once extracted."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group: the parent stops the workers, and a traceback from
     # each of them would only bury its message
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -34,6 +34,8 @@ from itertools import islice
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Store, serialize
 
+from extract.lifetime import die_with_parent
+
 from .formats import BY_NAME, FORMATS, ResultFormat, ResultKind, default_format
 from .results import RESULTS_FORMATS, write_lines, write_solutions
 from .sandbox import Isolation, isolate
@@ -131,7 +133,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
         os.nice(NICENESS)
-    _die_with_the_server()
+    die_with_parent()
     server = socket.socket(fileno=int(sys.argv[1]))
     isolation = isolate()  # before the store is opened and any query text is seen: no network from here on
     memory_mb = int(sys.argv[2])
@@ -142,16 +144,6 @@ def main() -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     serve(server, isolation, sys.argv[3], in_memory=sys.argv[4] == "memory")
-
-
-def _die_with_the_server() -> None:
-    """Without this, a worker deep in a runaway query would outlive a server killed with SIGKILL
-    (it only notices the closed socket after the query). Linux only; elsewhere EOF has to do."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def open_store(path: str, in_memory: bool) -> Store:
