@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
@@ -113,10 +112,8 @@ def _tree_node_options(view: View, node: str, data: dict[str, Any], describer: D
     font_size = TREE_FONT_SIZE
     if node in view.roots:
         fill, font_color, font_size = style.color, "#FFFFFF", ROOT_FONT_SIZE
-    elif kind == "instrument" and data.get("amount_yuan") is None:  # a promise with no figure: hollow
-        fill, border_dashes = "#FFFFFF", [4, 3]
-    elif kind == "policy" and not data.get("in_corpus"):
-        fill, border_dashes = "#FFFFFF", [4, 3]
+    elif (kind == "instrument" and data.get("amount_yuan") is None) or (kind == "policy" and not data.get("in_corpus")):
+        fill, border_dashes = "#FFFFFF", [4, 3]  # a promise with no figure, a policy known by title: hollow
     elif kind == "agency" and data.get("collective"):
         fill = "#EEEEEE"
     return {
@@ -223,6 +220,7 @@ def build_network(view: View, positions: dict[str, Position], describer: Describ
             title=title,
             width=_edge_width(relation, amount),
             dashes=style.dashes,
+            **({"arrows": {"to": {"enabled": False}}} if view.positions is not None else {}),
             color={"color": style.color, "highlight": style.color, "hover": style.color, "opacity": style.opacity},
         )
     net.options = network_options(tree=view.positions is not None)
