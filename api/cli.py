@@ -432,7 +432,7 @@ def viz_command(
     data: Annotated[Path, typer.Option("--data", "-d", help="Directory of *.txt policy documents.")] = Path("seeds"),
     saved: Annotated[
         Path | None,
-        typer.Option("--from", help="Use a build's records (OUT or OUT/records.json) instead of extracting --data."),
+        typer.Option("--from", help="Use a build instead of extracting --data: OUT (its store) or OUT/records.json."),
     ] = None,
     view: Annotated[
         VizView, typer.Option("--view", help="browse: the graph under the filters; compare: --instrument across "
@@ -462,7 +462,8 @@ def viz_command(
     if view is VizView.policy and not policy:
         errors.print("error: --view policy needs --policy ID", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
-    pages = Pages(load_compare_records(data, saved), inline=True, base_url=base_url)
+    # the page draws from a store through the query layer: the build's, or one made of the records
+    pages = Pages(compare_source(data, saved), inline=True, base_url=base_url)
     try:
         if view is VizView.compare:
             html = pages.compare(instrument or "")

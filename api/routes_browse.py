@@ -47,19 +47,20 @@ def _suggestion_link(kind: str) -> str:
 
 
 def create_browse_router(served: ServedGraph, source: GraphSource) -> APIRouter:
-    """`source` is the graph the analyst API answers from: the comparison page compares on it."""
+    """`source` is the graph the analyst API answers from (`served.source`: the build's store or the
+    remote one): every page draws from it, through the query layer."""
     router = APIRouter(tags=["browse"])
     built: list[Pages] = []
     lock = threading.Lock()
 
     def pages() -> Pages:
-        """The pages' state (networkx graph, details, form choices), built once on the first page
-        asked for: pyvis and the graph stay off the server's start-up."""
+        """The pages (their cache, the form's choices), made on the first page asked for: pyvis and
+        the choices' queries stay off the server's start-up."""
         with lock:
             if not built:
                 from viz.pages import Pages
 
-                built.append(Pages(served.records, source))
+                built.append(Pages(source))
             return built[0]
 
     def page(render: Callable[[], str]) -> HTMLResponse:

@@ -38,14 +38,14 @@ CACHE_FORMAT = "2"  # 2: a build directory with an on-disk store, instead of rec
 @dataclass
 class ServedGraph:
     """A build opened for serving. Start-up opens the store and reads the precomputed answers only:
-    its cost does not grow with the graph. The records (for the browsing pages' networkx graph) are
-    read on first use."""
+    its cost does not grow with the graph. Everything served (answers, /sparql, the browsing pages)
+    comes from `source`; `records` are the build's extraction records, never read while serving."""
 
     directory: Path  # a build: store/, answers/, records.json (layout of `policykg build`'s OUT)
     failures: list[FileFailure] = field(default_factory=list)
     from_cache: bool = False
-    # `serve --store URL`: the analyst's questions go to this SPARQL 1.1 store instead (the browsing
-    # pages still draw the build's records)
+    # `serve --store URL`: the analyst's questions and the browsing pages go to this SPARQL 1.1 store
+    # instead
     store_url: str | None = None
 
     @property
@@ -82,6 +82,7 @@ class ServedGraph:
 
     @cached_property
     def records(self) -> list[ExtractionRecord]:
+        """The build's records.json (for tests and tools that check a build against its records)."""
         return load_records(self.directory / RECORDS)
 
 

@@ -147,7 +147,7 @@ def main() -> int:
             # the self-contained file, offline, from disk
             file = Path(tmp) / "whole.html"
             started = time.perf_counter()
-            file.write_text(Pages(served.records, inline=True).browse(), encoding="utf-8")
+            file.write_text(Pages(served.source, inline=True).browse(), encoding="utf-8")
             written = (time.perf_counter() - started) * 1000
             readies = []
             for _ in range(args.runs):

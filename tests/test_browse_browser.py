@@ -19,15 +19,14 @@ from typing import Any
 
 import pytest
 from live_server import LiveServer  # tests/ is on sys.path
-from test_viz import EVIL, evil_records  # the same hostile record as the unit tests (tests/ is on sys.path)
+from test_viz import EVIL, compare_page_view, evil_records, weihai_tree  # (tests/ is on sys.path)
 
 from api.app import create_app
 from api.serving import ServedGraph, load_served_graph, served_records
-from graph.compare import compare
-from graph.network import build_networkx
+from graph.subgraph import instrument_type_counts, policy_list, policy_subgraph
 from viz.pages import Pages
 from viz.render import curie
-from viz.select import View, browse_view, compare_view, policy_view
+from viz.select import View, browse_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -87,7 +86,9 @@ def server(served: ServedGraph, browser: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def graph(served: ServedGraph):  # noqa: ANN201
-    return build_networkx(served.records)
+    """The whole graph the pages draw from (the store, through the query layer)."""
+    source = served.source
+    return policy_subgraph(source, [p.iri for p in policy_list(source)], instrument_type_counts(source))
 
 
 @dataclass
@@ -162,10 +163,12 @@ def details(page: Any) -> str:
     return page.inner_text("#details")
 
 
-def shoot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+def shoot(page: Any, name: str, folder: Path = ARTIFACTS) -> Path:
+    folder.mkdir(exist_ok=True)
     page.wait_for_timeout(500)  # let the focus animation end
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
 
 
 def check_clean(seen: Visit) -> None:
@@ -240,7 +243,7 @@ def test_city_and_kind_filter(browser: Any, server: str, graph) -> None:  # noqa
 
 
 def test_compare_page(browser: Any, server: str, served: ServedGraph, graph) -> None:  # noqa: ANN001
-    view = compare_view(graph, compare(served.source, "孵化器"))
+    view = compare_page_view(served, "孵化器")
     seen = visit(browser, server, "/browse/compare?instrument=孵化器")
     page = seen.page
     assert drawn_nodes(page) == view.graph.number_of_nodes()
@@ -263,12 +266,23 @@ def test_compare_page(browser: Any, server: str, served: ServedGraph, graph) -> 
     page.context.close()
 
 
-def test_policy_tree(browser: Any, server: str, graph) -> None:  # noqa: ANN001
-    view = policy_view(graph, WEIHAI_POLICY)
+def test_policy_tree(browser: Any, server: str, served: ServedGraph, graph, tmp_path: Path) -> None:  # noqa: ANN001
+    tree = weihai_tree(served)
     seen = visit(browser, server, f"/browse/policy/{WEIHAI_POLICY}")
     page = seen.page
-    assert drawn_nodes(page) == view.graph.number_of_nodes()
+    assert drawn_nodes(page) == tree.graph.number_of_nodes()
     assert "威海市人民政府" in details(page)  # the policy's own details show first
+    # it opens on the top of the tree, legible: the policy box at the top left, drawn at zoom >= 0.6
+    assert page.evaluate("window.policykgNetwork.getScale()") >= 0.6
+    root = page.evaluate(
+        "(iri) => { const net = window.policykgNetwork; const id = window.policykgNodes.get({filter: n => n.iri === iri})[0].id;"
+        " const box = net.getBoundingBox(id); return [net.canvasToDOM({x: box.left, y: box.top}), net.canvasToDOM({x: box.right, y: box.bottom})]; }",
+        curie(tree.root),
+    )
+    size = page.evaluate("[document.getElementById('graph').clientWidth, document.getElementById('graph').clientHeight]")
+    assert 0 <= root[0]["x"] < root[1]["x"] <= size[0] and 0 <= root[0]["y"] < root[1]["y"] <= size[1] / 3, root
+    shoot(page, "policy-tree", tmp_path)
+    shoot(page, "browse-policy-tree-weihai")
     node, data = incubator_award(graph, "威海", 2_000_000)
     click_node(page, page_node(page, node))
     assert_instrument_details(page, data)
@@ -297,7 +311,7 @@ def test_extracted_markup_stays_text(browser: Any, tmp_path: Path) -> None:
 
 
 def test_self_contained_file_works_offline(browser: Any, served: ServedGraph, tmp_path: Path) -> None:
-    html = Pages(served.records, served.source, inline=True).browse(["盘锦"])
+    html = Pages(served.source, inline=True).browse(["盘锦"])
     path = tmp_path / "panjin.html"
     path.write_text(html, encoding="utf-8")
     context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)

@@ -1,5 +1,7 @@
-"""The browsing pages without a browser: which nodes each view selects, the layout, escaping of
-extracted text, no remote address in the pages, the self-contained file, routes and `policykg viz`."""
+"""The browsing pages without a browser: the graph they draw is the store's (graph.subgraph agrees
+with the records' networkx graph), which nodes each view selects, the layouts (the policy tree's is
+hierarchical), escaping of extracted text, no remote address in the pages, the self-contained file,
+routes and `policykg viz`."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -18,12 +22,16 @@ from api.serving import ServedGraph, load_served_graph
 from extract.records import Agency, ExtractionRecord, Instrument, Measure, PolicyMeta, Target
 from graph.compare import compare
 from graph.network import build_networkx
+from graph.rows import select
+from graph.source import records_source
+from graph.subgraph import instrument_type_counts, policy_list, policy_subgraph
 from graph.terms import NotFound
 from viz.assets import VIS_NETWORK_VERSION, vis_network_js_inline, vis_network_js_path
 from viz.layout import radial_layout, spread_angles
 from viz.pages import Pages
 from viz.render import json_for_script
-from viz.select import browse_view, compare_view, policy_view
+from viz.select import browse_view, compare_view, find_policy
+from viz.tree import ROW_HEIGHT, box_width, policy_tree
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EVIL = "<script>alert(1)</script>\"&'"
@@ -37,12 +45,26 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> ServedGraph:
 
 @pytest.fixture(scope="module")
 def graph(served: ServedGraph):  # noqa: ANN201
-    return build_networkx(served.records)
+    """The whole graph as the pages see it: every policy's subgraph, from the store."""
+    source = served.source
+    return policy_subgraph(source, [p.iri for p in policy_list(source)], instrument_type_counts(source))
 
 
 @pytest.fixture(scope="module")
 def pages(served: ServedGraph) -> Pages:
-    return Pages(served.records, served.source)
+    return Pages(served.source)
+
+
+def weihai_tree(served: ServedGraph):  # noqa: ANN201
+    entry = find_policy(policy_list(served.source), WEIHAI_POLICY)
+    return policy_tree(policy_subgraph(served.source, [entry.iri]), entry.iri)
+
+
+def compare_page_view(served: ServedGraph, term: str):  # noqa: ANN201
+    result = compare(served.source, term)
+    instruments = [NamedNode(m.iri) for c in result.funding for m in c.matches]
+    context = select(served.source, "instrument_context", instrument=instruments)
+    return compare_view(result, context, instrument_type_counts(served.source))
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +103,31 @@ def page_json(html: str) -> dict:
 # --- selection -------------------------------------------------------------------------------
 
 
+def test_the_store_graph_is_the_records_graph(graph, served: ServedGraph) -> None:  # noqa: ANN001
+    """What the pages draw (shaped from SPARQL rows) has the nodes and links of build_networkx over
+    the records the store was built from; the one difference is by design: an agency that leads a
+    measure is not also drawn as merely responsible for it."""
+    records = build_networkx(served.records)
+    used_types = {d["type"] for _, d in records.nodes(data=True) if d["kind"] == "instrument"}
+    expected = {
+        n for n, d in records.nodes(data=True) if d["kind"] != "instrument_type" or d["type_id"] in used_types
+    }
+    assert set(graph) == expected
+    assert all(graph.nodes[n]["kind"] == records.nodes[n]["kind"] for n in graph)
+    ours = set(graph.edges(keys=True))
+    theirs = set(records.edges(keys=True))
+    assert ours <= theirs
+    assert all(k == "responsible_agency" and (u, v, "lead_agency") in ours for u, v, k in theirs - ours)
+    for node, data in graph.nodes(data=True):
+        if data["kind"] in ("instrument", "target", "baseline"):
+            mine = records.nodes[node]
+            assert (data["quote"], data["start"], data["end"], data["doc"]) == (
+                mine["quote"], mine["start"], mine["end"], mine["doc"]
+            )
+            if data["kind"] == "instrument":
+                assert (data["amount_yuan"], data["max"], data["type"]) == (mine["amount_yuan"], mine["max"], mine["type"])
+
+
 def test_whole_graph_is_every_node_and_edge(graph) -> None:  # noqa: ANN001
     view = browse_view(graph)
     assert view.graph.number_of_nodes() == graph.number_of_nodes()
@@ -111,7 +158,7 @@ def test_kind_filter(graph) -> None:  # noqa: ANN001
 
 
 def test_instrument_filter_keeps_that_type_with_its_context(graph) -> None:  # noqa: ANN001
-    view = browse_view(graph, instrument="孵化器")
+    view = browse_view(graph, type_id="incubator_award")
     instruments = [d for _, d in view.graph.nodes(data=True) if d["kind"] == "instrument"]
     assert instruments and {d["type"] for d in instruments} == {"incubator_award"}
     assert len(instruments) == sum(
@@ -124,9 +171,9 @@ def test_instrument_filter_keeps_that_type_with_its_context(graph) -> None:  # n
             assert any(view.graph.nodes[u]["kind"] in ("measure", "policy") for u, _ in view.graph.in_edges(node))
 
 
-def test_compare_view_matches_the_compare_answer(graph, served: ServedGraph) -> None:  # noqa: ANN001
+def test_compare_view_matches_the_compare_answer(served: ServedGraph) -> None:
     answer = compare(served.source, "孵化器")
-    view = compare_view(graph, answer)
+    view = compare_page_view(served, "孵化器")
     kinds = Counter(k for _, k in view.graph.nodes(data="kind"))
     assert kinds["instrument_type"] == 1
     assert kinds["city"] == len(answer.cities)
@@ -139,30 +186,63 @@ def test_compare_view_matches_the_compare_answer(graph, served: ServedGraph) -> 
     assert kinds["agency"] > 0 and relations["lead_agency"] + relations["responsible_agency"] > 0
 
 
-def test_policy_view_is_the_policy_tree(graph, served: ServedGraph) -> None:  # noqa: ANN001
+def test_policy_tree_holds_the_policy(served: ServedGraph) -> None:
     record = next(r for r in served.records if r.doc.startswith(WEIHAI_POLICY))
-    view = policy_view(graph, WEIHAI_POLICY)
-    kinds = Counter(k for _, k in view.graph.nodes(data="kind"))
+    tree = weihai_tree(served)
+    kinds = Counter(d["kind"] for _, d in tree.graph.nodes(data=True))
     assert kinds["measure"] == len(record.measures)
     assert kinds["instrument"] == len(record.instruments)
     assert kinds["target"] == len(record.targets)
-    assert kinds["agency"] >= len({a.name for a in record.agencies if a.measures or a.lead_measures})
-    assert kinds["policy"] == 1 + len({c.title for c in record.citations})
+    agencies = {d["iri"] for _, d in tree.graph.nodes(data=True) if d["kind"] == "agency"}
+    assert len(agencies) >= len({a.name for a in record.agencies if a.measures or a.lead_measures})
+    policies = {d["iri"] for _, d in tree.graph.nodes(data=True) if d["kind"] == "policy"}
+    assert len(policies) == 1 + len({c.title for c in record.citations})
     assert "city" not in kinds and "instrument_type" not in kinds
+    assert nx.is_arborescence(nx.DiGraph(tree.graph)), "a tree: one parent each, one root"
+    # every measure's instruments hang under it, with their amounts in the label
+    for node, data in tree.graph.nodes(data=True):
+        if data["kind"] == "instrument" and data["measure"]:
+            (parent,) = tree.graph.predecessors(node)
+            assert tree.graph.nodes[parent]["measure_id"] == data["measure"]
+            if data["amount_yuan"] is not None:
+                assert f"{data['amount_yuan'] / 10_000:,.10g} 万元" in data["tree_label"]
+
+
+def test_policy_tree_is_laid_out_as_a_tree(served: ServedGraph) -> None:
+    """Every child right of its parent and not above it; the boxes of one column never overlap."""
+    tree = weihai_tree(served)
+    x = {n: p[0] for n, p in tree.positions.items()}
+    y = {n: p[1] for n, p in tree.positions.items()}
+    assert set(tree.positions) == set(tree.graph)
+    assert tree.positions[tree.root] == min(tree.positions.values(), key=lambda p: (p[1], p[0]))
+    for parent, child in tree.graph.edges():
+        assert x[child] > x[parent] and y[child] >= y[parent], (parent, child)
+    for parent in tree.graph:
+        kids = sorted(tree.graph.successors(parent), key=lambda k: y[k])
+        for above, below in zip(kids, kids[1:], strict=False):
+            assert y[below] - y[above] >= ROW_HEIGHT  # siblings a row apart at least
+    rows: dict[float, list[str]] = {}
+    for node, (_, row) in tree.positions.items():
+        rows.setdefault(row, []).append(node)
+    for nodes in rows.values():  # boxes on one row side by side, not on top of each other
+        spans = sorted((x[n] - box_width(tree.graph, n) / 2, x[n] + box_width(tree.graph, n) / 2) for n in nodes)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
 
 
 @pytest.mark.parametrize(
     ("call", "kind", "suggestion"),
     [
-        (lambda g, _: browse_view(g, cities=["威海市"]), "city", "威海"),
-        (lambda g, _: browse_view(g, kinds=["agencies"]), "node kind", "agency"),
-        (lambda g, source: compare_view(g, compare(source, "孵化qi")), "instrument type", None),
-        (lambda g, _: policy_view(g, "001_44c0e93a"), "policy", WEIHAI_POLICY),
+        (lambda p: p.browse(cities=["威海市"]), "city", "威海"),
+        (lambda p: p.browse(kinds=["agencies"]), "node kind", "agency"),
+        (lambda p: p.browse(kinds=["section"]), "node kind", "agency"),
+        (lambda p: p.compare("孵化qi"), "instrument type", None),
+        (lambda p: p.policy("001_44c0e93a"), "policy", WEIHAI_POLICY),
+        (lambda p: p.browse(policy="001_44c0e93a"), "policy", WEIHAI_POLICY),
     ],
 )
-def test_unknown_names_say_what_is_near(graph, served: ServedGraph, call, kind: str, suggestion: str | None) -> None:  # noqa: ANN001
+def test_unknown_names_say_what_is_near(pages: Pages, call, kind: str, suggestion: str | None) -> None:  # noqa: ANN001
     with pytest.raises(NotFound) as caught:
-        call(graph, served.source)
+        call(pages)
     assert caught.value.kind == kind and caught.value.suggestions
     if suggestion:
         assert suggestion in caught.value.suggestions
@@ -219,7 +299,7 @@ def test_served_page_loads_only_its_own_assets(pages: Pages) -> None:
 
 
 def test_self_contained_file_inlines_vis_network(served: ServedGraph) -> None:
-    html = Pages(served.records, served.source, inline=True).browse(["盘锦"])
+    html = Pages(served.source, inline=True).browse(["盘锦"])
     assert "<script src=" not in html
     assert vis_network_js_inline()[:5000] in html
     assert "sourceMappingURL" not in html
@@ -229,7 +309,7 @@ def test_self_contained_file_inlines_vis_network(served: ServedGraph) -> None:
     assert 'href="/source/' not in html  # links are built by the script from the JSON, relative by default
     assert page_json(html)["base_url"] == ""
     assert (
-        page_json(Pages(served.records, served.source, inline=True, base_url="http://127.0.0.1:8000/").browse(["盘锦"]))[
+        page_json(Pages(served.source, inline=True, base_url="http://127.0.0.1:8000/").browse(["盘锦"]))[
             "base_url"
         ]
         == "http://127.0.0.1:8000"
@@ -237,7 +317,7 @@ def test_self_contained_file_inlines_vis_network(served: ServedGraph) -> None:
 
 
 def test_extracted_markup_is_escaped_everywhere() -> None:
-    pages = Pages(evil_records())
+    pages = Pages(records_source(evil_records()))
     for html in (pages.browse(), pages.compare("创新券"), pages.policy("evil")):
         assert "<script>alert(1)" not in html
         assert html.count("<script") == 3  # the JSON data, vis-network, the page's own script

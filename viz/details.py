@@ -1,4 +1,5 @@
-"""What the detail panel and the tooltip say about a node, from its networkx attributes.
+"""What the detail panel and the tooltip say about a node, from its networkx attributes (those of
+graph.subgraph, shaped from the query layer's rows).
 
 Plain text only: the page puts these strings into the DOM with `textContent` and vis-network shows
 string tooltips with `innerText`, so extracted text never becomes markup.
@@ -11,8 +12,7 @@ from urllib.parse import quote, urlencode
 
 import networkx as nx
 
-from extract.taxonomy import type_by_id
-from graph.network import UNTYPED_LABEL
+from graph.subgraph import UNTYPED_LABEL
 from graph.terms import format_ratio, format_wan, format_yuan
 
 from .style import KINDS
@@ -79,6 +79,7 @@ class Describer:
 
         doc = data.get("doc")
         if kind == "city":
+            row("政策 · policies", data.get("policies"))
             links.append(["本市图谱 · this city's graph", browse_href("/browse", city=data["label"])])
         elif kind == "policy":
             if data.get("in_corpus") and doc:
@@ -95,6 +96,9 @@ class Describer:
                 links.append(["原文 · source text", f"/source/{quote(doc)}"])
             else:
                 row("被引政策 · cited policy", "语料外,仅知标题 · outside the corpus, known by title only")
+        elif kind == "section":
+            row("章节 · section", data.get("path"))
+            row("政策 · policy", self.policy_titles.get(doc or ""))
         elif kind == "measure":
             row("条目 · item", f"{data.get('path', '')} ({data.get('measure_id', '')})")
             row("牵头部门 · lead", data.get("lead_agencies"))
@@ -111,15 +115,15 @@ class Describer:
             if data.get("collective"):
                 row("泛指 · collective", "泛指一类单位 · a group, not one body")
         elif kind == "instrument":
-            itype = type_by_id().get(data["type"]) if data["type"] else None
-            row("类型 · type", f"{itype.label_zh} · {itype.label_en}" if itype else data["type"] or f"{UNTYPED_LABEL} · untyped")
+            type_label = data.get("type_label") if data["type"] else None
+            row("类型 · type", f"{type_label} · {data['type']}" if type_label else data["type"] or f"{UNTYPED_LABEL} · untyped")
             row("金额 · amount", amount_text(data))
             row("条件 · terms", terms_text(data))
             row("级别 · level", data.get("level"))
             row("对象 · recipient", data.get("recipient"))
             row("城市 · city", data.get("city"))
-            row("政策 · policy", self.policy_titles.get(doc or ""))
-            row("措施 · measure", self.measures.get((doc or "", data.get("measure") or "")))
+            row("政策 · policy", data.get("policy_title") or self.policy_titles.get(doc or ""))
+            row("措施 · measure", data.get("measure_heading") or self.measures.get((doc or "", data.get("measure") or "")))
             links.append(["原文出处 · source", source_href(doc, data["start"], data["end"])])
             if data["type"]:
                 links.append(["各城市对比 · compare cities", browse_href("/browse/compare", instrument=data["type"])])
@@ -144,6 +148,8 @@ class Describer:
     def name(data: dict[str, Any]) -> str:
         if data["kind"] == "measure":
             return data.get("heading") or data["label"]
+        if data["kind"] == "section" and data.get("path"):
+            return f"{data['label']} (章节 · section {data['path']})"
         return data["label"]
 
     def tooltip(self, data: dict[str, Any]) -> str:

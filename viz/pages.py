@@ -1,58 +1,94 @@
-"""The browsing pages of one set of records: built once (the networkx graph, the detail texts, the
-filter form's choices), each page rendered once per distinct view and then served from a cache.
-Used by the HTTP routes (`api.routes_browse`) and by `policykg viz`.
+"""The browsing pages of one served graph: each page asks the query layer for what it draws
+(graph.subgraph and graph.compare on `source`, the GraphSource the API answers from: the on-disk
+store, a remote SPARQL store, or an in-memory store of some records for `policykg viz`), renders it
+once per distinct view and serves it from a cache. Used by the HTTP routes (`api.routes_browse`)
+and by `policykg viz`.
 
-networkx draws (the nodes, their links and details); what the comparison page compares comes from
-the query layer on `source`, the graph the API answers from."""
+A page reads only the policies it draws (policy_tree.rq bound to them). When the filters keep more
+policies than a page can draw readably (`MAX_DRAWN_POLICIES`: the whole graph of a large corpus),
+/browse draws an overview of the cities instead and asks the reader to choose.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from extract.records import ExtractionRecord
+from pyoxigraph import NamedNode
+
 from graph.compare import compare
-from graph.network import build_networkx
-from graph.source import GraphSource, records_source
+from graph.rows import select
+from graph.source import GraphSource
+from graph.subgraph import PolicyEntry, TypeEntry, instrument_type_counts, policy_list, policy_subgraph
 
 from .details import Describer
 from .layout import radial_layout
 from .render import Nav, render_page
-from .select import View, browse_view, compare_view, policy_view
+from .select import (
+    View,
+    browse_view,
+    check_cities,
+    check_kinds,
+    compare_view,
+    find_policy,
+    find_type,
+    overview_view,
+)
+from .tree import policy_tree
 
 CACHED_PAGES = 256
+# More policies than this on one /browse page (some 250 nodes each) would not be readable nor fast:
+# the page is then an overview of the cities.
+MAX_DRAWN_POLICIES = 20
 
 
 class Pages:
-    def __init__(
-        self,
-        records: Sequence[ExtractionRecord],
-        source: GraphSource | None = None,
-        *,
-        inline: bool = False,
-        base_url: str = "",
-    ) -> None:
-        """`source` is the RDF graph of the same records (built from them when not given)."""
-        self.graph = build_networkx(list(records))
-        self.source = records_source(records) if source is None else source
-        self.describer = Describer(self.graph)
-        self.nav = Nav.from_graph(self.graph)
+    def __init__(self, source: GraphSource, *, inline: bool = False, base_url: str = "") -> None:
+        """`source`: the graph to draw, asked through the query layer only."""
+        self.source = source
         self.inline = inline
         self.base_url = base_url
         self._browse = lru_cache(maxsize=CACHED_PAGES)(self._render_browse)
-        self._compare = lru_cache(maxsize=CACHED_PAGES)(
-            lambda term: self.render(compare_view(self.graph, compare(self.source, term)))
-        )
-        self._policy = lru_cache(maxsize=CACHED_PAGES)(lambda policy: self.render(policy_view(self.graph, policy)))
+        self._compare = lru_cache(maxsize=CACHED_PAGES)(self._render_compare)
+        self._policy = lru_cache(maxsize=CACHED_PAGES)(self._render_policy)
 
-    def render(self, view: View) -> str:
-        positions = radial_layout(view.graph, view.roots)
-        return render_page(view, positions, self.describer, self.nav, inline=self.inline, base_url=self.base_url)
+    @cached_property
+    def policies(self) -> tuple[PolicyEntry, ...]:
+        return policy_list(self.source)
+
+    @cached_property
+    def types(self) -> tuple[TypeEntry, ...]:
+        return instrument_type_counts(self.source)
+
+    def nav(self, cities: Sequence[str] = ()) -> Nav:
+        return Nav.from_lists(self.policies, self.types, cities)
+
+    def render(self, view: View, describer: Describer, nav: Nav) -> str:
+        positions = view.positions if view.positions is not None else radial_layout(view.graph, view.roots)
+        return render_page(view, positions, describer, nav, inline=self.inline, base_url=self.base_url)
 
     def _render_browse(
         self, cities: tuple[str, ...], policy: str | None, instrument: str | None, kinds: tuple[str, ...]
     ) -> str:
-        return self.render(browse_view(self.graph, cities, policy, instrument, kinds))
+        check_cities(self.policies, cities)
+        entry = find_policy(self.policies, policy) if policy else None
+        type_id = find_type(instrument) if instrument else None
+        kinds = tuple(check_kinds(kinds))
+        if entry is not None:
+            scope = [entry]
+        else:
+            scope = [p for p in self.policies if not cities or p.city in cities]
+            if type_id is not None:  # the policies stating an instrument of the type (compare.rq)
+                docs = {m.doc for c in compare(self.source, type_id).funding for m in c.matches}
+                scope = [p for p in scope if p.doc in docs]
+        nav = self.nav(cities or ([entry.city] if entry and entry.city else []))
+        if len(scope) > MAX_DRAWN_POLICIES:
+            filters = {"city": list(cities), "policy": "", "instrument": type_id or "", "kind": list(kinds)}
+            view = overview_view(self.policies, cities, filters, MAX_DRAWN_POLICIES)
+            return self.render(view, Describer(view.graph), nav)
+        graph = policy_subgraph(self.source, [p.iri for p in scope], self.types)
+        view = browse_view(graph, cities, entry, type_id, kinds)
+        return self.render(view, Describer(graph), nav)
 
     def browse(
         self,
@@ -66,9 +102,26 @@ class Pages:
             tuple(dict.fromkeys(cities)), policy or None, instrument or None, tuple(dict.fromkeys(kinds))
         )
 
+    def _render_compare(self, term: str) -> str:
+        result = compare(self.source, term)
+        instruments = [NamedNode(m.iri) for c in result.funding for m in c.matches]
+        context = select(self.source, "instrument_context", instrument=instruments) if instruments else []
+        view = compare_view(result, context, self.types)
+        return self.render(view, Describer(view.graph), self.nav())
+
     def compare(self, term: str) -> str:
         """`/browse/compare?instrument=TERM`: one instrument type across the cities."""
         return self._compare(term)
+
+    def _render_policy(self, policy: str) -> str:
+        entry = find_policy(self.policies, policy)
+        graph = policy_subgraph(self.source, [entry.iri], self.types)
+        tree = policy_tree(graph, entry.iri)
+        view = View(
+            "policy", entry.title, tree.graph, (entry.iri,), {"policy": entry.id},
+            positions=tree.positions, extent=tree.extent,
+        )
+        return self.render(view, Describer(graph), self.nav([entry.city] if entry.city else []))
 
     def policy(self, policy: str) -> str:
         """`/browse/policy/{id}`: one policy's tree."""

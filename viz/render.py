@@ -12,33 +12,39 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from jinja2 import Environment, FileSystemLoader
 from pyvis.network import Network
 
-from extract.taxonomy import load_taxonomy
 from graph.iris import ID
+from graph.subgraph import PolicyEntry, TypeEntry, city_list
 from graph.terms import format_wan
 
 from .assets import VIS_NETWORK_VERSION, vis_network_js_inline, vis_network_js_url
 from .details import Describer
 from .layout import Position
-from .select import View, city_nodes, policy_id, policy_nodes
+from .select import View, policy_id
 from .style import (
+    BROWSE_KINDS,
     DEFAULT_RELATION,
     EXTERNAL_POLICY_COLOR,
     FONT_FACE,
     KIND_ORDER,
     KINDS,
     RELATIONS,
+    legend_box_svg,
     legend_svg,
     relation_svg,
     shorten,
+    tree_fill,
 )
+from .tree import BOX_MARGIN as TREE_BOX_MARGIN
+from .tree import FONT_SIZE as TREE_FONT_SIZE
+from .tree import ROOT_FONT_SIZE
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -49,24 +55,26 @@ FADED_OPACITY = 0.12
 LABEL_COLOR = "#1F2933"
 
 
+NAV_POLICIES = 120  # a corpus with more policies offers those of the page's cities only
+
+
 @dataclass(frozen=True)
 class Nav:
-    """What the filter form offers, from the whole graph: cities, policies, instrument types."""
+    """What the filter form offers: cities, policies, instrument types (from the query layer)."""
 
     cities: tuple[str, ...]
     policies: tuple[tuple[str, str], ...]  # (id, title)
     types: tuple[tuple[str, str, int], ...]  # (id, Chinese label, instruments in the corpus)
+    all_policies: bool = True  # False: `policies` are those of the page's cities
 
     @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph) -> Nav:
-        counts: dict[str, int] = {}
-        for _, data in graph.nodes(data=True):
-            if data["kind"] == "instrument":
-                counts[data["type"]] = counts.get(data["type"], 0) + 1
+    def from_lists(cls, policies: Sequence[PolicyEntry], types: Sequence[TypeEntry], cities: Sequence[str] = ()) -> Nav:
+        everything = len(policies) <= NAV_POLICIES
         return cls(
-            cities=tuple(city_nodes(graph)),
-            policies=tuple((pid, graph.nodes[n]["label"]) for pid, n in policy_nodes(graph).items()),
-            types=tuple((t.id, t.label_zh, counts.get(t.id, 0)) for t in load_taxonomy()),
+            cities=tuple(city_list(policies)),
+            policies=tuple((p.id, p.title) for p in policies if everything or p.city in cities),
+            types=tuple((t.id, t.label_zh, t.count) for t in types),
+            all_policies=everything,
         )
 
 
@@ -95,7 +103,41 @@ def _edge_width(relation: str, amount: int | None) -> float:
     return base
 
 
+def _tree_node_options(view: View, node: str, data: dict[str, Any], describer: Describer) -> dict[str, Any]:
+    """The policy tree's boxes: the label inside, in the kind's colour (lightened), legible at zoom 1."""
+    kind = data["kind"]
+    style = KINDS[kind]
+    fill, border, font_color = tree_fill(kind), style.border, LABEL_COLOR
+    border_dashes: list[int] | bool = False
+    font_size = TREE_FONT_SIZE
+    if node in view.roots:
+        fill, font_color, font_size = style.color, "#FFFFFF", ROOT_FONT_SIZE
+    elif (kind == "instrument" and data.get("amount_yuan") is None) or (kind == "policy" and not data.get("in_corpus")):
+        fill, border_dashes = "#FFFFFF", [4, 3]  # a promise with no figure, a policy known by title: hollow
+    elif kind == "agency" and data.get("collective"):
+        fill = "#EEEEEE"
+    return {
+        "label": data["tree_label"],
+        "title": describer.tooltip(data),
+        "shape": "box",
+        "margin": TREE_BOX_MARGIN,
+        "color": {
+            "background": fill,
+            "border": border,
+            "highlight": {"background": fill, "border": "#111111"},
+            "hover": {"background": fill, "border": "#111111"},
+        },
+        "shapeProperties": {"borderRadius": 3, "borderDashes": border_dashes},
+        "borderWidth": 2 if kind in ("policy", "instrument") else 1,
+        "font": {"size": font_size, "color": font_color, "strokeWidth": 0, "align": "left",
+                 "bold": {"color": font_color}},
+        "kind": kind,
+    }
+
+
 def _node_options(view: View, node: str, data: dict[str, Any], describer: Describer) -> dict[str, Any]:
+    if view.positions is not None and "tree_label" in data:
+        return _tree_node_options(view, node, data, describer)
     style = KINDS[data["kind"]]
     background, border, size = style.color, style.border, float(style.size)
     font_size = style.font_size
@@ -116,6 +158,8 @@ def _node_options(view: View, node: str, data: dict[str, Any], describer: Descri
         font_size = 11
     elif kind == "city" and view.page != "browse":
         size, font_size = 26.0, 30
+    elif kind == "city" and data.get("policies"):  # the overview: sized by the city's policies
+        size = round(14.0 + 6.0 * math.sqrt(data["policies"]), 1)
     if view.page == "policy" and node in view.roots:
         size = 26.0
     label = shorten(describer.name(data), style.label_chars)
@@ -154,12 +198,13 @@ def build_network(view: View, positions: dict[str, Position], describer: Describ
     ids = {node: index for index, node in enumerate(view.graph)}
     for node, data in view.graph.nodes(data=True):
         x, y = positions[node]
+        iri = data.get("iri", node)  # the policy tree's copies of an agency name the agency
         net.add_node(
             ids[node],
             x=x,
             y=y,
-            iri=curie(node),
-            d=describer.describe(node, data),
+            iri=curie(iri),
+            d=describer.describe(iri, data),
             **_node_options(view, node, data, describer),
         )
     for index, (source, target, data) in enumerate(view.graph.edges(data=True)):
@@ -175,13 +220,27 @@ def build_network(view: View, positions: dict[str, Position], describer: Describ
             title=title,
             width=_edge_width(relation, amount),
             dashes=style.dashes,
+            **({"arrows": {"to": {"enabled": False}}} if view.positions is not None else {}),
             color={"color": style.color, "highlight": style.color, "hover": style.color, "opacity": style.opacity},
         )
-    net.options = network_options()
+    net.options = network_options(tree=view.positions is not None)
     return net
 
 
-def network_options() -> dict[str, Any]:
+def network_options(tree: bool = False) -> dict[str, Any]:
+    options = _network_options()
+    if tree:  # a tree reads without arrows; curved links leave each box sideways
+        options["edges"] = {
+            "smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.55},
+            "arrows": {"to": {"enabled": False}},
+            "selectionWidth": 1.5,
+            "hoverWidth": 0.5,
+        }
+        options["nodes"] = {"font": {"face": FONT_FACE, "color": LABEL_COLOR}, "scaling": {"label": {"drawThreshold": 5}}}
+    return options
+
+
+def _network_options() -> dict[str, Any]:
     return {
         "autoResize": True,
         "physics": {"enabled": False},  # positions come from viz.layout
@@ -212,8 +271,11 @@ def page_data(view: View, net: Network, base_url: str) -> dict[str, Any]:
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     ids = {node: index for index, node in enumerate(view.graph)}
     initial = None  # the node whose details the panel shows first
+    extent = None  # the policy tree: where it starts, so the page opens on its top, legible
     if view.page == "policy":
         initial = ids[view.roots[0]]
+        if view.extent:
+            extent = dict(zip(("x_min", "y_min", "x_max", "y_max"), view.extent, strict=True))
     elif view.page == "compare":
         initial = next(ids[n] for n, k in view.graph.nodes(data="kind") if k == "instrument_type")
     return {
@@ -222,6 +284,7 @@ def page_data(view: View, net: Network, base_url: str) -> dict[str, Any]:
         "options": json.loads(options),
         "page": view.page,
         "initial": initial,
+        "extent": extent,
         "base_url": base_url.rstrip("/"),
         "faded_opacity": FADED_OPACITY,
         "kinds": {k: {"label": f"{s.label_zh} · {s.label_en}", "color": s.color} for k, s in KINDS.items()},
@@ -261,7 +324,7 @@ def render_page(
                 "kind": k,
                 "label_zh": KINDS[k].label_zh,
                 "label_en": KINDS[k].label_en,
-                "svg": legend_svg(k),
+                "svg": legend_box_svg(k) if view.positions is not None else legend_svg(k),
                 "count": counts[k],
             }
             for k in KIND_ORDER
@@ -273,7 +336,7 @@ def render_page(
         ],
         node_count=view.graph.number_of_nodes(),
         edge_count=view.graph.number_of_edges(),
-        kinds=[(k, KINDS[k].label_zh, KINDS[k].label_en) for k in KIND_ORDER],
+        kinds=[(k, KINDS[k].label_zh, KINDS[k].label_en) for k in BROWSE_KINDS],
         policy_id=view.filters.get("policy", ""),
         page_policy=policy_id(view.graph.nodes[view.roots[0]]) if view.page == "policy" else "",
     )

@@ -1,10 +1,12 @@
 """Which part of the graph a page draws: the subgraph for the browse filters, the cross-city view of
-one instrument type, and one policy's tree. Pure functions over `graph.network.build_networkx`.
+one instrument type, one policy's tree, and the overview of a corpus too large to draw whole.
 
-Every function returns a `View`: the subgraph to draw (its nodes keep the networkx attributes), the
-roots its layout grows from, and what was asked. Unknown names raise `graph.terms.NotFound` with
-the nearest valid ones. Which instruments the comparison shows, and in which order, is the answer of
-the query layer (`graph.compare.compare`), the same as /compare's.
+The graphs come from the query layer (graph.subgraph: networkx with build_networkx's attributes,
+shaped from SPARQL rows on the served store); the functions here only narrow them. Every function
+returns a `View`: the subgraph to draw, the roots its layout grows from (or the positions, for the
+policy tree), and what was asked. Unknown names raise `graph.terms.NotFound` with the nearest valid
+ones. Which instruments the comparison shows, and in which order, is the answer of the query layer
+(`graph.compare.compare`), the same as /compare's.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 import networkx as nx
 
 from graph.compare import CompareResult
-from graph.iris import instrument_type_iri
+from graph.iris import city_iri, instrument_type_iri
+from graph.subgraph import NO_CITY, PolicyEntry, TypeEntry, city_list, wan_label
 from graph.terms import NotFound, resolve_term
 
-from .style import KIND_ORDER
+from .style import BROWSE_KINDS
 
 AGENCY_LINKS = ("lead_agency", "responsible_agency")
 POLICY_AGENCY_LINKS = ("issued_by", "collective_agency")
@@ -35,34 +38,36 @@ class View:
     roots: tuple[str, ...] = ()
     filters: dict[str, Any] = field(default_factory=dict)
     summary: list[dict[str, Any]] = field(default_factory=list)  # compare: one row per city
+    positions: dict[str, tuple[float, float]] | None = None  # given (the policy tree), else laid out radially
+    notice: str = ""  # a line above the graph (the overview says why it is one)
+    extent: tuple[float, float, float, float] | None = None  # with `positions`: x_min, y_min, x_max, y_max
 
     def count(self, kind: str) -> int:
-        return sum(1 for _, k in self.graph.nodes(data="kind") if k == kind)
+        """Nodes of a kind: the policy tree draws an agency under each of its measures, counted once."""
+        return len({d.get("iri", n) for n, d in self.graph.nodes(data=True) if d["kind"] == kind})
 
 
 def policy_id(data: dict[str, Any]) -> str:
     return PurePath(data["doc"]).stem
 
 
-def policy_nodes(graph: nx.MultiDiGraph) -> dict[str, str]:
-    """Policy id (document stem) → node, for the corpus's own policies, in corpus order."""
-    return {
-        policy_id(d): n
-        for n, d in graph.nodes(data=True)
-        if d["kind"] == "policy" and d.get("in_corpus") and "doc" in d
-    }
-
-
 def city_nodes(graph: nx.MultiDiGraph) -> dict[str, str]:
     return {d["label"]: n for n, d in graph.nodes(data=True) if d["kind"] == "city"}
 
 
-def find_policy(graph: nx.MultiDiGraph, policy: str) -> str:
-    nodes = policy_nodes(graph)
-    stem = PurePath(policy).stem if policy.endswith(".txt") else policy
-    if stem not in nodes:
-        raise NotFound("policy", policy, list(nodes))
-    return nodes[stem]
+def find_policy(policies: Sequence[PolicyEntry], policy: str) -> PolicyEntry:
+    """The corpus policy named by id (document file stem) or file name, or NotFound."""
+    for entry in policies:
+        if policy in (entry.id, entry.doc):
+            return entry
+    raise NotFound("policy", policy, [p.id for p in policies])
+
+
+def check_cities(policies: Sequence[PolicyEntry], cities: Sequence[str]) -> None:
+    known = city_list(policies)
+    for city in cities:
+        if city not in known:
+            raise NotFound("city", city, known)
 
 
 def find_type(term: str) -> str:
@@ -151,33 +156,27 @@ def _instrument_scope(graph: nx.MultiDiGraph, type_id: str) -> set[str]:
 
 def check_kinds(kinds: Sequence[str]) -> list[str]:
     for kind in kinds:
-        if kind not in KIND_ORDER:
-            raise NotFound("node kind", kind, list(KIND_ORDER))
-    return [k for k in KIND_ORDER if k in kinds]
+        if kind not in BROWSE_KINDS:
+            raise NotFound("node kind", kind, list(BROWSE_KINDS))
+    return [k for k in BROWSE_KINDS if k in kinds]
 
 
 def browse_view(
     graph: nx.MultiDiGraph,
     cities: Sequence[str] = (),
-    policy: str | None = None,
-    instrument: str | None = None,
+    policy: PolicyEntry | None = None,
+    type_id: str | None = None,
     kinds: Sequence[str] = (),
 ) -> View:
     """The graph under the browse filters, each narrowing the last: cities (any of), one policy,
-    one instrument type, then only the node kinds asked for (all when none is)."""
-    known = city_nodes(graph)
-    for city in cities:
-        if city not in known:
-            raise NotFound("city", city, list(known))
-    policy_node = find_policy(graph, policy) if policy else None
-    type_id = find_type(instrument) if instrument else None
+    one instrument type, then only the node kinds asked for (all when none is). `graph` holds at
+    least the policies the filters keep (graph.subgraph); the names are checked by the caller."""
     kinds = check_kinds(kinds)
-
     view = graph
     if cities:
         view = _keep(view, _city_scope(view, cities))
-    if policy_node is not None:
-        view = _keep(view, _policy_scope(view, policy_node, context=True)) if policy_node in view else nx.MultiDiGraph()
+    if policy is not None:
+        view = _keep(view, _policy_scope(view, policy.iri, context=True)) if policy.iri in view else nx.MultiDiGraph()
     if type_id is not None:
         view = _keep(view, _instrument_scope(view, type_id))
     if kinds:
@@ -187,24 +186,47 @@ def browse_view(
 
     filters: dict[str, Any] = {
         "city": list(cities),
-        "policy": policy or "",
-        "instrument": instrument or "",
+        "policy": policy.id if policy else "",
+        "instrument": type_id or "",
         "kind": kinds,
     }
     parts = [" · ".join(cities)] if cities else []
-    if policy_node is not None:
-        parts.append(graph.nodes[policy_node]["label"])
+    if policy is not None:
+        parts.append(policy.title)
     if type_id is not None:
-        parts.append(graph.nodes[str(instrument_type_iri(type_id))]["label"])
+        type_node = graph.nodes.get(str(instrument_type_iri(type_id)))
+        parts.append(type_node["label"] if type_node else type_id)
     title = "全部图谱 · Whole graph" if not parts else " / ".join(parts)
-    roots = tuple(n for n in known.values() if n in view)
+    roots = tuple(n for n in city_nodes(graph).values() if n in view)
     return View("browse", title, view, roots, filters)
 
 
-def compare_view(graph: nx.MultiDiGraph, result: CompareResult) -> View:
+def overview_view(
+    policies: Sequence[PolicyEntry], cities: Sequence[str], filters: dict[str, Any], limit: int
+) -> View:
+    """What /browse draws when the filters keep more policies than a page can draw readably: one
+    node per city (sized by its policies), each linking to the city's own graph."""
+    counts: dict[str, int] = {}
+    for entry in policies:
+        if entry.city and (not cities or entry.city in cities):
+            counts[entry.city] = counts.get(entry.city, 0) + 1
+    view = nx.MultiDiGraph()
+    for city, n in counts.items():
+        view.add_node(str(city_iri(city)), kind="city", label=city, policies=n)
+    total = sum(counts.values())
+    notice = (
+        f"{len(counts)} 个城市、{total} 项政策,一张图画不清:请选择城市(或一项政策、一种工具)。"
+        f" · {len(counts)} cities and {total} policies are too many to draw at once (more than {limit}"
+        " policies): choose a city, a policy or an instrument type; each city below opens its own graph."
+    )
+    title = "概览 · Overview: " + (" · ".join(cities) if cities else "全部城市 · all cities")
+    return View("browse", title, view, tuple(view), filters, notice=notice)
+
+
+def compare_view(result: CompareResult, context: Sequence[dict[str, Any]], types: Sequence[TypeEntry]) -> View:
     """One instrument type across cities, as the query layer compared them: the type, every city
     (funding or not), each city's instruments of the type (sized by amount) and the agencies
-    responsible for them.
+    responsible for them (`context`: instrument_context.rq's rows for those instruments).
 
     The links are the view's own: type → city (`funds` / `does_not_fund`), city → instrument
     (`funds`, width by amount), instrument → agency (`lead_agency` / `responsible_agency`, through
@@ -212,15 +234,24 @@ def compare_view(graph: nx.MultiDiGraph, result: CompareResult) -> View:
     """
     type_id = result.type.id
     type_node = str(instrument_type_iri(type_id))
+    known = {t.id: t for t in types}.get(type_id)
     view = nx.MultiDiGraph()
-    view.add_node(type_node, **graph.nodes[type_node])
-    cities = city_nodes(graph)
+    view.add_node(
+        type_node, kind="instrument_type", label=known.label_zh if known else result.type.label_zh, type_id=type_id,
+        label_en=known.label_en if known else result.type.label_en, stip_type=known.stip_type if known else None,
+    )
+    measures: dict[str, dict[str, Any]] = {}
+    agencies: dict[str, list[dict[str, Any]]] = {}
+    for row in context:
+        measures[row["instrument"]] = row
+        if row["agency"] is not None:
+            agencies.setdefault(row["instrument"], []).append(row)
     summary = []
     roots = []
     funding = {c.city: c for c in result.funding}
     for city in result.cities:
-        city_node = cities.get(city, UNKNOWN_CITY_NODE)
-        view.add_node(city_node, **(graph.nodes[city_node] if city in cities else {"kind": "city", "label": city}))
+        city_node = UNKNOWN_CITY_NODE if city == NO_CITY else str(city_iri(city))
+        view.add_node(city_node, kind="city", label=city)
         roots.append(city_node)
         matches = funding[city].matches if city in funding else []
         largest = funding[city].largest_amount if city in funding else None
@@ -228,24 +259,21 @@ def compare_view(graph: nx.MultiDiGraph, result: CompareResult) -> View:
         view.add_edge(type_node, city_node, key=relation, relation=relation, amount_yuan=largest)
         summary.append({"city": city, "count": len(matches), "largest_amount_yuan": largest})
         for match in matches:
-            node = match.iri
-            view.add_node(node, **graph.nodes[node])
-            view.add_edge(city_node, node, key="funds", relation="funds", amount_yuan=match.instrument.amount_yuan)
-            for measure in _successors(graph, node, ["in_measure"]):
-                for relation in AGENCY_LINKS:
-                    for agency in _successors(graph, measure, [relation]):
-                        if not view.has_node(agency):
-                            view.add_node(agency, **graph.nodes[agency])
-                        if not view.has_edge(node, agency, key="lead_agency"):
-                            view.add_edge(node, agency, key=relation, relation=relation)
-    label = graph.nodes[type_node]
-    title = f"{label['label']} · {label.get('label_en', type_id)}: 各城市对比 · across cities"
+            node, instrument = match.iri, match.instrument
+            measure = measures.get(node)
+            view.add_node(
+                node, kind="instrument", label=f"{view.nodes[type_node]['label']} {wan_label(instrument.amount_yuan, instrument.max)}",
+                doc=match.doc, city=match.city, type_label=view.nodes[type_node]["label"], policy_title=match.policy_title,
+                measure_heading=f"{measure['path']} {measure['heading'] or ''}".strip() if measure else None,
+                **vars(instrument),
+            )
+            view.add_edge(city_node, node, key="funds", relation="funds", amount_yuan=instrument.amount_yuan)
+            for row in agencies.get(node, []):
+                if not view.has_node(row["agency"]):
+                    view.add_node(
+                        row["agency"], kind="agency", label=row["name"], city=row["city"], aliases=[],
+                        collective=bool(row["collective"]),
+                    )
+                view.add_edge(node, row["agency"], key=row["relation"], relation=row["relation"])
+    title = f"{view.nodes[type_node]['label']} · {view.nodes[type_node]['label_en']}: 各城市对比 · across cities"
     return View("compare", title, view, tuple(roots), {"instrument": result.term, "type": type_id}, summary)
-
-
-def policy_view(graph: nx.MultiDiGraph, policy: str) -> View:
-    """One policy's tree: its measures (the outline), the agencies responsible, its instruments,
-    targets and baselines, the policies it cites and those citing it."""
-    node = find_policy(graph, policy)
-    view = _keep(graph, _policy_scope(graph, node, context=False))
-    return View("policy", graph.nodes[node]["label"], view, (node,), {"policy": policy_id(graph.nodes[node])})

@@ -30,6 +30,7 @@ KINDS: dict[str, KindStyle] = {
     for s in (
         KindStyle("city", "城市", "city", "#D55E00", "#8F3D00", "dot", 34, 64, 10),
         KindStyle("policy", "政策", "policy", "#0072B2", "#004A75", "square", 18, 24, 16),
+        KindStyle("section", "章节", "section", "#E4E7EB", "#6B7785", "square", 8, 12, 10),
         KindStyle("measure", "措施", "measure", "#A7B1BC", "#6B7785", "dot", 5, 10, 14),
         KindStyle("agency", "部门", "agency", "#E69F00", "#9A6A00", "triangle", 11, 14, 12),
         KindStyle("instrument", "资助工具", "instrument", "#009E73", "#006B4E", "diamond", 9, 11, 16),
@@ -39,6 +40,8 @@ KINDS: dict[str, KindStyle] = {
     )
 }
 KIND_ORDER = tuple(KINDS)
+# Sections are the policy tree's own nodes (an outline heading no measure stands for): /browse has none.
+BROWSE_KINDS = tuple(k for k in KINDS if k != "section")
 
 # Policies cited but not in the corpus: known by title only, drawn paler with a dashed border.
 EXTERNAL_POLICY_COLOR = "#A9CBE3"
@@ -72,6 +75,7 @@ RELATIONS: dict[str, RelationStyle] = {
         RelationStyle("collective_agency", "泛指单位", "#8C8C8C", 0.5, 0.8, True),
         RelationStyle("has_type", "工具类型", "#CC79A7", 0.22, 0.8),
         RelationStyle("cites", "引用", "#0072B2", 0.7, 1.2, True),
+        RelationStyle("cited_by", "被引", "#0072B2", 0.7, 1.2, True),
         # the cross-city view's own links
         RelationStyle("funds", "资助", "#009E73", 0.7, 2.0),
         RelationStyle("does_not_fund", "不资助", "#8C8C8C", 0.6, 1.0, True),
@@ -98,6 +102,21 @@ def legend_svg(kind: str) -> str:
         "star": f'<polygon points="9,1 11.2,6.6 17,6.8 12.4,10.4 14,16 9,12.8 4,16 5.6,10.4 1,6.8 6.8,6.6" fill="{c}" stroke="{b}"/>',
     }
     return f'<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">{shapes[s.shape]}</svg>'
+
+
+def legend_box_svg(kind: str) -> str:
+    """The policy tree's swatch of a kind: the box its nodes are drawn as."""
+    s = KINDS[kind]
+    return (
+        f'<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true"><rect x="1.5" y="4" width="15" '
+        f'height="10" rx="2" fill="{tree_fill(kind)}" stroke="{s.border}"/></svg>'
+    )
+
+
+def tree_fill(kind: str) -> str:
+    """A box's fill in the policy tree: the kind's colour, lightened so dark text reads on it."""
+    r, g, b = (int(KINDS[kind].color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02X}{:02X}{:02X}".format(*(round(c + (255 - c) * 0.72) for c in (r, g, b)))
 
 
 def relation_svg(relation: str) -> str:
