@@ -40,7 +40,7 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
 
     app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     app.include_router(create_analyst_router(served, lane))
-    app.include_router(create_browse_router(served, lane.source))
+    app.include_router(create_browse_router(served, lane.source, lane.answers))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
@@ -46,9 +46,12 @@ def _suggestion_link(kind: str) -> str:
     }.get(kind, "/browse")
 
 
-def create_browse_router(served: ServedGraph, source: GraphSource) -> APIRouter:
+def create_browse_router(
+    served: ServedGraph, source: GraphSource, answers: Mapping[str, bytes] | None = None
+) -> APIRouter:
     """`source` is the graph the analyst API answers from (`served.source`: the build's store or the
-    remote one): every page draws from it, through the query layer."""
+    remote one): every page draws from it, through the query layer; `answers` are the analyst lane's
+    precomputed answers of that graph, which the comparison page reads instead of querying again."""
     router = APIRouter(tags=["browse"])
     built: list[Pages] = []
     lock = threading.Lock()
@@ -60,7 +63,7 @@ def create_browse_router(served: ServedGraph, source: GraphSource) -> APIRouter:
             if not built:
                 from viz.pages import Pages
 
-                built.append(Pages(source))
+                built.append(Pages(source, answers=answers))
             return built[0]
 
     def page(render: Callable[[], str]) -> HTMLResponse:

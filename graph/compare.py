@@ -4,7 +4,7 @@ answers of /compare, /compare/matrix, `policykg compare` and the comparison page
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from pyoxigraph import Literal
@@ -36,6 +36,9 @@ COMPARE_CSV_COLUMNS = [
     "quote",
 ]
 
+_INSTRUMENT_FIELDS = tuple(f.name for f in fields(Instrument))
+
+
 @dataclass(frozen=True)
 class InstrumentMatch:
     """One instrument of the asked type, with the city and policy it belongs to."""
@@ -63,7 +66,14 @@ class InstrumentMatch:
             "evidence": self.evidence,
             "source": source_link(self.doc, self.instrument.start, self.instrument.end),
             "year": self.year,
+            "iri": self.iri,
         }
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> InstrumentMatch:
+        """What `to_dict` wrote (a precomputed answer) read back."""
+        instrument = Instrument(**{name: item[name] for name in _INSTRUMENT_FIELDS if name in item})
+        return cls(item["city"], item["doc"], item["policy_title"], instrument, item.get("year"), item.get("iri", ""))
 
 
 @dataclass
@@ -96,6 +106,20 @@ class CompareResult:
             + [{"city": city, "funds": False, "instruments": []} for city in self.not_funding],
             "does_not_fund": list(self.not_funding),
         }
+
+    @classmethod
+    def from_dict(cls, answer: dict[str, Any], term: str | None = None) -> CompareResult:
+        """What `to_dict` wrote (the build's precomputed answer) read back; `term`: as asked now."""
+        funding = [
+            CityFunding(
+                c["city"],
+                max((i["amount_yuan"] for i in c["instruments"] if i["amount_yuan"] is not None), default=None),
+                [InstrumentMatch.from_dict(i) for i in c["instruments"]],
+            )
+            for c in answer["cities"]
+            if c["funds"]
+        ]
+        return cls(term or answer["term"], resolve_term(answer["type"]["id"]), funding, list(answer["does_not_fund"]))
 
     def csv_rows(self) -> list[dict[str, Any]]:
         """One row per instrument, then one row per city that does not fund the type."""

@@ -20,7 +20,7 @@ from api.app import create_app
 from api.cli import app as cli_app
 from api.serving import ServedGraph, load_served_graph
 from extract.records import Agency, ExtractionRecord, Instrument, Measure, PolicyMeta, Target
-from graph.compare import compare
+from graph.compare import CompareResult, compare
 from graph.network import build_networkx
 from graph.rows import select
 from graph.source import records_source
@@ -184,6 +184,33 @@ def test_compare_view_matches_the_compare_answer(served: ServedGraph) -> None:
     relations = Counter(r for _, _, r in view.graph.edges(data="relation"))
     assert relations["does_not_fund"] == len(answer.not_funding)
     assert kinds["agency"] > 0 and relations["lead_agency"] + relations["responsible_agency"] > 0
+
+
+def test_compare_view_draws_the_largest_cities_and_lists_the_rest(served: ServedGraph) -> None:
+    answer = compare(served.source, "孵化器")
+    assert len(answer.funding) >= 2
+    instruments = [NamedNode(m.iri) for c in answer.funding for m in c.matches]
+    context = select(served.source, "instrument_context", instrument=instruments)
+    view = compare_view(answer, context, instrument_type_counts(served.source), max_cities=1)
+    drawn = {d["label"] for _, d in view.graph.nodes(data=True) if d["kind"] == "city"}
+    assert answer.funding[0].city in drawn and not {c.city for c in answer.funding[1:]} & drawn
+    assert sum(1 for _, k in view.graph.nodes(data="kind") if k == "instrument") == len(answer.funding[0].matches)
+    assert sorted(row["city"] for row in view.summary) == sorted(answer.cities)  # the table keeps every city
+    assert f"the other {len(answer.funding) - 1} are in the table below" in view.notice
+
+
+def test_the_comparison_page_reads_the_precomputed_answer(served: ServedGraph) -> None:
+    """The page takes /compare's precomputed answer (what `to_dict` wrote reads back whole) rather
+    than querying the store again: an answer that says otherwise is what the page draws."""
+    answer = compare(served.source, "孵化器")
+    stored = json.loads(json.dumps(answer.to_dict()))
+    assert CompareResult.from_dict(stored).to_dict() == answer.to_dict()
+    stored["cities"] = [c for c in stored["cities"] if c["city"] == answer.funding[0].city]
+    stored["does_not_fund"] = []
+    pages = Pages(served.source, answers={f"compare/{answer.type.id}.json": json.dumps(stored).encode()})
+    assert [c.city for c in pages.comparison("孵化器").funding] == [answer.funding[0].city]
+    html = pages.compare("孵化器")
+    assert answer.funding[0].city in html and answer.funding[1].city not in html
 
 
 def test_policy_tree_holds_the_policy(served: ServedGraph) -> None:

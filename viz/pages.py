@@ -11,15 +11,17 @@ policies than a page can draw readably (`MAX_DRAWN_POLICIES`: the whole graph of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 
 from pyoxigraph import NamedNode
 
-from graph.compare import compare
+from graph.compare import CompareResult, compare
 from graph.rows import select
 from graph.source import GraphSource
 from graph.subgraph import PolicyEntry, TypeEntry, instrument_type_counts, policy_list, policy_subgraph
+from graph.terms import resolve_term
 
 from .details import Describer
 from .layout import radial_layout
@@ -40,12 +42,26 @@ CACHED_PAGES = 256
 # More policies than this on one /browse page (some 250 nodes each) would not be readable nor fast:
 # the page is then an overview of the cities.
 MAX_DRAWN_POLICIES = 20
+# The comparison page draws the instruments of this many funding cities (those with the largest
+# amounts); the others are listed in its table. 300 cities' instruments and agencies are some 5,000
+# nodes: neither readable nor quick to lay out.
+MAX_DRAWN_CITIES = 40
 
 
 class Pages:
-    def __init__(self, source: GraphSource, *, inline: bool = False, base_url: str = "") -> None:
-        """`source`: the graph to draw, asked through the query layer only."""
+    def __init__(
+        self,
+        source: GraphSource,
+        *,
+        inline: bool = False,
+        base_url: str = "",
+        answers: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """`source`: the graph to draw, asked through the query layer only; `answers`: the answers
+        the build precomputed from it (graph.answers.precompute_answers), taken where they hold
+        what a page needs: a comparison is then read, not queried again."""
         self.source = source
+        self.answers = answers or {}
         self.inline = inline
         self.base_url = base_url
         self._browse = lru_cache(maxsize=CACHED_PAGES)(self._render_browse)
@@ -79,7 +95,7 @@ class Pages:
         else:
             scope = [p for p in self.policies if not cities or p.city in cities]
             if type_id is not None:  # the policies stating an instrument of the type (compare.rq)
-                docs = {m.doc for c in compare(self.source, type_id).funding for m in c.matches}
+                docs = {m.doc for c in self.comparison(type_id).funding for m in c.matches}
                 scope = [p for p in scope if p.doc in docs]
         nav = self.nav(cities or ([entry.city] if entry and entry.city else []))
         if len(scope) > MAX_DRAWN_POLICIES:
@@ -102,11 +118,17 @@ class Pages:
             tuple(dict.fromkeys(cities)), policy or None, instrument or None, tuple(dict.fromkeys(kinds))
         )
 
+    def comparison(self, term: str) -> CompareResult:
+        """/compare's answer for the type `term` names: the precomputed one when the build has it."""
+        stored = self.answers.get(f"compare/{resolve_term(term).id}.json")
+        return CompareResult.from_dict(json.loads(stored), term) if stored else compare(self.source, term)
+
     def _render_compare(self, term: str) -> str:
-        result = compare(self.source, term)
-        instruments = [NamedNode(m.iri) for c in result.funding for m in c.matches]
+        result = self.comparison(term)
+        drawn = result.funding[:MAX_DRAWN_CITIES]  # the largest amounts first, as compare.rq orders them
+        instruments = [NamedNode(m.iri) for c in drawn for m in c.matches]
         context = select(self.source, "instrument_context", instrument=instruments) if instruments else []
-        view = compare_view(result, context, self.types)
+        view = compare_view(result, context, self.types, MAX_DRAWN_CITIES)
         return self.render(view, Describer(view.graph), self.nav())
 
     def compare(self, term: str) -> str:

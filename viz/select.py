@@ -223,7 +223,9 @@ def overview_view(
     return View("browse", title, view, tuple(view), filters, notice=notice)
 
 
-def compare_view(result: CompareResult, context: Sequence[dict[str, Any]], types: Sequence[TypeEntry]) -> View:
+def compare_view(
+    result: CompareResult, context: Sequence[dict[str, Any]], types: Sequence[TypeEntry], max_cities: int | None = None
+) -> View:
     """One instrument type across cities, as the query layer compared them: the type, every city
     (funding or not), each city's instruments of the type (sized by amount) and the agencies
     responsible for them (`context`: instrument_context.rq's rows for those instruments).
@@ -249,7 +251,13 @@ def compare_view(result: CompareResult, context: Sequence[dict[str, Any]], types
     summary = []
     roots = []
     funding = {c.city: c for c in result.funding}
+    drawn = result.funding[:max_cities] if max_cities is not None else result.funding
+    undrawn = {c.city for c in result.funding[len(drawn):]}
     for city in result.cities:
+        if city in undrawn:  # in the table below the graph, not drawn
+            matches = funding[city].matches
+            summary.append({"city": city, "count": len(matches), "largest_amount_yuan": funding[city].largest_amount})
+            continue
         city_node = UNKNOWN_CITY_NODE if city == NO_CITY else str(city_iri(city))
         view.add_node(city_node, kind="city", label=city)
         roots.append(city_node)
@@ -276,4 +284,11 @@ def compare_view(result: CompareResult, context: Sequence[dict[str, Any]], types
                     )
                 view.add_edge(node, row["agency"], key=row["relation"], relation=row["relation"])
     title = f"{view.nodes[type_node]['label']} · {view.nodes[type_node]['label_en']}: 各城市对比 · across cities"
-    return View("compare", title, view, tuple(roots), {"instrument": result.term, "type": type_id}, summary)
+    notice = (
+        f"图中只画出金额最高的 {len(drawn)} 个城市的条款，其余 {len(undrawn)} 个见下表 · "
+        f"The graph draws the instruments of the {len(drawn)} cities with the largest amounts; "
+        f"the other {len(undrawn)} are in the table below."
+        if undrawn
+        else ""
+    )
+    return View("compare", title, view, tuple(roots), {"instrument": result.term, "type": type_id}, summary, notice=notice)
