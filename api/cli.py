@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from extract.records import ExtractionRecord
@@ -156,6 +155,8 @@ def extract_with_progress(
     paths: list[Path], jobs: int | None, time_limit: float, cache: RecordCache | None = None
 ) -> Corpus:
     """Extract files with a progress bar on stderr, naming each broken file as it is met."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = stderr_console()
     with Progress(
         TextColumn("[progress.description]{task.description}"),

@@ -17,8 +17,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from graph.remote import RemoteStoreError, redact, store_endpoints, upload
-
 EXIT_OK = 0
 EXIT_NOTHING_USABLE = 2
 
@@ -42,6 +40,8 @@ def load_command(
     The store's default graph (or the graph the URL names) is replaced by the policy graph, unless
     --append. Exit code 2 if there is nothing to load or the store refuses it.
     """
+    from graph.remote import RemoteStoreError, redact, store_endpoints, upload  # http.client: only to load
+
     from .cli import stderr_console
 
     errors = stderr_console()
