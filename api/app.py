@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from viz.assets import STATIC_PREFIX, VIS_NETWORK_DIR
 
+from .home import create_home_router, mount_docs
 from .lane import AnalystLane
 from .routes import create_analyst_router
 from .routes_browse import create_browse_router
@@ -38,7 +38,11 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
                 sparql.close()
             lane.close()
 
-    app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    mount_docs(app)
+    app.include_router(create_home_router(served, lane))
     app.include_router(create_analyst_router(served, lane))
     app.include_router(create_browse_router(served, lane.source, lane.answers))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
@@ -46,9 +50,5 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
         from .sparql import create_sparql_router
 
         app.include_router(create_sparql_router(sparql))
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     return app
