@@ -100,17 +100,19 @@ def sparql_service(
     """The /sparql service, and the HTTP protocol for uvicorn: over the remote store at `store_url`
     (`workers` connections to it, at least 4), else over the served graph's store, whose plain
     GETs the protocol answers ahead of the app (api/sparql/protocol.py)."""
+    from .http_protocol import http_protocol
     from .sparql import RemoteSparqlService, SparqlService
 
     if store_url is not None:
-        yield RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers)), "auto"
+        service = RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers))
+        yield service, http_protocol()
         return
     service = SparqlService(served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
     service.launch()  # the app's lifespan waits for them (service.start)
     try:
         from .sparql.protocol import sparql_protocol  # imports FastAPI: after the launch
 
-        yield service, sparql_protocol(service) or "auto"
+        yield service, sparql_protocol(service) or http_protocol()
     finally:
         service.close()
 

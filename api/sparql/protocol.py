@@ -70,7 +70,9 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
         return None
     prefix = path.encode("ascii") + b"?"
 
-    class SparqlProtocol(HttpToolsProtocol):
+    from api.http_protocol import utf8_targets
+
+    class SparqlProtocol(utf8_targets(HttpToolsProtocol)):  # type: ignore[misc]
         answering: _Answering | None = None  # the request this connection waits for a worker's answer to
 
         def connection_lost(self, exc: Exception | None) -> None:
