@@ -23,11 +23,12 @@ from pyoxigraph import NamedNode
 
 from .facts import policy_id
 from .iris import city_iri, instrument_type_iri
+from .network import UNTYPED_LABEL
 from .rows import select
 from .source import GraphSource
+from .terms import UNKNOWN_CITY
 
-UNTYPED_LABEL = "未分类"  # an instrument no type of the taxonomy covers (graph.network says the same)
-NO_CITY = "(city not detected)"
+NO_CITY = UNKNOWN_CITY
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 import pytest
 from live_server import LiveServer  # tests/ is on sys.path
-from sparql_stores import store_from_ntriples
 
 from api.app import create_app
 from api.http_protocol import encode_request_target, http_protocol
