@@ -292,3 +292,28 @@ def compare_matrix(source: GraphSource) -> list[dict[str, Any]]:
         {"city": r["city"], "type": r["type"], "count": r["count"], "largest_amount_yuan": r["largestYuan"]}
         for r in whole(source, "matrix")
     ]
+
+
+def matrix_rows(cells: Sequence[dict[str, Any]], cities: Sequence[str], types: Sequence[str]) -> list[dict[str, Any]]:
+    """The matrix as a city × type table: one row per city (corpus order, every city), its number
+    of instruments, the types it has, its largest amount, then `<type>.count` and
+    `<type>.largest_yuan` for every type (0 and None where it has none)."""
+    by_city: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in cells:
+        by_city.setdefault(c["city"], {})[c["type"]] = c
+    everyone = list(cities) + [c for c in by_city if c not in cities]
+    rows = []
+    for city in everyone:
+        own = by_city.get(city, {})
+        amounts = [c["largest_amount_yuan"] for c in own.values() if c["largest_amount_yuan"] is not None]
+        row: dict[str, Any] = {
+            "city": city,
+            "instruments": sum(c["count"] for c in own.values()),
+            "types": [t for t in types if t in own],
+            "largest_amount_yuan": max(amounts, default=None),
+        }
+        for t in types:
+            row[f"{t}.count"] = own[t]["count"] if t in own else 0
+            row[f"{t}.largest_yuan"] = own[t]["largest_amount_yuan"] if t in own else None
+        rows.append(row)
+    return rows
