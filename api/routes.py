@@ -241,8 +241,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             request, "/compare", asked, lambda: tables.compare_rows(type_id), COMPARE_COLUMNS,
             context=lambda: {"term": instrument, "type": result.to_dict()["type"]},
             title=f"{result.type.label_zh} · {result.type.label_en}",
-            summary=f"Every promise of the type {result.type.id} the extractor read, city by city, with its quote; "
-            "a city where none was found says so (a row with its note), it is not a finding that the city does not fund it.",
+            summary=f"Every promise of the type {result.type.id} read from the documents held, city by city, with its "
+            "quote; a city where none was found has a row whose note lists the documents held for it.",
             key=(type_id,),
         )
 
