@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from live_server import LiveServer
 
 from api.app import create_app
 from api.serving import load_served_graph
-from live_server import LiveServer
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

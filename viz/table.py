@@ -63,6 +63,7 @@ th { background: #eef1f4; position: sticky; top: 0; white-space: nowrap; }
 th a { color: inherit; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.quote { max-width: 36em; }
+td:first-child { white-space: nowrap; }
 tr:nth-child(even) td { background: #fafbfc; }
 nav.pages { margin: 10px 0; display: flex; gap: 16px; }
 a { color: #0b5cad; }
