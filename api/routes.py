@@ -1,12 +1,16 @@
-"""The analyst API: thin routes over the query layer (graph/answers.py on the analyst lane). Every list
-also answers CSV, by `Accept: text/csv` or `?format=csv`.
+"""The analyst API: thin routes over the query layer (graph/answers.py on the analyst lane).
 
-An answer without a filter is sent as precomputed bytes; one with a filter (a city, a policy, an
-indicator, a question) runs on the lane's own threads.
+Every list (/cities, /policies, /agencies, /targets, /compare, /compare/matrix, /search) takes the
+filters, `sort`, `limit` and `offset` it declares (graph/listing.py) and answers JSON, CSV (`Accept:
+text/csv` or `?format=csv`) and an HTML table (`?format=html`, or a browser's `Accept`); the matrix
+also `.xlsx`. A request without filter, sort or page gets the precomputed bytes; with them, the
+precomputed rows are filtered in memory (api/lists.py). An answer that needs a query (a city, a
+policy, an indicator that was not precomputed, a question) runs on the lane's own threads.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -16,16 +20,34 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graph import answers
 from graph.documents import document_text
 from graph.indicators import resolve_indicator
+from graph.listing import Asked, BadParameter, Page, check_names, page, parse
 from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
 
 from .bodies import Bodies
 from .lane import AnalystLane
-from .search import answer_json
+from .lists import (
+    AGENCY_COLUMNS,
+    CITY_COLUMNS,
+    COMPARE_COLUMNS,
+    LISTS,
+    POLICY_COLUMNS,
+    SEARCH_COLUMNS,
+    TARGET_COLUMNS,
+    XLSX_TYPE,
+    Tables,
+    documented,
+    html_table,
+    next_url,
+    output_format,
+    shape_csv,
+)
+from .search import answer, answer_json, search_rows
 from .serving import ServedGraph
 from .source import SpanOutOfRange, source_html, source_json
+from .xlsx import matrix_workbook
 
-Format = Annotated[str | None, Query(pattern="^(json|csv|html)$", description="json (default) or csv")]
+Format = Annotated[str | None, Query(pattern="^(json|csv|html)$", description="json (default), csv or html")]
 
 
 def wants_csv(request: Request, format: str | None) -> bool:
@@ -88,17 +110,85 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         media, headers = (CSV_TYPE, csv_headers(name)) if as_csv else (JSON_TYPE, None)
         return await bodies.respond_async(request, (name, *key, as_csv), body, media, headers)
 
-    @router.get("/cities", tags=["analyst"], summary="Cities with their policies, counts and instrument types")
-    async def list_cities(request: Request, format: Format = None) -> Response:
-        return stored(request, format, "cities")
+    tables = Tables(precomputed)
+
+    def asked_of(request: Request, path: str) -> Asked:
+        try:
+            return parse(LISTS[path], request.query_params.multi_items())
+        except BadParameter as err:
+            raise HTTPException(status_code=400, detail=err.to_dict()) from None
+
+    def checked(asked: Asked) -> None:
+        try:
+            check_names(asked, {"city": tables.city_names(), "agency": tables.agency_names()})
+        except NotFound as err:
+            raise not_found(err) from None
+
+    def listed(
+        request: Request, path: str, asked: Asked, rows: Callable[[], Sequence[dict[str, Any]]],
+        columns: Sequence[str], context: Callable[[], dict[str, Any]] = dict, title: str = "",
+        summary: str = "", notes: Callable[[Page], list[str]] = lambda page: [], key: tuple[Any, ...] = (),
+    ) -> Response:
+        """A page of a list in the format asked (filters, sort and paging from `asked`)."""
+        checked(asked)
+        form = output_format(request, asked.format)
+        body_key = (path, *key, asked.key(), form, str(request.base_url) if form == "xlsx" else "")
+        expand = {"agency": tables.agency_expansions}
+        page_of = lambda: page(LISTS[path], rows(), asked, expand)  # noqa: E731
+        found = page_of() if form == "html" or asked.listed else None
+        headers = {}
+        if found is not None and found.next_offset is not None:
+            headers["Link"] = f'<{next_url(request, found)}>; rel="next"'
+        if form == "html":
+            assert found is not None
+            return HTMLResponse(html_table(request, path, asked, found, columns, title, summary, notes(found)))
+        if form == "csv":
+            return bodies.respond(request, (*body_key, "csv"), lambda: csv_bytes(shape_csv(path, page_of().rows), columns),
+                                  CSV_TYPE, {**csv_headers(path.strip("/").replace("/", "-")), **headers})
+        if form == "xlsx":
+            return bodies.respond(request, body_key, lambda: xlsx_body(request, page_of().rows), XLSX_TYPE,
+                                  {"Content-Disposition": 'attachment; filename="matrix.xlsx"', **headers})
+
+        def envelope() -> bytes:
+            result = page_of()
+            return json_bytes({**context(), "total": result.total, "offset": result.offset, "limit": result.limit,
+                               "next": next_url(request, result), "rows": result.rows})
+
+        return bodies.respond(request, (*body_key, "json"), envelope, JSON_TYPE, headers)
+
+    def xlsx_body(request: Request, rows: Sequence[dict[str, Any]]) -> bytes:
+        kept = {r["city"] for r in rows}
+        instruments = [r for r in tables.all_instruments() if r["city"] in kept]
+        return matrix_workbook(tables.matrix_columns(), rows, instruments, str(request.base_url))
+
+    def fast(request: Request, asked: Asked, name: str) -> Response | None:
+        """The precomputed answer, for a request with no filter, sort or page (JSON or CSV)."""
+        form = output_format(request, asked.format)
+        if asked.listed or form not in ("json", "csv"):
+            return None
+        return stored(request, form, name)
+
+    @router.get("/cities", tags=["analyst"], summary="Cities with their policies, counts and instrument types",
+                **documented("/cities"))
+    async def list_cities(request: Request) -> Response:
+        asked = asked_of(request, "/cities")
+        return fast(request, asked, "cities") or listed(
+            request, "/cities", asked, lambda: tables.rows("cities"), CITY_COLUMNS, title="Cities 城市",
+            summary="Every city of the corpus with its policies, measures, instruments, targets and instrument types.",
+        )
 
     @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets")
     async def get_city(request: Request, city: str) -> Response:
         return await computed(request, "json", lambda: answers.city_detail(source, city), "city", key=(city,))
 
-    @router.get("/policies", tags=["analyst"], summary="Policies with their metadata")
-    async def list_policies(request: Request, format: Format = None) -> Response:
-        return stored(request, format, "policies")
+    @router.get("/policies", tags=["analyst"], summary="Policies with their metadata", **documented("/policies"))
+    async def list_policies(request: Request) -> Response:
+        asked = asked_of(request, "/policies")
+        return fast(request, asked, "policies") or listed(
+            request, "/policies", asked, lambda: tables.rows("policies"), POLICY_COLUMNS, title="Policies 政策",
+            summary="Every policy held, with its document number, issuer, its own date (signed, else published) "
+            "and how many measures, instruments and targets were read from it.",
+        )
 
     @router.get(
         "/policies/{policy}",
@@ -112,67 +202,115 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         "/agencies",
         tags=["analyst"],
         summary="Agencies (merged across documents): canonical name, other names, measures led / co-responsible",
+        **documented("/agencies"),
     )
-    async def list_agencies(request: Request, city: str | None = None, format: Format = None) -> Response:
-        if city is None:
-            return stored(request, format, "agencies")
-        return await computed(request, format, lambda: answers.agencies(source, city), "agencies", key=(city,))
+    async def list_agencies(request: Request) -> Response:
+        asked = asked_of(request, "/agencies")
+        return fast(request, asked, "agencies") or listed(
+            request, "/agencies", asked, lambda: tables.rows("agencies"), AGENCY_COLUMNS, title="Agencies 机构",
+            summary="Government bodies after merging the names that denote one body, with the measures they lead "
+            "(牵头) and those they are only responsible for.",
+        )
 
     @router.get("/instruments", tags=["analyst"], summary="The instrument taxonomy (SKOS scheme) with counts per city")
     async def list_instruments(request: Request, format: Format = None) -> Response:
         return stored(request, format, "instruments")
 
     @router.get(
-        "/compare", tags=["analyst"], summary="Which cities fund an instrument type, how much, where it says so"
+        "/compare", tags=["analyst"], summary="Which cities promise an instrument type, how much, where it says so",
+        **documented("/compare"),
     )
-    async def compare_cities(
-        request: Request,
-        instrument: Annotated[str, Query(description="id, Chinese or English label, or cue word: 科技创新券, 孵化器")],
-        format: Format = None,
-    ) -> Response:
+    async def compare_cities(request: Request) -> Response:
+        asked = asked_of(request, "/compare")
+        instrument = request.query_params["instrument"]
         try:
             type_id = resolve_term(instrument).id
         except NotFound as err:
             raise not_found(err) from None
-        if wants_csv(request, format):
+        form = output_format(request, asked.format)
+        if not asked.listed and form == "csv":
             return send(request, ("compare", type_id), lambda: precomputed[f"compare/{type_id}.csv"], True, "compare")
-        stored_json = precomputed[f"compare/{type_id}.json"]
-        return send(
-            request, ("compare", type_id, instrument), lambda: answers.asked_as(stored_json, "term", type_id, instrument),
-            False, "compare",
+        if not asked.listed and form == "json":
+            stored_json = precomputed[f"compare/{type_id}.json"]
+            return send(
+                request, ("compare", type_id, instrument),
+                lambda: answers.asked_as(stored_json, "term", type_id, instrument), False, "compare",
+            )
+        result = tables.compare(type_id)
+        return listed(
+            request, "/compare", asked, lambda: tables.compare_rows(type_id), COMPARE_COLUMNS,
+            context=lambda: {"term": instrument, "type": result.to_dict()["type"]},
+            title=f"{result.type.label_zh} · {result.type.label_en}",
+            summary=f"Every promise of the type {result.type.id} read from the documents held, city by city, with its "
+            "quote; a city where none was found has a row whose note lists the documents held for it.",
+            key=(type_id,),
         )
 
-    @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount")
-    async def matrix(request: Request, format: Format = None) -> Response:
-        return stored(request, format, "matrix")
+    @router.get("/compare/matrix", tags=["analyst"], summary="City × instrument type: counts and the largest amount",
+                **documented("/compare/matrix"))
+    async def matrix(request: Request) -> Response:
+        asked = asked_of(request, "/compare/matrix")
+        return fast(request, asked, "matrix") or listed(
+            request, "/compare/matrix", asked, lambda: tables.rows("matrix"), tables.matrix_columns(),
+            title="City × instrument type 城市 × 工具类型",
+            summary="One row per city; for each instrument type, how many promises were read (.count) and the "
+            "largest amount in yuan (.largest_yuan; a cap counts as its ceiling).",
+        )
 
-    @router.get("/targets", tags=["analyst"], summary="One indicator's targets compared across cities and years")
-    async def targets(
-        request: Request,
-        indicator: Annotated[str, Query(description="高新技术企业, R&D 投入占比, 技术合同成交额…")],
-        format: Format = None,
-    ) -> Response:
+    @router.get("/targets", tags=["analyst"], summary="One indicator's targets compared across cities and years",
+                **documented("/targets"))
+    async def targets(request: Request) -> Response:
+        asked = asked_of(request, "/targets")
+        indicator = request.query_params["indicator"]
+        form = output_format(request, asked.format)
         concept = resolve_indicator(indicator)
         if concept is not None and f"targets/{concept.id}.json" in precomputed:
-            if wants_csv(request, format):
+            if not asked.listed and form == "csv":
                 csv_key = ("targets", concept.id)
                 return send(request, csv_key, lambda: precomputed[f"targets/{concept.id}.csv"], True, "targets")
             stored_json = precomputed[f"targets/{concept.id}.json"]
-            return send(
-                request, ("targets", concept.id, indicator),
-                lambda: answers.asked_as(stored_json, "indicator", concept.id, indicator), False, "targets",
+            if not asked.listed and form == "json":
+                return send(
+                    request, ("targets", concept.id, indicator),
+                    lambda: answers.asked_as(stored_json, "indicator", concept.id, indicator), False, "targets",
+                )
+            found = json.loads(stored_json)
+        elif not asked.listed and form in ("json", "csv"):
+            return await computed(
+                request, form, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"],
+                key=(indicator,),
             )
-        return await computed(
-            request, format, lambda: answers.compare_targets(source, indicator), "targets", lambda r: r["targets"],
+        else:
+            try:
+                found = await lane.run(answers.compare_targets, source, indicator)
+            except NotFound as err:
+                raise not_found(err) from None
+        return listed(
+            request, "/targets", asked, lambda: found["targets"], TARGET_COLUMNS,
+            context=lambda: {"indicator": indicator, "concept": found["concept"]},
+            title=f"Targets 目标 · {indicator}", summary="Every target and baseline of the indicator, by city and year.",
             key=(indicator,),
         )
 
-    @router.get("/search", tags=["analyst"], summary="A free-text question in Chinese or English")
-    async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
-        async def body() -> bytes:
-            return await lane.run(answer_json, lane.reader, q)
+    @router.get("/search", tags=["analyst"], summary="A free-text question in Chinese or English", **documented("/search"))
+    async def search(request: Request) -> Response:
+        asked = asked_of(request, "/search")
+        q = request.query_params["q"]
+        if not 1 <= len(q) <= 200:
+            raise HTTPException(400, detail=BadParameter("q", "must be 1 to 200 characters", "text").to_dict())
+        form = output_format(request, asked.format)
+        if not asked.listed and form == "json":
 
-        return await bodies.respond_async(request, ("search", q), body, JSON_TYPE)
+            async def body() -> bytes:
+                return await lane.run(answer_json, lane.reader, q)
+
+            return await bodies.respond_async(request, ("search", q), body, JSON_TYPE)
+        found = await lane.run(answer, lane.reader, q)
+        return listed(
+            request, "/search", asked, lambda: search_rows(found), SEARCH_COLUMNS,
+            context=lambda: {"question": q, "understood": found["understood"]},
+            title=f"Search 搜索 · {q}", summary=f"Read as: {found['understood']['intent']}", key=(q,),
+        )
 
     @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
     async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:

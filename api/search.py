@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from extract.normalise import normalise
 from extract.taxonomy import InstrumentType, load_taxonomy, type_by_id
 from graph import answers
-from graph.compare import compare
+from graph.compare import CompareResult, compare
 from graph.indicators import Indicator, load_indicators
 from graph.rows import json_bytes, select
 from graph.source import GraphSource
@@ -242,3 +242,21 @@ def answer_json(reader: QuestionReader, question: str) -> bytes:
         head = json_bytes({"question": question, "understood": understood.to_dict()})[:-1]
         return head + b', "answer": [' + tables + b"]}"
     return json_bytes(answer(reader, question, understood))
+
+
+def search_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of an answer's tables, for /search as a list: a comparison's rows (instruments with
+    their agencies, dates and sources; a note for a city named where no such promise was found),
+    an indicator's targets, the agencies, or a city's policies."""
+    intent, rows = found["understood"]["intent"], []
+    for table in found["answer"] or []:
+        if intent == "compare":
+            shown = {c["city"] for c in table["cities"]}
+            rows += [r for r in CompareResult.from_dict(table).rows() if r["city"] in shown]
+        elif intent == "targets":
+            rows += table["targets"]
+        elif intent == "agencies":
+            rows.append(table)
+        elif intent == "city":
+            rows += table["policies"]
+    return rows

@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode
 from extract.records import Measure
 from extract.taxonomy import load_taxonomy, type_by_id
 
-from .compare import COMPARE_CSV_COLUMNS, compare, compare_matrix
+from .compare import COMPARE_CSV_COLUMNS, compare, compare_matrix, matrix_rows
 from .facts import (
     city_names,
     fact_row,
@@ -30,6 +30,7 @@ from .facts import (
     quantities,
     source_link,
     whole,
+    year_of,
 )
 from .indicators import load_indicators, resolve_indicator, squeeze
 from .rows import csv_bytes, json_bytes, select, split
@@ -65,6 +66,10 @@ def _policy_summary(row: dict[str, Any]) -> dict[str, Any]:
         "issuer": row["issuer"],
         "issued_date": row["issued"],
         "published_date": row["published"],
+        # the policy's own date: its signing date, else its publication date, and which one it is
+        "date": row["issued"] or row["published"],
+        "date_kind": "signed" if row["issued"] else "published" if row["published"] else None,
+        "year": year_of(row["issued"] or row["published"]),
         "status": row["status"],
         "measures": row["measures"] or 0,
         "instruments": row["instruments"] or 0,
@@ -276,14 +281,14 @@ def asked_as(precomputed: bytes, key: str, written: str, asked: str) -> bytes:
 def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     """The answers every request without a filter gets, serialised once: file name → bytes.
 
-    matrix.{json,csv}, compare/<type id>.{json,csv} for every type of the taxonomy,
+    matrix.{json,csv} (a row per city, a count and largest amount per type), compare/<type id>.{json,csv} for every type of the taxonomy,
     targets/<indicator id>.{json,csv} for every indicator concept with a target, the lists
     cities, policies, agencies and instruments, and the search vocabulary (vocabulary.json). CSVs carry the byte-order mark Excel needs.
     """
     corpus_cities = city_names(source)
     answers: dict[str, bytes] = {}
     lists = {
-        "matrix": compare_matrix(source),
+        "matrix": matrix_rows(compare_matrix(source), corpus_cities, [t.id for t in load_taxonomy()]),
         "cities": cities(source),
         "policies": policies(source),
         "agencies": agencies(source),

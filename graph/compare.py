@@ -3,6 +3,7 @@ answers of /compare, /compare/matrix, `policykg compare` and the comparison page
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -12,31 +13,67 @@ from pyoxigraph import Literal
 from extract.records import Instrument
 from extract.taxonomy import InstrumentType
 
-from .facts import city_names, instrument_of, source_link, whole, year_of
-from .rows import rows_to_csv, select
+from .facts import city_names, instrument_of, policy_id, source_link, whole, year_of
+from .rows import cell, rows_to_csv, select, split
 from .source import GraphSource
-from .terms import resolve_term
+from .terms import PER_LABELS, format_ratio, format_wan, resolve_term
 
 COMPARE_CSV_COLUMNS = [
     "type",
     "city",
     "funds",
+    "note",
     "amount_yuan",
     "amount_wan",
     "max",
+    "terms",
     "per",
     "ratio",
+    "cumulative_cap_yuan",
     "level",
     "recipient",
     "measure",
+    "lead_agencies",
+    "responsible_agencies",
+    "policy",
     "policy_title",
+    "date",
+    "date_kind",
+    "year",
     "doc",
     "start",
     "end",
     "quote",
+    "source",
 ]
 
 _INSTRUMENT_FIELDS = tuple(f.name for f in fields(Instrument))
+# 1:1 (or 1:1:1) written in the quote: the ratio 1.0 is matching funds, not "100% of the cost"
+_MATCHING = re.compile(r"(?<![\d.])1\s*[:：]\s*1(?:\s*[:：]\s*1)*(?![\d.])")
+
+
+def describe(instrument: Instrument) -> str:
+    """What the figures promise, in the words a reader checks against the quote: a ceiling as a cap
+    (最高 ≤), 1:1 as matching 1:1, a share as a share (of what, the quote says)."""
+    parts = []
+    if instrument.amount_yuan is not None:
+        parts.append(("最高 ≤ " if instrument.max else "") + format_wan(instrument.amount_yuan))
+    if instrument.per:
+        parts.append(PER_LABELS.get(instrument.per, instrument.per))
+    if instrument.ratio is not None:
+        if instrument.ratio == 1.0 and _MATCHING.search(instrument.quote):
+            parts.append("按 1:1 配套 matched 1:1")
+        else:
+            parts.append(f"比例 {format_ratio(instrument.ratio)} share")
+    if instrument.cumulative_cap_yuan is not None:
+        parts.append(f"累计最高 ≤ {format_wan(instrument.cumulative_cap_yuan)} cumulative cap")
+    return " · ".join(parts)
+
+
+def no_promise_note(documents: Sequence[str]) -> str:
+    """Why a city has no row: nothing of the type was found in what the corpus holds for it."""
+    held = f"{len(documents)} document{'' if len(documents) == 1 else 's'}"
+    return f"no such promise in the {held} held for this city" + (f": {'; '.join(documents)}" if documents else "")
 
 
 @dataclass(frozen=True)
@@ -49,6 +86,10 @@ class InstrumentMatch:
     instrument: Instrument
     year: int | None = None
     iri: str = ""  # the instrument's node, which the pages draw
+    lead_agencies: tuple[str, ...] = ()
+    responsible_agencies: tuple[str, ...] = ()  # of its measure; the lead agencies among them
+    date: str | None = None  # the policy's signing date, else its publication date
+    date_kind: str | None = None  # "signed" or "published": which of the two `date` is
 
     @property
     def evidence(self) -> str:
@@ -60,9 +101,15 @@ class InstrumentMatch:
         return {
             "city": self.city,
             "doc": self.doc,
+            "policy": policy_id(self.doc),
             "policy_title": self.policy_title,
             **asdict(self.instrument),
             "amount_wan": None if amount is None else amount / 10_000,
+            "terms": describe(self.instrument),
+            "lead_agencies": list(self.lead_agencies),
+            "responsible_agencies": list(self.responsible_agencies),
+            "date": self.date,
+            "date_kind": self.date_kind,
             "evidence": self.evidence,
             "source": source_link(self.doc, self.instrument.start, self.instrument.end),
             "year": self.year,
@@ -73,7 +120,50 @@ class InstrumentMatch:
     def from_dict(cls, item: dict[str, Any]) -> InstrumentMatch:
         """What `to_dict` wrote (a precomputed answer) read back."""
         instrument = Instrument(**{name: item[name] for name in _INSTRUMENT_FIELDS if name in item})
-        return cls(item["city"], item["doc"], item["policy_title"], instrument, item.get("year"), item.get("iri", ""))
+        return cls(
+            item["city"],
+            item["doc"],
+            item["policy_title"],
+            instrument,
+            item.get("year"),
+            item.get("iri", ""),
+            tuple(item.get("lead_agencies", ())),
+            tuple(item.get("responsible_agencies", ())),
+            item.get("date"),
+            item.get("date_kind"),
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The instrument as one flat row of the /compare table (typed values; CSV cells from them)."""
+        i = self.instrument
+        return {
+            "type": i.type,
+            "city": self.city,
+            "funds": True,
+            "note": "",
+            "amount_yuan": i.amount_yuan,
+            "amount_wan": None if i.amount_yuan is None else i.amount_yuan / 10_000,
+            "max": i.max,
+            "terms": describe(i),
+            "per": i.per,
+            "ratio": i.ratio,
+            "cumulative_cap_yuan": i.cumulative_cap_yuan,
+            "level": i.level,
+            "recipient": i.recipient,
+            "measure": i.measure,
+            "lead_agencies": list(self.lead_agencies),
+            "responsible_agencies": list(self.responsible_agencies),
+            "policy": policy_id(self.doc),
+            "policy_title": self.policy_title,
+            "date": self.date,
+            "date_kind": self.date_kind,
+            "year": self.year,
+            "doc": self.doc,
+            "start": i.start,
+            "end": i.end,
+            "quote": i.quote,
+            "source": source_link(self.doc, i.start, i.end),
+        }
 
 
 @dataclass
@@ -90,13 +180,15 @@ class CompareResult:
     term: str
     type: InstrumentType
     funding: list[CityFunding]
-    not_funding: list[str]
+    not_funding: list[str]  # the cities where no such promise was found (none of their documents has one)
+    documents: dict[str, list[str]] = field(default_factory=dict)  # those cities' documents
 
     @property
     def cities(self) -> list[str]:
         return [c.city for c in self.funding] + self.not_funding
 
     def to_dict(self) -> dict[str, Any]:
+        # "funds" / "does_not_fund" are the keys clients read; "no_such_promise" says what they mean
         return {
             "term": self.term,
             "type": {"id": self.type.id, "label_zh": self.type.label_zh, "label_en": self.type.label_en},
@@ -105,6 +197,14 @@ class CompareResult:
             ]
             + [{"city": city, "funds": False, "instruments": []} for city in self.not_funding],
             "does_not_fund": list(self.not_funding),
+            "no_such_promise": [
+                {
+                    "city": city,
+                    "documents": self.documents.get(city, []),
+                    "message": no_promise_note(self.documents.get(city, [])),
+                }
+                for city in self.not_funding
+            ],
         }
 
     @classmethod
@@ -119,49 +219,46 @@ class CompareResult:
             for c in answer["cities"]
             if c["funds"]
         ]
-        return cls(term or answer["term"], resolve_term(answer["type"]["id"]), funding, list(answer["does_not_fund"]))
+        not_funding = list(answer["does_not_fund"])
+        documents = {e["city"]: list(e["documents"]) for e in answer.get("no_such_promise", []) if e["city"] in not_funding}
+        return cls(term or answer["term"], resolve_term(answer["type"]["id"]), funding, not_funding, documents)
 
-    def csv_rows(self) -> list[dict[str, Any]]:
-        """One row per instrument, then one row per city that does not fund the type."""
-        rows: list[dict[str, Any]] = []
-        for city in self.funding:
-            for m in city.matches:
-                i = m.instrument
-                rows.append(
-                    {
-                        "type": i.type,
-                        "city": m.city,
-                        "funds": "yes",
-                        "amount_yuan": "" if i.amount_yuan is None else i.amount_yuan,
-                        "amount_wan": "" if i.amount_yuan is None else f"{i.amount_yuan / 10_000:g}",
-                        "max": "yes" if i.max else "no",
-                        "per": i.per or "",
-                        "ratio": "" if i.ratio is None else i.ratio,
-                        "level": i.level or "",
-                        "recipient": i.recipient or "",
-                        "measure": i.measure or "",
-                        "policy_title": m.policy_title,
-                        "doc": m.doc,
-                        "start": i.start,
-                        "end": i.end,
-                        "quote": i.quote,
-                    }
-                )
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per instrument, then one row per city where no such promise was found."""
+        rows = [m.row() for city in self.funding for m in city.matches]
         for city_name in self.not_funding:
-            row = dict.fromkeys(COMPARE_CSV_COLUMNS, "")
-            row.update({"type": self.type.id, "city": city_name, "funds": "no"})
+            row: dict[str, Any] = dict.fromkeys(COMPARE_CSV_COLUMNS)
+            row.update(
+                {"type": self.type.id, "city": city_name, "funds": False, "max": None,
+                 "note": no_promise_note(self.documents.get(city_name, [])),
+                 "lead_agencies": [], "responsible_agencies": []}
+            )
             rows.append(row)
         return rows
 
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """`rows` as CSV cells: yes/no, amounts in 万元 written as read, lists joined."""
+        return [csv_row(row) for row in self.rows()]
+
     def to_csv(self) -> str:
         return rows_to_csv(self.csv_rows(), COMPARE_CSV_COLUMNS)
+
+
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A /compare row as CSV cells."""
+    cells = {k: cell(v) for k, v in row.items()}
+    cells["funds"] = "yes" if row["funds"] else "no"
+    cells["max"] = "" if row["max"] is None else ("yes" if row["max"] else "no")
+    cells["amount_wan"] = "" if row["amount_wan"] is None else f"{row['amount_wan']:g}"
+    return cells
 
 
 def compare(source: GraphSource, term: str, corpus_cities: Sequence[str] | None = None) -> CompareResult:
     """Every instrument of the type `term` names (UnknownTermError if none), grouped by city.
 
     Cities are ordered by their largest amount (cities with no figure after), instruments within a
-    city by amount (compare.rq's ORDER BY); cities that do not fund the type follow in corpus order.
+    city by amount (compare.rq's ORDER BY); cities where no such promise was found follow in corpus
+    order, with the documents held for each.
     """
     instrument_type = resolve_term(term)
     funding: dict[str, CityFunding] = {}
@@ -174,11 +271,19 @@ def compare(source: GraphSource, term: str, corpus_cities: Sequence[str] | None 
             instrument_of(row, instrument_type.id),
             year_of(row["date"]),
             row["instrument"],
+            tuple(split(row["leadAgencies"])),
+            tuple(split(row["responsibleAgencies"])),
+            row["date"],
+            row["dateKind"],
         )
         city.matches.append(match)
     everyone = city_names(source) if corpus_cities is None else corpus_cities
     not_funding = [c for c in everyone if c not in funding]
-    return CompareResult(term, instrument_type, list(funding.values()), not_funding)
+    documents: dict[str, list[str]] = {}
+    for policy in whole(source, "policies"):
+        if policy["city"] in not_funding:
+            documents.setdefault(policy["city"], []).append(policy["file"])
+    return CompareResult(term, instrument_type, list(funding.values()), not_funding, documents)
 
 
 def compare_matrix(source: GraphSource) -> list[dict[str, Any]]:
@@ -187,3 +292,28 @@ def compare_matrix(source: GraphSource) -> list[dict[str, Any]]:
         {"city": r["city"], "type": r["type"], "count": r["count"], "largest_amount_yuan": r["largestYuan"]}
         for r in whole(source, "matrix")
     ]
+
+
+def matrix_rows(cells: Sequence[dict[str, Any]], cities: Sequence[str], types: Sequence[str]) -> list[dict[str, Any]]:
+    """The matrix as a city × type table: one row per city (corpus order, every city), its number
+    of instruments, the types it has, its largest amount, then `<type>.count` and
+    `<type>.largest_yuan` for every type (0 and None where it has none)."""
+    by_city: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in cells:
+        by_city.setdefault(c["city"], {})[c["type"]] = c
+    everyone = list(cities) + [c for c in by_city if c not in cities]
+    rows = []
+    for city in everyone:
+        own = by_city.get(city, {})
+        amounts = [c["largest_amount_yuan"] for c in own.values() if c["largest_amount_yuan"] is not None]
+        row: dict[str, Any] = {
+            "city": city,
+            "instruments": sum(c["count"] for c in own.values()),
+            "types": [t for t in types if t in own],
+            "largest_amount_yuan": max(amounts, default=None),
+        }
+        for t in types:
+            row[f"{t}.count"] = own[t]["count"] if t in own else 0
+            row[f"{t}.largest_yuan"] = own[t]["largest_amount_yuan"] if t in own else None
+        rows.append(row)
+    return rows

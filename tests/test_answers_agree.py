@@ -23,7 +23,7 @@ from api.serving import load_served_graph
 from api.sparql import SparqlService
 from extract.taxonomy import load_taxonomy
 from graph.questions import question
-from graph.rows import python_value
+from graph.rows import python_value, split
 from graph.terms import format_wan
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -57,14 +57,20 @@ def corpus_cities(client: TestClient) -> list[str]:
 
 
 def test_the_matrix_is_the_matrix_query(client: TestClient) -> None:
-    expected = [
-        {"city": r["city"], "type": r["type"], "count": r["count"], "largest_amount_yuan": r["largestYuan"]}
-        for r in sparql(client, question("matrix").text)
-    ]
-    assert expected  # the seeds fund something
-    assert client.get("/compare/matrix").json() == expected
+    cells = sparql(client, question("matrix").text)
+    assert cells  # the seeds fund something
+    table = client.get("/compare/matrix").json()
+    assert [r["city"] for r in table] == corpus_cities(client)  # every city, in corpus order
+    by_city = {r["city"]: r for r in table}
+    for cell in cells:
+        row = by_city[cell["city"]]
+        assert (row[f"{cell['type']}.count"], row[f"{cell['type']}.largest_yuan"]) == (cell["count"], cell["largestYuan"])
+    for row in table:  # and nothing that the query does not have
+        own = [c for c in cells if c["city"] == row["city"]]
+        assert row["instruments"] == sum(c["count"] for c in own)
+        assert sorted(row["types"]) == sorted(c["type"] for c in own)
     rows = list(csv.DictReader(io.StringIO(client.get("/compare/matrix?format=csv").text.lstrip("\ufeff"))))
-    assert [(r["city"], r["type"], int(r["count"])) for r in rows] == [(e["city"], e["type"], e["count"]) for e in expected]
+    assert [(r["city"], int(r["instruments"])) for r in rows] == [(r["city"], r["instruments"]) for r in table]
 
 
 @pytest.mark.parametrize("type_id", TYPES)
@@ -91,11 +97,26 @@ def test_compare_is_the_compare_query(client: TestClient, type_id: str) -> None:
             row["quote"],
             row["policyTitle"],
         )
+        # the measure's agencies and the policy's own date, as the query gives them
+        assert (item["lead_agencies"], item["responsible_agencies"]) == (
+            split(row["leadAgencies"]),
+            split(row["responsibleAgencies"]),
+        )
+        assert (item["date"], item["date_kind"]) == (row["date"], row["dateKind"])
+        assert item["source"] == f"/source/{row['file']}?start={row['start']}&end={row['end']}"
     table = list(csv.DictReader(io.StringIO(client.get(f"/compare?instrument={type_id}&format=csv").text.lstrip("\ufeff"))))
     assert [(r["city"], r["doc"], r["start"]) for r in table if r["funds"] == "yes"] == [
         (r["city"], r["file"], str(r["start"])) for r in rows
     ]
     assert [r["city"] for r in table if r["funds"] == "no"] == answer["does_not_fund"]
+    assert [(r["lead_agencies"], r["date"], r["date_kind"]) for r in table if r["funds"] == "yes"] == [
+        ("; ".join(split(r["leadAgencies"])), r["date"] or "", r["dateKind"] or "") for r in rows
+    ]
+    # the listed form (a page of rows) gives the same rows, agencies and dates included
+    listed = client.get("/compare", params={"instrument": type_id, "limit": 1000}).json()["rows"]
+    assert [(r["city"], r["doc"], r["start"], r["lead_agencies"], r["date_kind"]) for r in listed if r["funds"]] == [
+        (r["city"], r["file"], r["start"], split(r["leadAgencies"]), r["dateKind"]) for r in rows
+    ]
 
 
 def test_compare_by_label_answers_the_same_with_the_term_asked(client: TestClient) -> None:
@@ -115,7 +136,7 @@ def test_agencies_are_the_agencies_query(client: TestClient) -> None:
         assert agency["aliases"] == sorted((row["aliases"] or "").split("\n") if row["aliases"] else [])
         assert set(agency["measures_led"]) == set(row["measuresLed"].split("\n") if row["measuresLed"] else [])
     weihai = sparql(client, question("agencies").bind(city=Literal("威海")))
-    assert [a["name"] for a in client.get("/agencies", params={"city": "威海"}).json()] == [r["name"] for r in weihai]
+    assert [a["name"] for a in client.get("/agencies", params={"city": "威海"}).json()["rows"]] == [r["name"] for r in weihai]
 
 
 COUNT_BODIES = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
@@ -180,7 +201,7 @@ def test_agencies_named_differently_in_two_documents_are_one_body(tmp_path: Path
     second.agencies[0].measures = ["m1"]
     second.measures = [Measure("m1", "一", "落实", [], ["市科技局"], 0, 10)]
     client = TestClient(create_app(served_records([first, second], tmp_path / "build")))
-    assert client.get("/agencies", params={"city": "甲市"}).json() == [
+    assert client.get("/agencies", params={"city": "甲市"}).json()["rows"] == [
         {
             "city": "甲市",
             "name": "市科学技术局",
