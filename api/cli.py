@@ -22,7 +22,7 @@ from rich.table import Table
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S, PER_MILLION_CHARS_S
 from extract.taxonomy import load_taxonomy
-from graph.compare import CompareResult, compare
+from graph.compare import CompareResult, compare, no_promise_note
 from graph.rows import rows_to_csv
 from graph.source import GraphSource, LocalSource, records_source
 from graph.terms import NotFound, UnknownTermError, describe_terms, format_wan, format_yuan, resolve_term
@@ -324,7 +324,7 @@ def compare_table(result: CompareResult) -> Table:
                 evidence,
             )
     for city in result.not_funding:
-        table.add_row(escape(city), "[dim]—[/dim]", "", "", "", "[italic]does not fund[/italic]")
+        table.add_row(escape(city), "[dim]—[/dim]", "", "", "", f"[italic]{escape(no_promise_note(result.documents.get(city, [])))}[/italic]")
     return table
 
 

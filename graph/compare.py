@@ -3,7 +3,6 @@ answers of /compare, /compare/matrix, `policykg compare` and the comparison page
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -16,7 +15,7 @@ from extract.taxonomy import InstrumentType
 from .facts import city_names, instrument_of, policy_id, source_link, whole, year_of
 from .rows import cell, rows_to_csv, select, split
 from .source import GraphSource
-from .terms import PER_LABELS, format_ratio, format_wan, resolve_term
+from .terms import PER_LABELS, format_wan, ratio_words, resolve_term
 
 COMPARE_CSV_COLUMNS = [
     "type",
@@ -48,8 +47,6 @@ COMPARE_CSV_COLUMNS = [
 ]
 
 _INSTRUMENT_FIELDS = tuple(f.name for f in fields(Instrument))
-# 1:1 (or 1:1:1) written in the quote: the ratio 1.0 is matching funds, not "100% of the cost"
-_MATCHING = re.compile(r"(?<![\d.])1\s*[:：]\s*1(?:\s*[:：]\s*1)*(?![\d.])")
 
 
 def describe(instrument: Instrument) -> str:
@@ -61,10 +58,7 @@ def describe(instrument: Instrument) -> str:
     if instrument.per:
         parts.append(PER_LABELS.get(instrument.per, instrument.per))
     if instrument.ratio is not None:
-        if instrument.ratio == 1.0 and _MATCHING.search(instrument.quote):
-            parts.append("按 1:1 配套 matched 1:1")
-        else:
-            parts.append(f"比例 {format_ratio(instrument.ratio)} share")
+        parts.append(ratio_words(instrument.ratio, instrument.quote))
     if instrument.cumulative_cap_yuan is not None:
         parts.append(f"累计最高 ≤ {format_wan(instrument.cumulative_cap_yuan)} cumulative cap")
     return " · ".join(parts)

@@ -4,6 +4,7 @@ amounts in words. Used by graph/answers.py, the API, the CLI and the pages alike
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -82,13 +83,25 @@ def format_ratio(ratio: float | None) -> str:
     return f"{percent:.0f}%" if abs(percent - round(percent)) < 1e-9 else f"{percent:.2f}".rstrip("0").rstrip(".") + "%"
 
 
+# 1:1 (or 1:1:1) written in the quote: the ratio 1.0 is matching funds, not "100% of the cost"
+MATCHING = re.compile(r"(?<![\d.])1\s*[:：]\s*1(?:\s*[:：]\s*1)*(?![\d.])")
+
+
+def ratio_words(ratio: float, quote: str) -> str:
+    """A ratio as the text states it: 1:1 as matching 1:1, anything else as a share (of what, the
+    quote says: cost, investment, the national award…)."""
+    if ratio == 1.0 and MATCHING.search(quote):
+        return "按 1:1 配套 matched 1:1"
+    return f"比例 {format_ratio(ratio)} share"
+
+
 def describe_terms(instrument: Instrument, separator: str = " · ") -> str:
-    """The max / per / ratio semantics in words: "最高 max · 每年 /year · 30% of cost"."""
+    """The max / per / ratio semantics in words: "最高 ≤ cap · 每年 /year · 比例 30% share"."""
     parts = []
     if instrument.max:
-        parts.append("最高 max")
+        parts.append("最高 ≤ cap")
     if instrument.per:
         parts.append(PER_LABELS.get(instrument.per, instrument.per))
     if instrument.ratio is not None:
-        parts.append(f"{format_ratio(instrument.ratio)} of cost")
+        parts.append(ratio_words(instrument.ratio, instrument.quote))
     return separator.join(parts)

@@ -329,7 +329,7 @@ def test_compare_table_shows_amounts_quotes_and_non_funding_cities(saved_records
     assert "100 万元" in out and "1,000,000 元" in out
     assert "甲市科技创新券管理办法" in out
     assert "a.txt:10-21" in out
-    assert "丙市" in out and "does not fund" in out
+    assert "丙市" in out and "no such promise in the" in out
     assert result.stderr == ""
 
 

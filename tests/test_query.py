@@ -140,7 +140,10 @@ def test_amount_formatting(amount: int | None, wan: str, yuan: str) -> None:
 
 
 def test_terms_describe_max_per_and_ratio() -> None:
-    assert describe_terms(instrument(max=True, per="year", ratio=0.3)) == "最高 max · 每年 /year · 30% of cost"
+    assert describe_terms(instrument(max=True, per="year", ratio=0.3)) == "最高 ≤ cap · 每年 /year · 比例 30% share"
+    matched = instrument(ratio=1.0)
+    matched.quote = "按1:1比例给予配套支持"
+    assert describe_terms(matched) == "按 1:1 配套 matched 1:1"  # not "100% of cost"
     assert describe_terms(instrument()) == ""
     assert format_ratio(1.0) == "100%"
     assert format_ratio(0.125) == "12.5%"
@@ -155,6 +158,6 @@ def test_compare_table_renders_chinese_in_aligned_columns(three_city_records) ->
     assert len(widths) == 1  # every border line and row has the same display width (CJK = 2 cells)
     text = "\n".join(lines)
     assert "甲市" in text and "丙市" in text
-    assert "does not fund" in text
+    assert "no such promise in the" in text
     assert "100 万元" in text and "1,000,000 元" in text
     assert "a.txt:10-21" in text

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 import networkx as nx
 
 from graph.subgraph import UNTYPED_LABEL
-from graph.terms import format_ratio, format_wan, format_yuan
+from graph.terms import format_wan, format_yuan, ratio_words
 
 from .style import KINDS
 
@@ -39,11 +39,11 @@ def amount_text(data: dict[str, Any]) -> str:
 def terms_text(data: dict[str, Any]) -> str:
     parts = []
     if data.get("max"):
-        parts.append("最高 max (a ceiling)")
+        parts.append("最高 ≤ cap (a ceiling)")
     if data.get("per"):
         parts.append(PER_ZH.get(data["per"], data["per"]))
     if data.get("ratio") is not None:
-        parts.append(f"按成本 {format_ratio(data['ratio'])} · {format_ratio(data['ratio'])} of cost")
+        parts.append(ratio_words(data["ratio"], data.get("quote") or ""))
     return " · ".join(parts)
 
 

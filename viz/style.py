@@ -78,7 +78,7 @@ RELATIONS: dict[str, RelationStyle] = {
         RelationStyle("cited_by", "被引", "#0072B2", 0.7, 1.2, True),
         # the cross-city view's own links
         RelationStyle("funds", "资助", "#009E73", 0.7, 2.0),
-        RelationStyle("does_not_fund", "不资助", "#8C8C8C", 0.6, 1.0, True),
+        RelationStyle("does_not_fund", "无此承诺 no such promise", "#8C8C8C", 0.6, 1.0, True),
     )
 }
 DEFAULT_RELATION = RelationStyle("other", "其他", "#787878", 0.4)
