@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -22,13 +23,11 @@ from graph.subgraph import TypeEntry
 
 from .view_page import amount_text, page, row_id, svg_text
 
-# China's extent, with room for labels
-LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = 73.0, 136.0, 17.0, 54.0
-SCALE = 13.0  # pixels per degree of latitude
-LON_FACTOR = math.cos(math.radians(35.0))
-MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 34.0, 14.0, 12.0, 26.0
-WIDTH = MARGIN_LEFT + (LON_MAX - LON_MIN) * LON_FACTOR * SCALE + MARGIN_RIGHT
-HEIGHT = MARGIN_TOP + (LAT_MAX - LAT_MIN) * SCALE + MARGIN_BOTTOM
+# China's extent: the whole map when the cities spread over it, and the overview inset otherwise
+CHINA = (73.0, 136.0, 17.0, 54.0)
+PLOT_WIDTH, MAX_PLOT_HEIGHT, MIN_SPAN_LON, MIN_SPAN_LAT = 660.0, 500.0, 12.0, 8.0
+MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM = 36.0, 14.0, 14.0, 26.0
+INSET_WIDTH = 150.0
 
 FUNDED = "#009E73"  # the instruments' colour on the other pages
 FUNDED_BORDER = "#006B4E"
@@ -36,18 +35,78 @@ NO_FIGURE = "#A8DCCB"  # a promise stated without a figure
 HOLLOW_BORDER = "#5F6B7A"
 REFERENCE = "#9AA5B1"
 # A few cities to find one's way by (shown only when they are not in the corpus).
-REFERENCE_CITIES = ("北京", "上海", "广州", "重庆", "成都", "武汉", "西安", "乌鲁木齐", "拉萨", "哈尔滨", "昆明", "兰州")
+REFERENCE_CITIES = (
+    "北京", "上海", "广州", "重庆", "成都", "武汉", "西安", "乌鲁木齐", "拉萨", "哈尔滨", "昆明", "兰州",
+    "沈阳", "济南", "南京", "郑州", "长沙", "福州", "南宁", "呼和浩特", "天津", "青岛", "长春", "太原",
+)
 LABEL_SIZE = 12.0
 NO_FIGURE_RADIUS = 4.5
 HOLLOW_RADIUS = 4.5
 
 
-def project(longitude: float, latitude: float) -> tuple[float, float]:
-    """Longitude/latitude → the map's pixels (x to the east, y to the south)."""
-    return (
-        MARGIN_LEFT + (longitude - LON_MIN) * LON_FACTOR * SCALE,
-        MARGIN_TOP + (LAT_MAX - latitude) * SCALE,
-    )
+@dataclass(frozen=True)
+class Frame:
+    """The stretch of longitude and latitude a map shows, and its pixels: equirectangular, with
+    longitudes shrunk by the cosine of the middle latitude, so that shapes there are not stretched."""
+
+    lon_min: float
+    lon_max: float
+    lat_min: float
+    lat_max: float
+    scale: float  # pixels per degree of latitude
+    left: float = MARGIN_LEFT
+    top: float = MARGIN_TOP
+
+    @property
+    def lon_factor(self) -> float:
+        return math.cos(math.radians((self.lat_min + self.lat_max) / 2))
+
+    @property
+    def width(self) -> float:
+        return self.left + (self.lon_max - self.lon_min) * self.lon_factor * self.scale + MARGIN_RIGHT
+
+    @property
+    def height(self) -> float:
+        return self.top + (self.lat_max - self.lat_min) * self.scale + MARGIN_BOTTOM
+
+    def project(self, longitude: float, latitude: float) -> tuple[float, float]:
+        """Longitude/latitude → pixels (x to the east, y to the south)."""
+        return (
+            self.left + (longitude - self.lon_min) * self.lon_factor * self.scale,
+            self.top + (self.lat_max - latitude) * self.scale,
+        )
+
+
+def frame_for(points: Sequence[tuple[float, float]]) -> Frame:
+    """The frame around the cities (longitude, latitude): their extent with a margin, at least
+    MIN_SPAN degrees wide and high, and no more than China's; PLOT_WIDTH pixels wide."""
+    if not points:
+        lon0, lon1, lat0, lat1 = CHINA
+    else:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        pad_lon = max(1.5, 0.12 * (max(lons) - min(lons)))
+        pad_lat = max(1.2, 0.12 * (max(lats) - min(lats)))
+        lon0, lon1 = min(lons) - pad_lon, max(lons) + pad_lon
+        lat0, lat1 = min(lats) - pad_lat, max(lats) + pad_lat
+    lon0, lon1 = _widen(lon0, lon1, MIN_SPAN_LON)
+    lat0, lat1 = _widen(lat0, lat1, MIN_SPAN_LAT)
+    factor = math.cos(math.radians((lat0 + lat1) / 2))
+    scale = PLOT_WIDTH / ((lon1 - lon0) * factor)
+    if (lat1 - lat0) * scale > MAX_PLOT_HEIGHT:  # a tall extent: narrower pixels, wider longitudes
+        scale = MAX_PLOT_HEIGHT / (lat1 - lat0)
+        lon0, lon1 = _widen(lon0, lon1, PLOT_WIDTH / (scale * factor))
+    return Frame(lon0, lon1, lat0, lat1, scale)
+
+
+def _widen(low: float, high: float, span: float) -> tuple[float, float]:
+    middle = (low + high) / 2
+    half = max(span, high - low) / 2
+    return middle - half, middle + half
+
+
+def _step(span: float) -> int:
+    """The graticule's spacing in degrees: some 3 to 8 lines across."""
+    return next(s for s in (1, 2, 5, 10, 20) if span / s <= 8)
 
 
 def radius(amount_yuan: float | None) -> float:
@@ -58,17 +117,59 @@ def radius(amount_yuan: float | None) -> float:
     return round(5.0 + 2.8 * math.log10(amount_yuan / 10_000 + 1), 2)
 
 
-def _graticule() -> list[str]:
+def _graticule(frame: Frame) -> list[str]:
     parts = []
-    for lon in range(80, int(LON_MAX) + 1, 10):
-        x, _ = project(lon, 0)
-        parts.append(f'<line x1="{x:.1f}" y1="{MARGIN_TOP}" x2="{x:.1f}" y2="{HEIGHT - MARGIN_BOTTOM:.1f}" class="grid"/>')
-        parts.append(svg_text(x, HEIGHT - 8, f"{lon}°E", size=11, anchor="middle", fill="#7B8794"))
-    for lat in range(20, int(LAT_MAX) + 1, 10):
-        _, y = project(0, lat)
-        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT:.1f}" y2="{y:.1f}" class="grid"/>')
-        parts.append(svg_text(MARGIN_LEFT - 4, y + 4, f"{lat}°N", size=11, anchor="end", fill="#7B8794"))
+    bottom, right = frame.height - MARGIN_BOTTOM, frame.width - MARGIN_RIGHT
+    step = _step(frame.lon_max - frame.lon_min)
+    for lon in range(math.ceil(frame.lon_min / step) * step, math.floor(frame.lon_max) + 1, step):
+        x, _ = frame.project(lon, 0)
+        parts.append(f'<line x1="{x:.1f}" y1="{frame.top}" x2="{x:.1f}" y2="{bottom:.1f}" class="grid"/>')
+        parts.append(svg_text(x, frame.height - 8, f"{lon}°E", size=11, anchor="middle", fill="#7B8794"))
+    step = _step(frame.lat_max - frame.lat_min)
+    for lat in range(math.ceil(frame.lat_min / step) * step, math.floor(frame.lat_max) + 1, step):
+        _, y = frame.project(0, lat)
+        parts.append(f'<line x1="{frame.left}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" class="grid"/>')
+        parts.append(svg_text(frame.left - 4, y + 4, f"{lat}°N", size=11, anchor="end", fill="#7B8794"))
     return parts
+
+
+def _inset(frame: Frame, points: Sequence[tuple[float, float]]) -> tuple[list[str], tuple[float, float, float, float] | None]:
+    """Where the frame lies in China's extent: a small overview in the corner with the fewest
+    cities, the cities as dots and the frame as a rectangle (none when the map shows all of China).
+    Also the box it covers, which no label may cross."""
+    lon0, lon1, lat0, lat1 = CHINA
+    if frame.lon_min <= lon0 and frame.lon_max >= lon1:
+        return [], None
+    scale = INSET_WIDTH / ((lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2)))
+    height = (lat1 - lat0) * scale
+    marks = [frame.project(lon, lat) for lon, lat in points]
+    corners = [
+        (x, y)
+        for y in (frame.height - MARGIN_BOTTOM - height - 6, frame.top + 6)
+        for x in (frame.width - MARGIN_RIGHT - INSET_WIDTH - 6, frame.left + 6)
+    ]
+
+    def crowded(corner: tuple[float, float]) -> int:
+        x, y = corner
+        return sum(1 for mx, my in marks if x - 20 <= mx <= x + INSET_WIDTH + 20 and y - 20 <= my <= y + height + 20)
+
+    ox, oy = min(corners, key=crowded)
+    at = Frame(lon0, lon1, lat0, lat1, scale, ox, oy).project
+    parts = [f'<g class="inset"><rect x="{ox:.1f}" y="{oy:.1f}" width="{INSET_WIDTH}" height="{height:.1f}" fill="#fff" stroke="#B8C1CC"/>']
+    for ref in (city_locations()[c] for c in REFERENCE_CITIES if c in city_locations()):  # a hint of the country's shape
+        x, y = at(ref.longitude, ref.latitude)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.2" fill="{REFERENCE}"/>')
+    for lon, lat in points:
+        x, y = at(lon, lat)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="{FUNDED_BORDER}"/>')
+    x0, y0 = at(max(frame.lon_min, lon0), min(frame.lat_max, lat1))
+    x1, y1 = at(min(frame.lon_max, lon1), max(frame.lat_min, lat0))
+    parts.append(
+        f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" stroke="#D55E00" stroke-width="1.2"/>'
+    )
+    parts.append(svg_text(ox + 4, oy + 13, "本图范围 · this map in China", size=10, fill="#5F6B7A"))
+    parts.append("</g>")
+    return parts, (ox - 2, oy - 2, ox + INSET_WIDTH + 2, oy + height + 2)
 
 
 def _overlaps(box: tuple[float, float, float, float], taken: Sequence[tuple[float, float, float, float]]) -> bool:
@@ -76,11 +177,13 @@ def _overlaps(box: tuple[float, float, float, float], taken: Sequence[tuple[floa
     return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in taken)
 
 
-def _label_boxes(marks: Sequence[tuple[str, float, float, float]]) -> dict[str, tuple[float, float, str]]:
+def _label_boxes(
+    marks: Sequence[tuple[str, float, float, float]], frame: Frame, keep_out: Sequence[tuple[float, float, float, float]] = ()
+) -> dict[str, tuple[float, float, str]]:
     """Where each mark's name goes: right, left, above or below its circle, the first place that
     overlaps no label nor circle already placed (the largest marks first); a name that fits nowhere
     is left to the mark's tooltip and the table."""
-    taken: list[tuple[float, float, float, float]] = [(x - r, y - r, x + r, y + r) for _, x, y, r in marks]
+    taken = [(x - r, y - r, x + r, y + r) for _, x, y, r in marks] + list(keep_out)
     placed: dict[str, tuple[float, float, str]] = {}
     for name, x, y, r in marks:
         width, height = LABEL_SIZE * len(name) + 2, LABEL_SIZE + 2
@@ -94,7 +197,7 @@ def _label_boxes(marks: Sequence[tuple[str, float, float, float]]) -> dict[str, 
         ):
             left = {"start": lx, "end": lx - width, "middle": lx - width / 2}[anchor]
             box = (left, ly - height + 3, left + width, ly + 3)
-            inside = box[0] >= 0 and box[2] <= WIDTH and box[1] >= 0 and box[3] <= HEIGHT
+            inside = box[0] >= frame.left and box[2] <= frame.width and box[1] >= 0 and box[3] <= frame.height - MARGIN_BOTTOM
             if inside and not _overlaps(box, others):
                 placed[name] = (lx, ly, anchor)
                 taken.append(box)
@@ -127,6 +230,8 @@ def _mark(row: dict[str, Any], x: float, y: float) -> tuple[str, float]:
 
 def map_svg(answer: dict[str, Any]) -> str:
     placed = [r for r in answer["cities"] if r["longitude"] is not None]
+    frame = frame_for([(r["longitude"], r["latitude"]) for r in placed])
+    width, height = frame.width, frame.height
     # the largest marks drawn first, so that a small one is never hidden under a large one
     order = sorted(
         placed,
@@ -134,29 +239,36 @@ def map_svg(answer: dict[str, Any]) -> str:
     )
     in_corpus = {r["city"] for r in answer["cities"]}
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH:.0f}" height="{HEIGHT:.0f}" '
-        f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" font-family=\'"Noto Sans CJK SC","Noto Sans SC",sans-serif\' '
-        f'aria-label="map of the cities">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" font-family=\'"Noto Sans CJK SC","Noto Sans SC",sans-serif\' '
+        f'aria-label="map of the cities" data-frame="{frame.lon_min:.4f} {frame.lon_max:.4f} {frame.lat_min:.4f} {frame.lat_max:.4f}">',
         "<style>.grid{stroke:#E4E7EB;stroke-width:1} a.mark:hover circle{stroke:#111;stroke-width:2}</style>",
-        f'<rect x="{MARGIN_LEFT}" y="{MARGIN_TOP}" width="{WIDTH - MARGIN_LEFT - MARGIN_RIGHT:.1f}" '
-        f'height="{HEIGHT - MARGIN_TOP - MARGIN_BOTTOM:.1f}" fill="#FBFCFD" stroke="#D9DEE5"/>',
-        *_graticule(),
+        f'<rect x="{frame.left}" y="{frame.top}" width="{width - frame.left - MARGIN_RIGHT:.1f}" '
+        f'height="{height - frame.top - MARGIN_BOTTOM:.1f}" fill="#FBFCFD" stroke="#D9DEE5"/>',
+        *_graticule(frame),
     ]
-    references = [city_locations()[c] for c in REFERENCE_CITIES if c in city_locations() and c not in in_corpus]
-    for ref in references:
-        x, y = project(ref.longitude, ref.latitude)
+    inside = [
+        ref for ref in (city_locations()[c] for c in REFERENCE_CITIES if c in city_locations() and c not in in_corpus)
+        if frame.lon_min < ref.longitude < frame.lon_max and frame.lat_min < ref.latitude < frame.lat_max
+    ]
+    for ref in inside:
+        x, y = frame.project(ref.longitude, ref.latitude)
         parts.append(
             f'<path d="M{x - 3:.1f},{y:.1f}h6M{x:.1f},{y - 3:.1f}v6" stroke="{REFERENCE}" stroke-width="1.2" class="reference"/>'
         )
+    inset, inset_box = _inset(frame, [(r["longitude"], r["latitude"]) for r in placed])
+    parts.extend(inset)
     marks: list[tuple[str, float, float, float]] = []
     for row in order:
-        x, y = project(row["longitude"], row["latitude"])
+        x, y = frame.project(row["longitude"], row["latitude"])
         svg, r = _mark(row, x, y)
         parts.append(svg)
         marks.append((row["city"], x, y, r))
-    # corpus cities' names first (funding ones by amount), then the reference cities'
-    labels = _label_boxes(marks + [(ref.city, *project(ref.longitude, ref.latitude), 3.0) for ref in references])
-    reference_names = {ref.city for ref in references}
+    # corpus cities' names first (funding ones by amount), then the reference cities'; none over the inset
+    keep_out = [inset_box] if inset_box else []
+    references = [(ref.city, *frame.project(ref.longitude, ref.latitude), 3.0) for ref in inside]
+    labels = _label_boxes(marks + references, frame, keep_out)
+    reference_names = {ref.city for ref in inside} - in_corpus
     for name, (lx, ly, anchor) in labels.items():
         grey = name in reference_names
         parts.append(
@@ -279,4 +391,5 @@ def render_map(answer: dict[str, Any], types: Sequence[TypeEntry]) -> str:
         types=types,
         figure=figure,
         side=side,
+        figure_class="map",
     )

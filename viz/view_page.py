@@ -26,12 +26,14 @@ header h1 a { color: inherit; text-decoration: none; }
 header nav { display: flex; gap: 14px; flex-wrap: wrap; align-items: center; }
 header form { display: flex; gap: 6px; align-items: center; margin: 0; }
 select, button { font: inherit; font-size: 13px; }
+select { max-width: 24em; }
 a { color: var(--accent); }
 .intro { padding: 10px 16px 0; }
 .intro h2 { font-size: 20px; margin: 0 0 4px; font-weight: 600; }
 .intro p { margin: 2px 0; color: var(--muted); max-width: 80em; }
 main { display: flex; flex-wrap: wrap; gap: 16px; padding: 10px 16px 24px; align-items: flex-start; }
 .figure { flex: 0 1 auto; min-width: 0; }
+.figure.map { max-width: 720px; }
 .figure svg { display: block; max-width: 100%; height: auto; }
 .side { flex: 1 1 420px; min-width: 340px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: center; margin: 6px 0; font-size: 13px; }
@@ -82,6 +84,7 @@ def page(
     types: Sequence[TypeEntry],
     figure: str,
     side: str,
+    figure_class: str = "",
 ) -> str:
     """The whole page: `figure` and `side` are HTML made (and escaped) by the caller; `intro`'s
     lines are plain text."""
@@ -104,7 +107,7 @@ def page(
         f'<title>{escape(title)} · policykg</title><link rel="icon" href="data:,"><style>{STYLE}</style></head>'
         f'<body><header><h1><a href="/browse">policykg</a></h1>{nav}</header>'
         f'<section class="intro"><h2>{escape(heading)}</h2>{paragraphs}<p>{links}</p></section>'
-        f'<main><div class="figure">{figure}</div><div class="side">{side}</div></main></body></html>'
+        f'<main><div class="figure {figure_class}">{figure}</div><div class="side">{side}</div></main></body></html>'
     )
 
 
