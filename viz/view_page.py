@@ -114,7 +114,7 @@ def page(
 def not_found_page(err: NotFound, path: str) -> str:
     """The 404 page of an unknown instrument type: the name asked for and the nearest valid ones."""
     items = "".join(
-        f'<li><a href="{escape(path)}?{urlencode({"instrument": s, "format": "html"})}">{escape(s)}</a></li>'
+        f'<li><a href="{escape(path + "?" + urlencode({"instrument": s, "format": "html"}))}">{escape(s)}</a></li>'
         for s in err.suggestions
     )
     return (
