@@ -361,7 +361,8 @@ def render_map(answer: dict[str, Any], types: Sequence[TypeEntry]) -> str:
         "每个圆点是一个城市,位于其经纬度;圆越大,该市承诺的最高金额越大。空心:所收文件中无此类承诺。"
         "Each circle is a city at its longitude and latitude; the larger the circle, the larger the largest "
         "amount the city promises (万元 = 10,000 yuan). Hollow: no such promise in the documents held.",
-        "仅标点位,不绘行政边界。Points only, no borders; grey crosses are reference cities not in the corpus.",
+        "仅标点位,不绘行政边界;悬停圆点看城市与金额,点击跳到表中该行。Points only, no borders; grey crosses are "
+        "reference cities not in the corpus. Hover a circle for its city and amount; click it for its row of the table.",
     ]
     legend = (
         '<div class="legend">'

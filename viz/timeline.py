@@ -170,7 +170,9 @@ def render_timeline(answer: dict[str, Any], types: Sequence[TypeEntry]) -> str:
     kind = answer["type"]
     cities = answer["cities"]
     promising = [c for c in cities if c["promises"]]
-    leaders = [c["city"] for c in promising if c["first_year"] is not None and answer["years"] and c["first_year"] == answer["years"][0]]
+    first_ones = [c["city"] for c in promising if c["first_year"] is not None and answer["years"] and c["first_year"] == answer["years"][0]]
+    # a long list of leaders is cut: the chart and the table name them all
+    leaders = first_ones[:8] + ([f"… (+{len(first_ones) - 8})"] if len(first_ones) > 8 else [])
     intro = [
         f"{len(promising)} of {len(cities)} cities hold a promise of this type"
         + (f"; the first, in {answer['years'][0]}: {', '.join(leaders)}." if leaders else ".")
