@@ -200,8 +200,8 @@ def build_network(view: View, positions: dict[str, Position], describer: Describ
         x, y = positions[node]
         iri = data.get("iri", node)  # the policy tree's copies of an agency name the agency
         details = describer.describe(iri, data)
-        if data["kind"] == "agency" and data.get("city"):  # 市科技局 is every city's: say whose
-            details["name"] = f"{details['name']} ({data['city']})"
+        if data["kind"] == "agency" and data.get("city"):  # 市科技局 is every city's: the search says whose
+            details["listed_as"] = f"{details['name']} ({data['city']})"
         net.add_node(
             ids[node],
             x=x,
