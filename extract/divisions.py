@@ -40,3 +40,27 @@ def divisions() -> tuple[Division, ...]:
 def short_names() -> frozenset[str]:
     """The short names of two characters or more, of every level."""
     return frozenset(d.short for d in divisions() if len(d.short) >= 2)
+
+
+class CityLocation(NamedTuple):
+    """A prefecture-level city where `data/places.tsv` gives its coordinates (the map's marks)."""
+
+    city: str  # the short name the graph calls it by: 大连
+    name: str  # 大连市
+    province: str
+    adcode: str
+    longitude: float
+    latitude: float
+
+
+@cache
+def city_locations() -> dict[str, CityLocation]:
+    """The cities with coordinates, by short name (the same rows `divisions` reads; only city rows
+    carry longitude and latitude)."""
+    located: dict[str, CityLocation] = {}
+    for line in (DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        name, level, province, city, adcode, _alias, *rest = line.split("\t")
+        if level != "city" or len(rest) < 2 or not rest[0] or not rest[1]:
+            continue
+        located.setdefault(city, CityLocation(city, name, province, adcode, float(rest[0]), float(rest[1])))
+    return located

@@ -199,12 +199,15 @@ def build_network(view: View, positions: dict[str, Position], describer: Describ
     for node, data in view.graph.nodes(data=True):
         x, y = positions[node]
         iri = data.get("iri", node)  # the policy tree's copies of an agency name the agency
+        details = describer.describe(iri, data)
+        if data["kind"] == "agency" and data.get("city"):  # 市科技局 is every city's: the search says whose
+            details["listed_as"] = f"{details['name']} ({data['city']})"
         net.add_node(
             ids[node],
             x=x,
             y=y,
             iri=curie(iri),
-            d=describer.describe(iri, data),
+            d=details,
             **_node_options(view, node, data, describer),
         )
     for index, (source, target, data) in enumerate(view.graph.edges(data=True)):

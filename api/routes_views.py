@@ -1,0 +1,133 @@
+"""The map and the timeline: /map?instrument=TERM and /timeline?instrument=TERM, each one answer
+in JSON (default), CSV (`format=csv` or `Accept: text/csv`) and an HTML page (`format=html` or
+`Accept: text/html`, as a browser asks).
+
+/map is /compare's answer (precomputed per type, else graph.compare on the lane) joined to the
+cities' coordinates (graph.places); /timeline is timeline.rq shaped by graph.timeline. An unknown
+instrument type is a 404 naming the nearest valid ones; an unknown parameter is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from graph.compare import CompareResult, compare
+from graph.places import MAP_CSV_COLUMNS, documents_by_city, map_answer
+from graph.rows import csv_bytes, json_bytes
+from graph.subgraph import instrument_type_counts
+from graph.terms import NotFound, resolve_term
+from graph.timeline import TIMELINE_CSV_COLUMNS, timeline, timeline_csv_rows
+
+from .bodies import Bodies
+from .lane import AnalystLane
+from .serving import ServedGraph
+
+PARAMETERS = {"instrument", "format"}
+# declared for the API's docs; `respond` reads and checks them (an unknown format is a 400 naming it)
+Instrument = Annotated[str | None, Query(description="instrument type: id, Chinese or English label, or cue word (科技创新券)")]
+Format = Annotated[str | None, Query(description="json (default), csv or html; else by the Accept header")]
+FORMATS = ("json", "csv", "html")
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+def asked_format(request: Request) -> str:
+    """`format=` if given, else by Accept: a browser's text/html, a text/csv, else JSON."""
+    given = request.query_params.get("format")
+    if given is not None:
+        return given
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return "html"
+    if "text/csv" in accept and "application/json" not in accept:
+        return "csv"
+    return "json"
+
+
+def _bad_request(message: str, **more: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **more}, status_code=400)
+
+
+def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
+    """`served` is unused beyond the lane's graph (kept for the routers' common signature)."""
+    del served
+    router = APIRouter(tags=["views"])
+    source, precomputed = lane.source, lane.answers
+    bodies = Bodies(32 << 20)
+
+    def map_of(term: str) -> dict[str, Any]:
+        """/compare's answer (the precomputed one when the build has it) joined to coordinates."""
+        stored = precomputed.get(f"compare/{resolve_term(term).id}.json")
+        result = CompareResult.from_dict(json.loads(stored), term) if stored else compare(source, term)
+        return map_answer(result, documents_by_city(source))
+
+    def types_page(render: Callable[[dict[str, Any], Any], str], answer: dict[str, Any]) -> bytes:
+        return render(answer, instrument_type_counts(source)).encode("utf-8")
+
+    async def respond(request: Request, path: str, answer_of: Callable[[str], dict[str, Any]],
+                      csv_of: Callable[[dict[str, Any]], bytes], render: Callable[[], Callable[..., str]]) -> Response:
+        unknown = sorted(set(request.query_params) - PARAMETERS)
+        if unknown:
+            return _bad_request(f"unknown parameter {', '.join(unknown)}", allowed=sorted(PARAMETERS))
+        fmt = asked_format(request)
+        if fmt not in FORMATS:
+            return _bad_request(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        term = request.query_params.get("instrument", "").strip()
+        if not term:
+            if fmt == "html":  # a browser opening the bare path: the type with the most instruments
+                counts = await lane.run(instrument_type_counts, source)
+                top = max(counts, key=lambda t: t.count)
+                return Response(status_code=303, headers={"Location": f"{path}?instrument={top.id}&format=html"})
+            return _bad_request("instrument is required: an instrument type's id, label or cue word",
+                                example=f"{path}?instrument=innovation_voucher")
+        try:
+            type_id = resolve_term(term).id
+        except NotFound as err:
+            if fmt == "html":
+                from viz.view_page import not_found_page
+
+                return HTMLResponse(not_found_page(err, path), status_code=404)
+            return JSONResponse({"detail": err.to_dict()}, status_code=404)
+
+        def body() -> bytes:
+            answer = answer_of(term)
+            if fmt == "csv":
+                return csv_of(answer)
+            if fmt == "html":
+                return types_page(render(), answer)
+            return json_bytes(answer)
+
+        async def computed() -> bytes:
+            return await lane.run(body)
+
+        headers = {"Content-Disposition": f'inline; filename="{path.strip("/")}-{type_id}.csv"'} if fmt == "csv" else None
+        return await bodies.respond_async(request, (path, type_id, term, fmt), computed, MEDIA[fmt], headers)
+
+    def map_renderer() -> Callable[..., str]:
+        from viz.map import render_map  # the pages' code stays off the server's start-up
+
+        return render_map
+
+    def timeline_renderer() -> Callable[..., str]:
+        from viz.timeline import render_timeline
+
+        return render_timeline
+
+    @router.get("/map", summary="Map: one mark per city, sized by the largest amount of an instrument type (JSON, CSV, HTML)")
+    async def map_view(request: Request, instrument: Instrument = None, format: Format = None) -> Response:
+        return await respond(
+            request, "/map", map_of, lambda a: csv_bytes(a["cities"], MAP_CSV_COLUMNS), map_renderer
+        )
+
+    @router.get("/timeline", summary="Timeline: the year each city first promised an instrument type, and the later policies (JSON, CSV, HTML)")
+    async def timeline_view(request: Request, instrument: Instrument = None, format: Format = None) -> Response:
+        return await respond(
+            request, "/timeline", lambda term: timeline(source, term),
+            lambda a: csv_bytes(timeline_csv_rows(a), TIMELINE_CSV_COLUMNS), timeline_renderer,
+        )
+
+    return router
