@@ -15,6 +15,7 @@ from .home import create_home_router, mount_docs
 from .lane import AnalystLane
 from .routes import create_analyst_router
 from .routes_browse import create_browse_router
+from .routes_views import create_views_router
 from .serving import ServedGraph
 
 DESCRIPTION = """Compare Chinese cities' science-and-technology policies: which cities fund an
@@ -45,6 +46,7 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     app.include_router(create_home_router(served, lane))
     app.include_router(create_analyst_router(served, lane))
     app.include_router(create_browse_router(served, lane.source, lane.answers))
+    app.include_router(create_views_router(served, lane))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router
