@@ -64,10 +64,12 @@ def describe(instrument: Instrument) -> str:
     return " · ".join(parts)
 
 
-def no_promise_note(documents: Sequence[str]) -> str:
-    """Why a city has no row: nothing of the type was found in what the corpus holds for it."""
+def no_promise_note(documents: Sequence[str], *, listed: bool = True) -> str:
+    """Why a city has no row: nothing of the type was found in what the corpus holds for it (the
+    documents named after a colon, unless not `listed`: the pages list them beside)."""
     held = f"{len(documents)} document{'' if len(documents) == 1 else 's'}"
-    return f"no such promise in the {held} held for this city" + (f": {'; '.join(documents)}" if documents else "")
+    note = f"no such promise in the {held} held for this city"
+    return note + (f": {'; '.join(documents)}" if documents and listed else "")
 
 
 @dataclass(frozen=True)

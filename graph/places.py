@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from extract.divisions import CityLocation, city_locations
 
 from .compare import CompareResult
+from .compare import no_promise_note as compare_note
 from .facts import policy_id, whole
 from .source import GraphSource
 
@@ -59,8 +60,10 @@ def compare_link(type_id: str, city: str) -> str:
     return "/compare?" + urlencode({"instrument": type_id, "city": city})
 
 
-def no_promise_note(documents: int) -> str:
-    return f"no such promise in the {documents} documents held for this city · 本市所收 {documents} 份文件中无此类承诺"
+def no_promise_note(documents: Sequence[dict[str, str]]) -> str:
+    """graph.compare's note, in both languages, for pages that list the documents beside it."""
+    english = compare_note([d.get("title") or "" for d in documents], listed=False)
+    return f"{english} · 本市所收 {len(documents)} 份文件中无此类承诺"
 
 
 def map_rows(result: CompareResult, documents: dict[str, Sequence[dict[str, str]]]) -> list[dict[str, Any]]:
@@ -101,7 +104,7 @@ def map_rows(result: CompareResult, documents: dict[str, Sequence[dict[str, str]
                 "source": None,
                 "quote": None,
                 "policy_title": None,
-                "note": no_promise_note(len(documents.get(city, ()))),
+                "note": no_promise_note(documents.get(city, ())),
             }
         )
     return rows

@@ -115,7 +115,7 @@ def timeline(source: GraphSource, term: str, corpus_cities: Sequence[str] | None
             "policies": [],
             "documents": len(held.get(city, ())),
             "documents_held": held.get(city, []),
-            "note": no_promise_note(len(held.get(city, ()))),
+            "note": no_promise_note(held.get(city, ())),
             "compare": compare_link(instrument_type.id, city),
         }
         for city in everyone

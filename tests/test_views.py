@@ -126,8 +126,9 @@ def test_map_json_csv_and_page_agree(client: TestClient, types: list[str]) -> No
             assert f'id="city-{city["city"]}"' in html
             if not city["funds"]:
                 n = cities[city["city"]]
-                assert f"no such promise in the {n} documents held for this city" in row["note"]
-                assert f"no such promise in the {n} documents held for this city" in html
+                held = f"{n} document{'' if n == 1 else 's'}"
+                assert f"no such promise in the {held} held for this city" in row["note"]
+                assert f"no such promise in the {held} held for this city" in html
 
 
 # --- /timeline ------------------------------------------------------------------------------------
@@ -151,7 +152,8 @@ def test_the_first_year_is_the_earliest_promise_in_compare(client: TestClient, t
         assert {p["doc"] for c in answer["cities"] for p in c["policies"]} == docs
         for city in answer["cities"]:
             if not city["promises"]:
-                assert city["note"].startswith(f"no such promise in the {cities[city['city']]} documents")
+                n = cities[city["city"]]
+                assert city["note"].startswith(f"no such promise in the {n} document{'' if n == 1 else 's'} held")
                 assert len(city["documents_held"]) == cities[city["city"]]
 
 
