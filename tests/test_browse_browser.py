@@ -248,7 +248,7 @@ def test_compare_page(browser: Any, server: str, served: ServedGraph, graph) -> 
     page = seen.page
     assert drawn_nodes(page) == view.graph.number_of_nodes()
     summary = page.inner_text("table.summary")
-    assert "威海" in summary and "200 万元" in summary and "不资助" in summary
+    assert "威海" in summary and "200 万元" in summary and "无此承诺 · no such promise" in summary
     node, data = incubator_award(
         graph,
         "盘锦",
