@@ -19,6 +19,9 @@ class Division(NamedTuple):
     province: str
     city: str  # the prefecture's short name ('' for a province that is no municipality)
     alias: str  # the short name the source gives (余杭, 辽宁)
+    adcode: str = ""  # the six-digit administrative-division code (大连: 210200)
+    longitude: float | None = None  # WGS84, prefecture (level "city") rows only
+    latitude: float | None = None
 
     @property
     def short(self) -> str:
@@ -31,9 +34,20 @@ def divisions() -> tuple[Division, ...]:
     """Every row of `data/places.tsv` (about 3,400)."""
     rows = []
     for line in (DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        name, level, province, city, _adcode, alias, *_ = line.split("\t")
-        rows.append(Division(name, level, province, city, alias))
+        name, level, province, city, adcode, alias, longitude, latitude = line.split("\t")
+        rows.append(Division(name, level, province, city, alias, adcode, _degrees(longitude), _degrees(latitude)))
     return tuple(rows)
+
+
+def _degrees(value: str) -> float | None:
+    return float(value) if value else None
+
+
+@cache
+def prefectures() -> dict[str, Division]:
+    """The prefecture-level cities (and municipalities) by the short name a record's `city` holds:
+    大连 → 大连市 (210200). Short names of prefectures are unique in the table."""
+    return {d.city: d for d in divisions() if d.level == "city" and d.city}  # not 省直辖行政区划
 
 
 @cache
