@@ -40,7 +40,7 @@ NAV = '<nav><a href="/sparql">SPARQL query page</a><a href="/ontology">data mode
 
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)} · policykg</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)} · policykg</title><link rel="icon" href="data:,">'
             f"<style>{STYLE}</style></head><body><main>{NAV}{body}</main></body></html>")
 
 
