@@ -157,8 +157,10 @@ def _cheat_sheet(model: DataModel) -> str:
     year = model.example(pkg + "year")
     year_value = year.value if isinstance(year, Literal) else "2025"
     items = [
-        f"Names and titles are language-tagged strings: schema:name is {escape(forms(schema + 'name'))}, eli:title "
-        f"{escape(forms(eli + 'title'))}. Match them with the tag (<code>schema:name \"大连\"@zh</code>) or compare "
+        f"Names and titles are language-tagged strings: the schema:name of a city is "
+        f"{escape(forms(schema + 'name', schema + 'City'))}, of an agency "
+        f"{escape(forms(schema + 'name', schema + 'GovernmentOrganization'))}, a policy's eli:title "
+        f"{escape(forms(eli + 'title', pkg + 'Policy'))}. Match them with the tag (<code>schema:name \"大连\"@zh</code>) or compare "
         "<code>STR(?name) = \"大连\"</code>; a plain <code>\"大连\"</code> matches nothing.",
         f"Years of targets and baselines (pkg:year) are {escape(forms(pkg + 'year'))}: compare with "
         f"<code>?year = \"{escape(year_value)}\"^^xsd:gYear</code>, or with numbers through <code>YEAR(?year)</code>. "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE,
 
 from api.serving import ServedGraph, load_served_graph
 from api.sparql import SparqlService, create_sparql_router
+from extract.divisions import prefectures
+from graph.iris import city_iri
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PREFIXES = "PREFIX schema: <https://schema.org/>\nPREFIX pkg: <https://w3id.org/policykg/ontology#>\n"
@@ -148,3 +151,17 @@ def test_ntriples_asked_by_accept_header(served: ServedGraph, endpoint: str, met
     assert result.info()["content-type"].startswith("application/n-triples")
     graph = rdflib.Graph().parse(data=result.response.read().decode("utf-8"), format="nt")
     assert set(graph) == store_graph(served, CONSTRUCT)
+
+
+def test_the_readme_sparqlwrapper_example_runs_as_printed(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    examples = [block for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "SPARQLWrapper(" in block]
+    assert len(examples) == 1
+    printed_url = "http://127.0.0.1:8000/sparql"
+    assert printed_url in examples[0]
+    exec(compile(examples[0].replace(printed_url, endpoint), "README.md", "exec"), {})  # noqa: S102
+    output = capsys.readouterr().out
+    dalian = prefectures()["大连"]  # the row of places.tsv the city's IRI and coordinates come from
+    assert f"{city_iri('大连')} 大连 {dalian.latitude} {dalian.longitude}" in output.splitlines()
+    assert str(city_iri("大连")) == "https://w3id.org/policykg/id/city/210200"  # the IRI the README describes
+    assert '"210200"' in output and "schema:City" in output
