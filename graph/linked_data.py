@@ -3,8 +3,8 @@
 `describe(source, iri)` is the resource's triples (graph/queries/resource.rq: what `/id/…` gives an
 RDF client and what DESCRIBE gives through /sparql); `links` and `labels` add what a reader's page
 shows beside them. `data_model(source)` joins the terms graph/ontology.ttl defines with what the graph
-really holds for each class and property (graph/queries/data_model.rq, one query): the value's kind,
-datatype, language tag, use count and one real value. Everything runs on a GraphSource, so it works
+really holds for each class and property (graph/queries/data_model.rq, one query): its use count
+and one real value, whose kind, datatype or language tag the page shows. Everything runs on a GraphSource, so it works
 on the build's store and on a remote one alike.
 """
 
@@ -93,8 +93,9 @@ class Usage:
 
     klass: str
     property: str
+    # the form of the example value: the graph writes a property's values on a class in one form
     kind: str  # "iri" or "literal"
-    datatype: str  # "" for an IRI
+    datatype: str  # "" for an IRI or a language-tagged string
     language: str  # "" unless a language-tagged string
     uses: int
     example: NamedNode | Literal
@@ -139,11 +140,16 @@ def ontology_terms() -> tuple[OntologyTerm, ...]:
 def usages(source: GraphSource) -> list[Usage]:
     result = source.query(question("data_model").text)
     assert isinstance(result, QuerySolutions)
-    return [
-        Usage(r["class"].value, r["property"].value, r["kind"].value, r["datatype"].value, r["language"].value,
-              int(r["uses"].value), r["example"])
-        for r in result
-    ]
+    usages = []
+    for r in result:
+        example = r["example"]
+        literal = isinstance(example, Literal)
+        usages.append(Usage(
+            r["class"].value, r["property"].value, "literal" if literal else "iri",
+            example.datatype.value if literal and not example.language else "",
+            (example.language or "") if literal else "", int(r["uses"].value), example,
+        ))
+    return usages
 
 
 @dataclass(frozen=True)
