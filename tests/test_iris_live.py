@@ -16,8 +16,10 @@ import pytest
 import rdflib
 from fastapi import FastAPI
 from live_server import LiveServer  # tests/ is on sys.path
+from pyoxigraph import RdfFormat, serialize
 from rdflib import RDF, URIRef
 from rdflib.namespace import OWL
+from test_remote_store import store_url as oxigraph_url  # noqa: F401 (a fixture: `oxigraph serve` on loopback)
 
 from api.routes_id import create_id_router
 from api.serving import ServedGraph, load_served_graph
@@ -25,6 +27,7 @@ from api.sparql import SparqlService, create_sparql_router
 from graph.iris import BASE, agency_iri, city_iri
 from graph.linked_data import curie
 from graph.rdf import load_ontology
+from graph.remote import upload
 from graph.rows import python_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,3 +231,29 @@ def test_the_ontology_answers_an_rdf_client(base: str, client: httpx.Client) -> 
 def test_the_query_page_links_the_data_model(base: str, client: httpx.Client) -> None:
     page = client.get(base + "/sparql", headers={"Accept": BROWSER_ACCEPT})
     assert "/ontology" in LinkParser.of(page.text)
+
+
+# ---------------------------------------------------------------- a remote store
+
+
+def test_iris_answer_the_same_from_a_remote_store(served: ServedGraph, oxigraph_url: str, client: httpx.Client,  # noqa: F811
+                                                  base: str) -> None:
+    """`serve --store URL`: /id/ and /ontology read the remote store through the same queries."""
+    everything = serialize(served.source.query("CONSTRUCT WHERE { ?s ?p ?o }"), format=RdfFormat.N_TRIPLES)
+    upload(oxigraph_url, everything)
+    remote = ServedGraph(served.directory, store_url=oxigraph_url)
+    app = FastAPI()
+    app.include_router(create_id_router(remote))
+    with LiveServer(app) as server:
+        for iri in sample_resources(served):
+            for accept in ("text/turtle", BROWSER_ACCEPT):
+                local = client.get(mirror(base, iri), headers={"Accept": accept})
+                far = client.get(mirror(server.base, iri), headers={"Accept": accept})
+                assert far.status_code == local.status_code == 200
+                if accept == "text/turtle":
+                    assert set(rdflib.Graph().parse(data=far.text)) == set(rdflib.Graph().parse(data=local.text))
+                else:
+                    assert far.text == local.text
+        assert client.get(server.base + "/id/city/000000").status_code == 404
+        page = client.get(server.base + "/ontology", headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 200 and page.text == client.get(base + "/ontology", headers={"Accept": BROWSER_ACCEPT}).text
