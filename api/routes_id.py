@@ -13,6 +13,7 @@ when the graph is a remote store. An IRI the graph does not know is a 404.
 from __future__ import annotations
 
 import threading
+from html import escape
 from importlib import resources
 from typing import Annotated
 
@@ -108,8 +109,6 @@ def _not_found(path: str, html: bool) -> Response:
     iri = mirrored_iri(path)
     if not html:
         return PlainTextResponse(f"{iri} is not in the graph\n", status_code=404, headers=HEADERS)
-    from html import escape
-
     body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · policykg</title></head>'
             f"<body><h1>404: {escape(iri)} is not in the graph</h1>"
             '<p><a href="/ontology">The data model</a> says which IRIs the graph mints; '
