@@ -15,6 +15,7 @@ from .home import create_home_router, mount_docs
 from .lane import AnalystLane
 from .routes import create_analyst_router
 from .routes_browse import create_browse_router
+from .routes_id import create_id_router
 from .routes_views import create_views_router
 from .serving import ServedGraph
 
@@ -47,6 +48,7 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     app.include_router(create_analyst_router(served, lane))
     app.include_router(create_browse_router(served, lane.source, lane.answers))
     app.include_router(create_views_router(served, lane))
+    app.include_router(create_id_router(served))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router

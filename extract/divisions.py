@@ -19,6 +19,9 @@ class Division(NamedTuple):
     province: str
     city: str  # the prefecture's short name ('' for a province that is no municipality)
     alias: str  # the short name the source gives (余杭, 辽宁)
+    adcode: str = ""  # the six-digit administrative-division code (大连: 210200)
+    longitude: float | None = None  # WGS84, prefecture (level "city") rows only
+    latitude: float | None = None
 
     @property
     def short(self) -> str:
@@ -31,9 +34,20 @@ def divisions() -> tuple[Division, ...]:
     """Every row of `data/places.tsv` (about 3,400)."""
     rows = []
     for line in (DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        name, level, province, city, _adcode, alias, *_ = line.split("\t")
-        rows.append(Division(name, level, province, city, alias))
+        name, level, province, city, adcode, alias, longitude, latitude = line.split("\t")
+        rows.append(Division(name, level, province, city, alias, adcode, _degrees(longitude), _degrees(latitude)))
     return tuple(rows)
+
+
+def _degrees(value: str) -> float | None:
+    return float(value) if value else None
+
+
+@cache
+def prefectures() -> dict[str, Division]:
+    """The prefecture-level cities (and municipalities) by the short name a record's `city` holds:
+    大连 → 大连市 (210200). Short names of prefectures are unique in the table."""
+    return {d.city: d for d in divisions() if d.level == "city" and d.city}  # not 省直辖行政区划
 
 
 @cache
@@ -55,12 +69,9 @@ class CityLocation(NamedTuple):
 
 @cache
 def city_locations() -> dict[str, CityLocation]:
-    """The cities with coordinates, by short name (the same rows `divisions` reads; only city rows
-    carry longitude and latitude)."""
-    located: dict[str, CityLocation] = {}
-    for line in (DATA / "places.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        name, level, province, city, adcode, _alias, *rest = line.split("\t")
-        if level != "city" or len(rest) < 2 or not rest[0] or not rest[1]:
-            continue
-        located.setdefault(city, CityLocation(city, name, province, adcode, float(rest[0]), float(rest[1])))
-    return located
+    """The prefectures with coordinates, by short name (only city rows carry them)."""
+    return {
+        short: CityLocation(short, d.name, d.province, d.adcode, d.longitude, d.latitude)
+        for short, d in prefectures().items()
+        if d.longitude is not None and d.latitude is not None
+    }

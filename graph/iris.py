@@ -1,8 +1,14 @@
-"""Stable IRIs and namespaces.
+"""Stable IRIs and namespaces: the one place IRIs are minted.
 
 Every IRI is derived from content only (document file stem, measure id, position of a fact within
-its document, hashed Chinese names), never from object ids or run order, so two builds of the same
-records give byte-identical exports. Nothing gets a blank node: amounts and source spans have IRIs.
+its document, a city's administrative-division code, hashed Chinese names), never from object ids or
+run order, so two builds of the same records give byte-identical exports. Nothing gets a blank node:
+amounts and source spans have IRIs.
+
+Readable where a public key exists: a city is its six-digit administrative-division code
+(`id/city/210200` is 大连, from extract/data/places.tsv), an agency sits under its city's code
+(`id/agency/210200/<hash of its name>`), a policy is its file stem (`id/policy/<stem>`). The IRIs keep
+the public base https://w3id.org/policykg/; `policykg serve` answers their paths under /id/.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from pathlib import PurePath
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+
+from extract.divisions import Division, prefectures
 
 BASE = "https://w3id.org/policykg/"
 ID = Namespace(BASE + "id/")
@@ -81,13 +89,29 @@ def normalise_title(title: str) -> str:
     return re.sub(r"[\s《》〈〉<>]", "", folded)
 
 
+def city_division(city: str) -> Division | None:
+    """The prefecture of places.tsv a record's city (its short name, 大连) names, if the table knows it."""
+    return prefectures().get(city)
+
+
+@lru_cache(maxsize=1 << 12)
+def city_key(city: str) -> str:
+    """The administrative-division code of the city (210200 for 大连): public, stable and what
+    Chinese statistics join on. A city the table does not know (the extractor's fallback rule can
+    read one from `XX市<body>`) keeps a hash of its name, marked `name-` so that it never looks like
+    a code."""
+    division = city_division(city)
+    return division.adcode if division else f"name-{name_hash(city)}"
+
+
 def city_iri(city: str) -> URIRef:
-    return ID[f"city/{name_hash(city)}"]
+    return ID[f"city/{city_key(city)}"]
 
 
 def agency_iri(city: str | None, name: str) -> URIRef:
-    # Agencies are per city: 市科技局 in Dalian and in Shenyang are different bodies.
-    return ID[f"agency/{name_hash(city or '', name)}"]
+    # Agencies are per city: 市科技局 in Dalian and in Shenyang are different bodies. The name is
+    # Chinese, so it is hashed; the city's code in the path says whose body it is.
+    return ID[f"agency/{city_key(city) if city else 'no-city'}/{name_hash(city or '', name)}"]
 
 
 def policy_iri(doc: str) -> URIRef:

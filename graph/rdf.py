@@ -30,6 +30,7 @@ from graph.iris import (
     PKG,
     SCHEMA,
     amount_iri,
+    city_division,
     city_iri,
     context_iri,
     fact_iri,
@@ -57,6 +58,7 @@ TYPE = iri(RDF.type)
 P_DERIVED = iri(PROV.wasDerivedFrom)
 P_NAME, P_ALT_NAME, P_SHA256 = iri(SCHEMA.name), iri(SCHEMA.alternateName), iri(SCHEMA.sha256)
 P_AMOUNT, P_VALUE, P_MAX_VALUE = iri(SCHEMA.amount), iri(SCHEMA.value), iri(SCHEMA.maxValue)
+P_IDENTIFIER, P_LATITUDE, P_LONGITUDE = iri(SCHEMA.identifier), iri(SCHEMA.latitude), iri(SCHEMA.longitude)
 P_MIN_VALUE, P_CURRENCY, P_UNIT_TEXT = iri(SCHEMA.minValue), iri(SCHEMA.currency), iri(SCHEMA.unitText)
 P_BEGIN, P_END, P_CONTEXT = iri(NIF.beginIndex), iri(NIF.endIndex), iri(NIF.referenceContext)
 P_ANCHOR, P_IS_STRING = iri(NIF.anchorOf), iri(NIF.isString)
@@ -154,9 +156,7 @@ def fact_triples(records: list[ExtractionRecord], texts: Mapping[str, str]) -> I
     corpus = Corpus(records)
     yield from concept_scheme_triples()
     for city in corpus.cities:
-        node = iri(city_iri(city))
-        yield node, TYPE, C_CITY
-        yield node, P_NAME, Literal(city, language="zh")
+        yield from _city(city)
     for agency in corpus.agencies:
         yield from _agency(agency)
     for record in corpus.records:
@@ -203,6 +203,22 @@ def _span(doc: str, start: int, end: int, quote: str | None = None) -> tuple[Nam
     ]
     triples.extend(_optional(span, P_ANCHOR, quote))
     return span, triples
+
+
+def _city(city: str) -> Iterator[Spo]:
+    """A city, and where places.tsv knows it its code, full name and coordinates (for maps)."""
+    node = iri(city_iri(city))
+    yield node, TYPE, C_CITY
+    yield node, P_NAME, Literal(city, language="zh")
+    division = city_division(city)
+    if division is None:
+        return
+    yield node, P_IDENTIFIER, Literal(division.adcode)
+    if division.name != city:
+        yield node, P_ALT_NAME, Literal(division.name, language="zh")
+    if division.latitude is not None and division.longitude is not None:
+        yield node, P_LATITUDE, _number(division.latitude)
+        yield node, P_LONGITUDE, _number(division.longitude)
 
 
 def _agency(agency: AgencyNode) -> Iterator[Spo]:

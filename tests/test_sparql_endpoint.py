@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sparql_stores import store_from_ntriples  # tests/ is on sys.path
 
+import api.sparql
 from api.sparql import SparqlService, create_sparql_router
 from api.sparql.examples import load_examples
 from extract.pipeline import extract_file
@@ -206,11 +207,24 @@ def test_browsers_get_the_offline_query_page(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert "<textarea" in page and 'id="format"' in page and 'id="run"' in page
+    assert 'id="yasgui"' in page and 'id="examples"' in page and 'href="/ontology"' in page
     # Offline: nothing is loaded from elsewhere, and the browser is told so.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "@import" not in page and "url(http" not in page
-    assert "default-src 'none'" in response.headers["content-security-policy"]
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "http" not in policy and "*" not in policy
+    # YASGUI's script and stylesheet come from this server (also gzipped), and so do its prefixes.
+    assets = re.findall(r'(?:src|href)="(/sparql/static/[^"]+\.(?:js|css))"', page)
+    assert sorted(assets) == ["/sparql/static/yasgui/yasgui.min.css", "/sparql/static/yasgui/yasgui.min.js"]
+    for asset in assets:
+        plain = client.get(asset, headers={"Accept-Encoding": "identity"})
+        assert plain.status_code == 200 and "content-encoding" not in plain.headers
+        assert plain.content == (Path(api.sparql.__file__).parent / asset.removeprefix("/sparql/")).read_bytes()
+        assert client.get(asset, headers={"Accept-Encoding": "gzip"}).content == plain.content  # decoded by httpx
+    assert client.get("/sparql/static/yasgui/../router.py").status_code == 404
+    assert client.get("/sparql/static/yasgui/nothing.js").status_code == 404
+    prefixes = client.get("/sparql/static/prefixes.json").json()
+    assert prefixes["schema"] == "https://schema.org/" and prefixes["pkg"] == "https://w3id.org/policykg/ontology#"
     # The example queries are in the page, and no query text can end its <script> early.
     settings = re.search(r'<script id="settings" type="application/json">(.*?)</script>', page, re.S)
     assert settings is not None

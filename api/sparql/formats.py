@@ -39,14 +39,18 @@ FORMATS: tuple[ResultFormat, ...] = (
     ResultFormat("csv", "text/csv; charset=utf-8", ("solutions", "boolean"), ("text/csv",), ("csv",)),
     ResultFormat("tsv", "text/tab-separated-values; charset=utf-8", ("solutions", "boolean"),
                  ("text/tab-separated-values",), ("tsv",)),
+    # Turtle is a subset of N3: a client asking for N3 (SPARQLWrapper's N3 sends text/n3 and
+    # text/rdf+n3 beside text/turtle) gets Turtle, which its N3 parser reads; it is labelled as Turtle.
     ResultFormat("turtle", "text/turtle; charset=utf-8", ("triples",),
-                 ("text/turtle", "application/x-turtle"), ("turtle", "ttl")),
+                 ("text/turtle", "application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3",
+                  "application/n3"), ("turtle", "ttl", "n3")),
+    # application/x-json+ld: the older JSON-LD type SPARQLWrapper and some other clients still send.
     ResultFormat("jsonld", "application/ld+json", ("triples",),
-                 ("application/ld+json", "application/json"), ("jsonld", "json-ld", "json")),
+                 ("application/ld+json", "application/x-json+ld", "application/json"), ("jsonld", "json-ld", "json")),
     ResultFormat("ntriples", "application/n-triples", ("triples",),
                  ("application/n-triples", "text/plain"), ("ntriples", "n-triples", "nt")),
     ResultFormat("rdfxml", "application/rdf+xml", ("triples",),
-                 ("application/rdf+xml", "application/xml", "text/xml"), ("rdfxml", "rdf", "xml")),
+                 ("application/rdf+xml", "application/xml", "text/xml"), ("rdfxml", "rdf", "rdf+xml", "xml")),
 )
 BY_NAME = {f.name: f for f in FORMATS}
 
@@ -98,6 +102,10 @@ def quality(accept: list[tuple[str, float]], media_type: str, aliases: tuple[str
 def negotiate(kind: ResultKind, accept: str | None, format_name: str | None = None) -> ResultFormat:
     """The format to answer a query of `kind` in; `?format=` (for browsers) overrides Accept."""
     candidates = [f for f in FORMATS if kind in f.kinds]
+    if format_name and "/" in format_name:
+        # Media types in ?format= (SPARQLWrapper repeats its Accept list there, e.g.
+        # format=application/ld+json,application/x-json+ld): negotiated like an Accept header.
+        accept, format_name = format_name, None
     if format_name:
         wanted = format_name.strip().lower()
         for candidate in candidates:

@@ -14,6 +14,7 @@ app: uvicorn's protocol answers it (protocol.py), with the same `get_parameters`
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import Awaitable, Callable
 from functools import cache, lru_cache
@@ -40,9 +41,12 @@ COMMON_HEADERS = {
     "Access-Control-Allow-Origin": "*",  # a public endpoint: any web page may query it
     "Access-Control-Expose-Headers": "X-Result-Truncated",
 }
-# The page runs no code from elsewhere and talks to nothing but this endpoint.
-PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'")
+# The page runs no code from elsewhere and talks to nothing but this server: YASGUI is served
+# from the package (static/yasgui/), its prefix list too.
+PAGE_POLICY = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+               "connect-src 'self'; img-src 'self' data:; font-src 'self' data:; base-uri 'none'; form-action 'self'")
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8"}
 RAW_COMMON_HEADERS = [(name.lower().encode(), value.encode()) for name, value in COMMON_HEADERS.items()]
 TRUNCATED_HEADER = (b"x-result-truncated", b"true")
 PARSED_QUERY_STRING_MAX_BYTES = 32_768  # longer query strings are parsed every time
@@ -55,6 +59,24 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
 
     # First: it answers every GET (and HEAD) of `path`; the route below documents it.
     router.routes.append(Route(path, _LeanGet(service), methods=["GET"], include_in_schema=False))
+
+    @router.get(path + "/static/prefixes.json", include_in_schema=False)
+    def prefixes() -> Response:
+        """The query page's prefix completion (YASQE would ask prefix.cc): the graph's prefixes."""
+        return Response(_prefixes_json(), media_type="application/json", headers={"Cache-Control": "max-age=3600"})
+
+    @router.get(path + "/static/yasgui/{name}", include_in_schema=False)
+    def yasgui_asset(request: Request, name: str) -> Response:
+        """The vendored YASGUI (static/yasgui/: its files, licence and README), gzipped when the
+        client takes it (the script is 1 MB, 0.3 MB gzipped)."""
+        asset = _static_asset(name)
+        if asset is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        media_type, body, gzipped = asset
+        headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+        return Response(body, media_type=media_type, headers=headers)
 
     @router.get(path, summary="SPARQL query (GET), query page, or service description", response_class=Response)
     async def sparql_get(
@@ -257,9 +279,31 @@ def _page_template() -> str:
     return resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
 
+@cache
+def _static_asset(name: str) -> tuple[str, bytes, bytes] | None:
+    """(media type, bytes, gzipped bytes) of a file of static/yasgui/, read once; None for any other name."""
+    folder = resources.files(__package__).joinpath("static", "yasgui")
+    names = {f.name for f in folder.iterdir() if f.is_file()} if folder.is_dir() else set()
+    suffix = "." + name.rsplit(".", 1)[-1]
+    if name not in names or suffix not in STATIC_TYPES:
+        return None
+    body = folder.joinpath(name).read_bytes()
+    return STATIC_TYPES[suffix], body, gzip.compress(body, mtime=0)
+
+
+@cache
+def _prefixes_json() -> bytes:
+    from graph.iris import PREFIXES
+
+    return json.dumps({prefix: str(namespace) for prefix, namespace in PREFIXES.items()}).encode()
+
+
 def query_page(service: SparqlService) -> str:
+    from graph.iris import PREFIXES
+
     examples = [{"name": e.name, "title": e.title, "question": e.question, "query": e.query} for e in load_examples()]
-    settings = {"examples": examples, "timeout_s": service.timeout_s, "max_rows": service.max_rows}
+    settings = {"examples": examples, "timeout_s": service.timeout_s, "max_rows": service.max_rows,
+                "prefixes": {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}}
     # "<" escaped so that no query text can close the <script> element it is embedded in.
     data = json.dumps(settings, ensure_ascii=False).replace("<", "\\u003c")
     return _page_template().replace("/*SETTINGS*/{}", data)

@@ -1,0 +1,128 @@
+"""The graph's IRIs, dereferenced: this server mirrors the paths of https://w3id.org/policykg/.
+
+    GET /id/<path>   the resource https://w3id.org/policykg/id/<path>: an HTML page for a browser;
+                     Turtle, JSON-LD, N-Triples or RDF/XML for an RDF client (Accept, or ?format=)
+    GET /ontology    the namespace https://w3id.org/policykg/ontology: the data-model page for a
+                     browser; graph/ontology.ttl for an RDF client
+
+The triples come from the served graph through the query layer (graph/linked_data.py,
+graph/queries/resource.rq), so /id/… holds what `DESCRIBE <iri>` gives through /sparql, and works
+when the graph is a remote store. An IRI the graph does not know is a 404.
+"""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+
+from graph.iris import PREFIXES
+from graph.linked_data import DataModel, data_model, describe, labels, links, mirrored_iri
+
+from .linked_pages import PAGE_POLICY, data_model_page, resource_page
+from .serving import ServedGraph
+from .sparql.errors import NotAcceptable, QueryRejected
+from .sparql.formats import FORMATS, ResultFormat, negotiate, parse_accept, quality
+
+RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriples": RdfFormat.N_TRIPLES,
+               "rdfxml": RdfFormat.RDF_XML}
+HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml; overrides the Accept header"
+
+
+def _wants_html(request: Request, format: str | None) -> bool:
+    """HTML when asked by name, or when the Accept header prefers text/html to every RDF format
+    (a browser); `*/*` alone (curl) gets Turtle."""
+    if format is not None:
+        return format.strip().lower() == "html"
+    accept = parse_accept(request.headers.get("accept"))
+    rdf = max(quality(accept, f.accepts[0], f.accepts[1:]) for f in FORMATS if f.name in RDF_FORMATS)
+    return quality(accept, "text/html") > rdf
+
+
+def _rdf_format(request: Request, format: str | None) -> ResultFormat:
+    return negotiate("triples", request.headers.get("accept"), format)
+
+
+def create_id_router(served: ServedGraph) -> APIRouter:
+    """`app.include_router(create_id_router(served))`: /id/… and /ontology on `served.source`."""
+    router = APIRouter(tags=["linked data"])
+    model: list[DataModel] = []
+    lock = threading.Lock()
+
+    def the_data_model() -> DataModel:
+        """Read from the graph on the first visit (one query over every typed resource), then kept:
+        the served graph does not change."""
+        with lock:
+            if not model:
+                model.append(data_model(served.source))
+            return model[0]
+
+    @router.get("/id/{path:path}", summary="A resource of the graph (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
+                response_class=Response)
+    def resource(request: Request, path: str,
+                 format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+        html = _wants_html(request, format)
+        try:
+            chosen = None if html else _rdf_format(request, format)
+            iri = NamedNode(mirrored_iri(path)).value
+        except (NotAcceptable, QueryRejected) as error:
+            return PlainTextResponse(error.message + "\n", status_code=error.status, headers=HEADERS)
+        except ValueError:
+            return _not_found(path, html)
+        triples = describe(served.source, iri)
+        pointing = links(served.source, iri) if html or not triples else []
+        if not triples and not pointing:
+            return _not_found(path, html)
+        if chosen is None:
+            shown = {t.object.value for t in triples if isinstance(t.object, NamedNode)}
+            page = resource_page(iri, triples, pointing, labels(served.source, shown))
+            return HTMLResponse(page, headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
+        body = serialize(triples, format=RDF_FORMATS[chosen.name], prefixes=_prefixes(triples))
+        return Response(body, media_type=chosen.media_type, headers=HEADERS)
+
+    @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response)
+    def ontology(request: Request, format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+        if _wants_html(request, format):
+            return HTMLResponse(data_model_page(the_data_model()),
+                                headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
+        try:
+            chosen = _rdf_format(request, format)
+        except (NotAcceptable, QueryRejected) as error:
+            return PlainTextResponse(error.message + "\n", status_code=error.status, headers=HEADERS)
+        turtle = _ontology_turtle()
+        if chosen.name == "turtle":  # the file itself, with its comments
+            return Response(turtle, media_type=chosen.media_type, headers=HEADERS)
+        triples = list(parse(turtle, RdfFormat.TURTLE))
+        return Response(serialize(triples, format=RDF_FORMATS[chosen.name], prefixes=_prefixes(triples)),
+                        media_type=chosen.media_type, headers=HEADERS)
+
+    return router
+
+
+def _not_found(path: str, html: bool) -> Response:
+    iri = mirrored_iri(path)
+    if not html:
+        return PlainTextResponse(f"{iri} is not in the graph\n", status_code=404, headers=HEADERS)
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · policykg</title></head>'
+            f"<body><h1>404: {escape(iri)} is not in the graph</h1>"
+            '<p><a href="/ontology">The data model</a> says which IRIs the graph mints; '
+            '<a href="/sparql">the SPARQL page</a> finds them.</p></body></html>')
+    return HTMLResponse(body, status_code=404, headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
+
+
+def _prefixes(triples: list[Triple]) -> dict[str, str]:
+    """The prefixes the triples use; not pkgid: (`pkgid:city\\/210200` is valid Turtle but unreadable)."""
+    used = {term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, NamedNode)}
+    used |= {t.object.datatype.value for t in triples if isinstance(t.object, Literal)}
+    return {prefix: str(ns) for prefix, ns in PREFIXES.items()
+            if prefix != "pkgid" and any(value.startswith(str(ns)) for value in used)}
+
+
+def _ontology_turtle() -> bytes:
+    return resources.files("graph").joinpath("ontology.ttl").read_bytes()
