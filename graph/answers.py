@@ -60,6 +60,7 @@ def _policy_summary(row: dict[str, Any]) -> dict[str, Any]:
         "id": policy_id(row["file"]),
         "doc": row["file"],
         "city": row["city"],
+        "issuer_level": row["issuerLevel"],
         "title": row["title"],
         "notice_title": row["noticeTitle"],
         "doc_number": row["docNumber"],

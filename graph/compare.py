@@ -36,6 +36,7 @@ COMPARE_CSV_COLUMNS = [
     "responsible_agencies",
     "policy",
     "policy_title",
+    "issuer_level",
     "date",
     "date_kind",
     "year",
@@ -86,6 +87,7 @@ class InstrumentMatch:
     responsible_agencies: tuple[str, ...] = ()  # of its measure; the lead agencies among them
     date: str | None = None  # the policy's signing date, else its publication date
     date_kind: str | None = None  # "signed" or "published": which of the two `date` is
+    issuer_level: str | None = None  # the policy issuer's level: city, district, county, zone, town
 
     @property
     def evidence(self) -> str:
@@ -106,6 +108,7 @@ class InstrumentMatch:
             "responsible_agencies": list(self.responsible_agencies),
             "date": self.date,
             "date_kind": self.date_kind,
+            "issuer_level": self.issuer_level,
             "evidence": self.evidence,
             "source": source_link(self.doc, self.instrument.start, self.instrument.end),
             "year": self.year,
@@ -127,6 +130,7 @@ class InstrumentMatch:
             tuple(item.get("responsible_agencies", ())),
             item.get("date"),
             item.get("date_kind"),
+            item.get("issuer_level"),
         )
 
     def row(self) -> dict[str, Any]:
@@ -151,6 +155,7 @@ class InstrumentMatch:
             "responsible_agencies": list(self.responsible_agencies),
             "policy": policy_id(self.doc),
             "policy_title": self.policy_title,
+            "issuer_level": self.issuer_level,
             "date": self.date,
             "date_kind": self.date_kind,
             "year": self.year,
@@ -271,6 +276,7 @@ def compare(source: GraphSource, term: str, corpus_cities: Sequence[str] | None 
             tuple(split(row["responsibleAgencies"])),
             row["date"],
             row["dateKind"],
+            row["issuerLevel"],
         )
         city.matches.append(match)
     everyone = city_names(source) if corpus_cities is None else corpus_cities

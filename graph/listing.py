@@ -280,13 +280,17 @@ def _with_types(column: str) -> Filter:
 def listings() -> dict[str, Listing]:
     """Every list the API serves, by path."""
     level = Filter("level", "choice", ("level",), "the level the award recognises", "国家级", choices=award_levels())
+    issuer_level = Filter(
+        "issuer_level", "choice", ("issuer_level",), "the level of the policy's issuer within its city", "district",
+        choices=ISSUER_LEVELS,
+    )
     return {
         "/cities": Listing(
             "/cities", (city_filter(), _with_types("instrument_types")),
             ("city", "policies", "measures", "instruments", "targets"),
         ),
         "/policies": Listing(
-            "/policies", (city_filter(), year_filter(), agency_filter("issuer")),
+            "/policies", (city_filter(), year_filter(), issuer_level, agency_filter("issuer")),
             ("city", "year", "date", "title", "doc", "issuer", "measures", "instruments", "targets"),
         ),
         "/agencies": Listing(
@@ -306,7 +310,7 @@ def listings() -> dict[str, Listing]:
         ),
         "/compare": Listing(
             "/compare",
-            (city_filter(), year_filter(), level, agency_filter("lead_agencies", "responsible_agencies"),
+            (city_filter(), year_filter(), level, issuer_level, agency_filter("lead_agencies", "responsible_agencies"),
              *amount_filters("amount_yuan")),
             ("city", "amount_yuan", "year", "date", "level", "recipient", "policy", "doc"),
             needs=("instrument",),
@@ -320,7 +324,7 @@ def listings() -> dict[str, Listing]:
         ),
         "/search": Listing(
             "/search",
-            (city_filter(), year_filter(), level, agency_filter("lead_agencies", "responsible_agencies"),
+            (city_filter(), year_filter(), level, issuer_level, agency_filter("lead_agencies", "responsible_agencies"),
              *amount_filters("amount_yuan")),
             ("city", "amount_yuan", "year", "date", "level", "type", "doc"),
             needs=("q",),

@@ -68,6 +68,7 @@ P_IN_FORCE, P_PASSED_BY, P_CITES = iri(ELI.in_force), iri(ELI.passed_by), iri(EL
 P_IS_PART_OF, P_HAS_PART = iri(ELI.is_part_of), iri(ELI.has_part)
 P_CITY, P_POLICY, P_MEASURE, P_PATH = iri(PKG.city), iri(PKG.policy), iri(PKG.measure), iri(PKG.path)
 P_STATUS, P_COLLECTIVE, P_TYPE = iri(PKG.status), iri(PKG.collectiveAgency), iri(PKG.instrumentType)
+P_ISSUER_LEVEL = iri(PKG.issuerLevel)
 P_LEAD, P_RESPONSIBLE = iri(PKG.leadAgency), iri(PKG.responsibleAgency)
 P_PER_UNIT, P_RATIO, P_CAP = iri(PKG.perUnit), iri(PKG.ratio), iri(PKG.cumulativeCap)
 P_LEVEL, P_RECIPIENT, P_INDICATOR, P_YEAR = iri(PKG.level), iri(PKG.recipient), iri(PKG.indicator), iri(PKG.year)
@@ -261,6 +262,7 @@ def _policy(corpus: Corpus, record: ExtractionRecord, text: str | None) -> Itera
         yield policy, P_PASSED_BY, _agency_node(corpus, record.city, meta.issuer)
     if record.city:
         yield policy, P_CITY, iri(city_iri(record.city))
+    yield from _optional(policy, P_ISSUER_LEVEL, record.issuer_level)
     for name in record.collective_agencies:
         yield policy, P_COLLECTIVE, _agency_node(corpus, record.city, name)
     for start, end in sorted(tuple(span) for span in meta.spans.values()):

@@ -236,3 +236,19 @@ def test_openapi_documents_each_list(http: httpx.Client) -> None:
         assert {"400", "404"} <= set(operation["responses"])
         assert {"text/csv", "text/html"} <= set(operation["responses"]["200"]["content"])
     assert "spreadsheetml" in str(paths["/compare/matrix"]["get"]["responses"]["200"]["content"])
+
+
+def test_issuer_level_filters_policies_and_compare_rows(http: httpx.Client) -> None:
+    """The issuer's level (city, district, county, zone, town) is in the graph (pkg:issuerLevel) and
+    filters /policies and /compare; a level outside the list is a 400 naming the levels."""
+    policies = rows_of(http, "/policies")
+    levels = {p["id"]: p["issuer_level"] for p in policies}
+    assert set(levels.values()) <= {"city", "district", "county", "zone", "town", None} and any(levels.values())
+    for level in ("city", "district"):
+        assert rows_of(http, "/policies", issuer_level=level) == [p for p in policies if p["issuer_level"] == level]
+    compared = rows_of(http, "/compare", instrument="孵化器")
+    assert all(r["issuer_level"] == levels[r["policy"]] for r in compared if r["funds"])
+    kept = rows_of(http, "/compare", instrument="孵化器", issuer_level="city")
+    assert kept == [r for r in compared if r["issuer_level"] == "city"]
+    refused = http.get("/policies", params={"issuer_level": "province"})
+    assert refused.status_code == 400 and "district" in refused.json()["detail"]["allowed"]
