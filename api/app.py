@@ -48,7 +48,7 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     app.include_router(create_analyst_router(served, lane))
     app.include_router(create_browse_router(served, lane.source, lane.answers))
     app.include_router(create_views_router(served, lane))
-    app.include_router(create_id_router(served))
+    app.include_router(create_id_router(served, lane.answers))
     app.mount(STATIC_PREFIX, StaticFiles(directory=VIS_NETWORK_DIR), name="vis-network")
     if sparql is not None:
         from .sparql import create_sparql_router

@@ -45,7 +45,6 @@ from .lists import (
 from .search import answer, answer_json, search_rows
 from .serving import ServedGraph
 from .source import SpanOutOfRange, source_html, source_json
-from .xlsx import matrix_workbook
 
 Format = Annotated[str | None, Query(pattern="^(json|csv|html)$", description="json (default), csv or html")]
 
@@ -157,6 +156,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         return bodies.respond(request, (*body_key, "json"), envelope, JSON_TYPE, headers)
 
     def xlsx_body(request: Request, rows: Sequence[dict[str, Any]]) -> bytes:
+        from .xlsx import matrix_workbook  # openpyxl: on the first export, not at start-up
+
         kept = {r["city"] for r in rows}
         instruments = [r for r in tables.all_instruments() if r["city"] in kept]
         return matrix_workbook(tables.matrix_columns(), rows, instruments, str(request.base_url))

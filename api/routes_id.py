@@ -13,22 +13,24 @@ when the graph is a remote store. An IRI the graph does not know is a 404.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from html import escape
 from importlib import resources
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
-from graph.iris import PREFIXES
-from graph.linked_data import DataModel, data_model, describe, labels, links, mirrored_iri
-
-from .linked_pages import PAGE_POLICY, data_model_page, resource_page
 from .serving import ServedGraph
 from .sparql.errors import NotAcceptable, QueryRejected
 from .sparql.formats import FORMATS, ResultFormat, negotiate, parse_accept, quality
 
+if TYPE_CHECKING:
+    from graph.linked_data import DataModel
+
+# graph.linked_data and the pages import rdflib (graph.iris): imported by the handlers, on the first
+# request, so that the server's start-up does not pay for them
 RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriples": RdfFormat.N_TRIPLES,
                "rdfxml": RdfFormat.RDF_XML}
 HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
@@ -49,8 +51,9 @@ def _rdf_format(request: Request, format: str | None) -> ResultFormat:
     return negotiate("triples", request.headers.get("accept"), format)
 
 
-def create_id_router(served: ServedGraph) -> APIRouter:
-    """`app.include_router(create_id_router(served))`: /id/… and /ontology on `served.source`."""
+def create_id_router(served: ServedGraph, answers: Mapping[str, bytes] | None = None) -> APIRouter:
+    """`app.include_router(create_id_router(served))`: /id/… and /ontology on `served.source`;
+    `answers`: the precomputed answers, whose data_model.srj the data-model page reads if present."""
     router = APIRouter(tags=["linked data"])
     model: list[DataModel] = []
     lock = threading.Lock()
@@ -58,15 +61,21 @@ def create_id_router(served: ServedGraph) -> APIRouter:
     def the_data_model() -> DataModel:
         """Read from the graph on the first visit (one query over every typed resource), then kept:
         the served graph does not change."""
+        from graph.linked_data import DATA_MODEL_ANSWER, data_model
+
         with lock:
             if not model:
-                model.append(data_model(served.source))
+                model.append(data_model(served.source, (answers or {}).get(DATA_MODEL_ANSWER)))
             return model[0]
 
     @router.get("/id/{path:path}", summary="A resource of the graph (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
                 response_class=Response)
     def resource(request: Request, path: str,
                  format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+        from graph.linked_data import describe, labels, links, mirrored_iri
+
+        from .linked_pages import PAGE_POLICY, resource_page
+
         html = _wants_html(request, format)
         try:
             chosen = None if html else _rdf_format(request, format)
@@ -88,6 +97,8 @@ def create_id_router(served: ServedGraph) -> APIRouter:
 
     @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response)
     def ontology(request: Request, format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+        from .linked_pages import PAGE_POLICY, data_model_page
+
         if _wants_html(request, format):
             return HTMLResponse(data_model_page(the_data_model()),
                                 headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
@@ -106,6 +117,10 @@ def create_id_router(served: ServedGraph) -> APIRouter:
 
 
 def _not_found(path: str, html: bool) -> Response:
+    from graph.linked_data import mirrored_iri
+
+    from .linked_pages import PAGE_POLICY
+
     iri = mirrored_iri(path)
     if not html:
         return PlainTextResponse(f"{iri} is not in the graph\n", status_code=404, headers=HEADERS)
@@ -118,6 +133,8 @@ def _not_found(path: str, html: bool) -> Response:
 
 def _prefixes(triples: list[Triple]) -> dict[str, str]:
     """The prefixes the triples use; not pkgid: (`pkgid:city\\/210200` is valid Turtle but unreadable)."""
+    from graph.iris import PREFIXES
+
     used = {term.value for t in triples for term in (t.subject, t.predicate, t.object) if isinstance(term, NamedNode)}
     used |= {t.object.datatype.value for t in triples if isinstance(t.object, Literal)}
     return {prefix: str(ns) for prefix, ns in PREFIXES.items()

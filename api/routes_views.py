@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graph.compare import CompareResult, compare
 from graph.places import MAP_CSV_COLUMNS, documents_by_city, map_answer
 from graph.rows import csv_bytes, json_bytes
-from graph.subgraph import instrument_type_counts
+from graph.source import GraphSource
 from graph.terms import NotFound, resolve_term
 from graph.timeline import TIMELINE_CSV_COLUMNS, timeline, timeline_csv_rows
 
@@ -64,6 +64,16 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         stored = precomputed.get(f"compare/{resolve_term(term).id}.json")
         result = CompareResult.from_dict(json.loads(stored), term) if stored else compare(source, term)
         return map_answer(result, documents_by_city(source))
+
+    def timeline_of(term: str) -> dict[str, Any]:
+        """The timeline the build precomputed for the type, else computed (remote store, old build)."""
+        stored = precomputed.get(f"timeline/{resolve_term(term).id}.json")
+        return dict(json.loads(stored), term=term) if stored else timeline(source, term)
+
+    def instrument_type_counts(source: GraphSource) -> Any:
+        from graph.subgraph import instrument_type_counts as counts  # networkx: not at start-up
+
+        return counts(source)
 
     def types_page(render: Callable[[dict[str, Any], Any], str], answer: dict[str, Any]) -> bytes:
         return render(answer, instrument_type_counts(source)).encode("utf-8")
@@ -126,7 +136,7 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     @router.get("/timeline", summary="Timeline: the year each city first promised an instrument type, and the later policies (JSON, CSV, HTML)")
     async def timeline_view(request: Request, instrument: Instrument = None, format: Format = None) -> Response:
         return await respond(
-            request, "/timeline", lambda term: timeline(source, term),
+            request, "/timeline", timeline_of,
             lambda a: csv_bytes(timeline_csv_rows(a), TIMELINE_CSV_COLUMNS), timeline_renderer,
         )
 

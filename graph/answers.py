@@ -36,6 +36,7 @@ from .indicators import load_indicators, resolve_indicator, squeeze
 from .rows import csv_bytes, json_bytes, select, split
 from .source import GraphSource
 from .terms import NotFound
+from .timeline import timeline
 
 # ---------------------------------------------------------------- cities and policies
 
@@ -282,7 +283,7 @@ def asked_as(precomputed: bytes, key: str, written: str, asked: str) -> bytes:
 def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     """The answers every request without a filter gets, serialised once: file name → bytes.
 
-    matrix.{json,csv} (a row per city, a count and largest amount per type), compare/<type id>.{json,csv} for every type of the taxonomy,
+    matrix.{json,csv} (a row per city, a count and largest amount per type), compare/<type id>.{json,csv} and timeline/<type id>.json for every type of the taxonomy,
     targets/<indicator id>.{json,csv} for every indicator concept with a target, the lists
     cities, policies, agencies and instruments, and the search vocabulary (vocabulary.json). CSVs carry the byte-order mark Excel needs.
     """
@@ -298,12 +299,17 @@ def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     for name, rows in lists.items():
         answers[f"{name}.json"] = json_bytes(rows)
         answers[f"{name}.csv"] = csv_bytes(rows)
+    from .linked_data import DATA_MODEL_ANSWER, usage_rows  # (rdflib: at build time only)
+
+    answers[DATA_MODEL_ANSWER] = usage_rows(source)  # the data-model page's figures (/ontology)
     # the words free-text questions are read against (api/search.py): read at start, not queried
     answers["vocabulary.json"] = json_bytes(select(source, "vocabulary"))
     for instrument_type in load_taxonomy():
         result = compare(source, instrument_type.id, corpus_cities)
         answers[f"compare/{instrument_type.id}.json"] = json_bytes(result.to_dict())
         answers[f"compare/{instrument_type.id}.csv"] = csv_bytes(result.csv_rows(), COMPARE_CSV_COLUMNS)
+        # /timeline's first answer at 300 cities took 20 s on a cold store; at build time, 0.5 s a type
+        answers[f"timeline/{instrument_type.id}.json"] = json_bytes(timeline(source, instrument_type.id, corpus_cities))
     for indicator in load_indicators():
         try:
             found = compare_targets(source, indicator.id)

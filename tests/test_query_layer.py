@@ -174,6 +174,16 @@ def test_the_reader_of_a_build_reads_the_vocabulary_it_precomputed_and_understan
     assert QuestionReader(source, edited).vocabulary.words == {"city": {"甲": "甲", "甲市": "甲"}}
 
 
+def test_the_build_precomputes_each_types_timeline(source: LocalSource) -> None:
+    from graph.rows import json_bytes
+    from graph.timeline import timeline
+
+    precomputed = answers.precompute_answers(source)
+    for instrument_type in load_taxonomy():
+        stored = json.loads(precomputed[f"timeline/{instrument_type.id}.json"])
+        assert stored == json.loads(json_bytes(timeline(source, instrument_type.id))), instrument_type.id
+
+
 def test_a_question_names_an_agency_by_any_of_its_names() -> None:
     first = record("a.txt", "甲市", agencies=["市科学技术局"])
     first.agencies[0].aliases = ["市科学技术局", "市科技局"]
