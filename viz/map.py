@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from extract.divisions import city_locations
 from graph.subgraph import TypeEntry
 
-from .view_page import amount_text, page, row_id, svg_text
+from .view_page import amount_text, no_promise_cell, page, row_id, svg_text
 
 # China's extent: the whole map when the cities spread over it, and the overview inset otherwise
 CHINA = (73.0, 136.0, 17.0, 54.0)
@@ -338,12 +338,9 @@ def _table(answer: dict[str, Any]) -> str:
                 f'<td class="num">{escape(largest)}</td><td class="num">{r["first_year"] or "—"}</td><td>{source}</td></tr>'
             )
         else:
-            docs = "".join(
-                f'<li><a href="/browse/policy/{escape(d["policy"])}">{escape(d["title"])}</a></li>' for d in r["documents_held"]
-            )
             rows.append(
                 f'<tr id="{escape(row_id(r["city"]))}"><td>{city}</td><td colspan="4" class="muted">'
-                f'<details><summary>{escape(r["note"])}</summary><ul class="docs">{docs}</ul></details></td></tr>'
+                f'{no_promise_cell(r["note"], r["documents_held"])}</td></tr>'
             )
     return head + "".join(rows) + "</tbody></table>"
 

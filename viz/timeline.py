@@ -13,7 +13,7 @@ from typing import Any
 
 from graph.subgraph import TypeEntry
 
-from .view_page import amount_text, page, row_id, svg_text
+from .view_page import amount_text, no_promise_cell, page, row_id, svg_text
 
 LEFT = 150.0  # the cities' names
 RIGHT = 24.0
@@ -155,12 +155,9 @@ def _table(answer: dict[str, Any]) -> str:
                 f'<td class="num">{city["first_year"] or "—"}</td><td>{cells}</td></tr>'
             )
         else:
-            docs = "".join(
-                f'<li><a href="/browse/policy/{escape(d["policy"])}">{escape(d["title"])}</a></li>' for d in city["documents_held"]
-            )
             rows.append(
-                f'<tr id="{anchor}"><td>{name}</td><td class="num">—</td><td class="muted"><details><summary>'
-                f'{escape(city["note"])}</summary><ul class="docs">{docs}</ul></details></td></tr>'
+                f'<tr id="{anchor}"><td>{name}</td><td class="num">—</td><td class="muted">'
+                f'{no_promise_cell(city["note"], city["documents_held"])}</td></tr>'
             )
     return head + "".join(rows) + "</tbody></table>"
 

@@ -139,3 +139,10 @@ def svg_text(x: float, y: float, text: str, *, size: float = 12, anchor: str = "
 def row_id(city: str) -> str:
     """The table row's anchor of a city (a mark links to it): ids may hold any character but spaces."""
     return "city-" + "_".join(city.split())
+
+
+def no_promise_cell(note: str, documents: Sequence[dict[str, str]]) -> str:
+    """A city's cell where none of its documents holds such a promise: the note, opening onto the
+    documents held (each linking to its policy tree)."""
+    items = "".join(f'<li><a href="/browse/policy/{escape(d["policy"])}">{escape(d["title"])}</a></li>' for d in documents)
+    return f'<details><summary>{escape(note)}</summary><ul class="docs">{items}</ul></details>'
