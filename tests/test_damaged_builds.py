@@ -206,3 +206,28 @@ def test_a_server_keeps_its_build_while_out_is_rebuilt(pristine_out: Path, tmp_p
     assert rebuilt.build_id != served.build_id and len(rebuilt.documents) == len(records) - 1
     with TestClient(create_app(rebuilt)) as client:
         assert client.get("/cities").content != before["/cities"].content
+
+
+def test_every_answer_names_its_build_also_the_sparql_fast_path(pristine_out: Path) -> None:
+    """GET /sparql is answered ahead of the app (api/sparql/protocol.py): it names the build too."""
+    import httpx
+    from live_server import LiveServer
+
+    from api.sparql import SparqlService
+    from api.sparql.protocol import sparql_protocol
+
+    served = open_build(pristine_out)
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    with SparqlService(served.store_path, workers=1) as service:
+        protocol = sparql_protocol(service)
+        assert protocol is not None
+        with LiveServer(create_app(served, service), http=protocol) as server:
+            answers = [
+                httpx.get(f"{server.base}/sparql", params=query, headers={"accept": "text/csv"}),  # the fast path
+                httpx.post(f"{server.base}/sparql", data=query, headers={"accept": "text/csv"}),  # the app's router
+                httpx.get(f"{server.base}/cities?format=csv"),
+                httpx.get(f"{server.base}/no-such-page"),
+            ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 404]
+    assert [a.headers.get_list("x-policykg-build") for a in answers] == [[served.build_id]] * len(answers)
+    assert answers[0].content == answers[1].content
