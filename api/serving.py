@@ -53,6 +53,8 @@ class ServedGraph:
     # instead
     store_url: str | None = None
     build_id: str | None = None  # the manifest's: on every HTTP answer (X-Policykg-Build) and /health
+    # the answers read (and checked against the manifest) when the build was opened
+    checked_answers: dict[str, bytes] | None = field(default=None, repr=False)
 
     @property
     def store_path(self) -> Path:
@@ -77,7 +79,11 @@ class ServedGraph:
 
         folder = self.directory / ANSWERS
         # a remote store may hold another graph than the build: its answers are computed from it
-        return read_answers(folder) if folder.is_dir() and self.store_url is None else None
+        if self.store_url is not None:
+            return None
+        if self.checked_answers is not None:
+            return self.checked_answers
+        return read_answers(folder) if folder.is_dir() else None
 
     @cached_property
     def documents(self) -> list[str]:
@@ -128,9 +134,7 @@ def open_build(directory: Path, *, need: tuple[str, ...] = ()) -> ServedGraph:
         failures = [FileFailure(**f) for f in checked.failures or []]
     except TypeError as error:
         raise DamagedBuild(directory, FAILURES, f"not a list of failures ({error})") from None
-    served = ServedGraph(directory, failures, True, build_id=checked.build_id)
-    served.answers = checked.answers  # type: ignore[misc]  # already read (and checked): not again
-    return served
+    return ServedGraph(directory, failures, True, build_id=checked.build_id, checked_answers=checked.answers)
 
 
 def _load_build(directory: Path) -> ServedGraph:

@@ -98,7 +98,7 @@ def write_exports(
             finish(building)
         write_manifest(building, {"records": len(records)}, key)
         _swap_into_place(building, out_dir, replace)
-    return {name: out_dir / name for name in [*names, MANIFEST]}
+    return {name: out_dir / name for name in names}  # the exports; the manifest describes them
 
 
 @contextlib.contextmanager
