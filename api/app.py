@@ -54,5 +54,28 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
         from .sparql import create_sparql_router
 
         app.include_router(create_sparql_router(sparql))
-
+    if served.build_id is not None:
+        app.add_middleware(BuildHeader, build_id=served.build_id)  # type: ignore[arg-type]
     return app
+
+
+class BuildHeader:
+    """Names the build on every response (`X-Policykg-Build`), so an answer or an export can be
+    traced to the build it came from. Plain ASGI: it adds one header and never touches a body.
+    (GET /sparql answered by api/sparql/protocol.py ahead of the app adds it there.)"""
+
+    def __init__(self, app: Any, build_id: str) -> None:
+        self.app = app
+        self.header = (b"x-policykg-build", build_id.encode("ascii"))
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_build(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_build)

@@ -349,9 +349,16 @@ def load_compare_records(data: Path, saved: Path | None) -> list[ExtractionRecor
 def compare_source(data: Path, saved: Path | None) -> GraphSource:
     """The graph to ask: a build's store (`--from OUT`, opened read-only), else the graph of the
     records of `--from records.json` or of the documents of `data`."""
-    if saved is not None and (saved / "store").is_dir():
+    if saved is not None and saved.is_dir() and any((saved / name).exists() for name in ("store", "manifest.json")):
+        from graph.manifest import DamagedBuild, check_build
         from graph.store import open_store
 
+        try:
+            check_build(saved)  # never an answer from a build that does not match its manifest
+        except DamagedBuild as damage:
+            stderr_console().print(escape(f"error: {damage} (build it again: `policykg build --out {saved}`)"),
+                                   style="red", soft_wrap=True)
+            raise typer.Exit(EXIT_NOTHING_USABLE) from None
         return LocalSource(open_store(saved / "store"))
     return records_source(load_compare_records(data, saved))
 

@@ -332,6 +332,7 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             "documents": len(served.documents),
             "failures": [f.message(name_only=True) for f in served.failures],
             "from_cache": served.from_cache,
+            "build": served.build_id,  # also every response's X-Policykg-Build header
         }
 
     return router

@@ -3,7 +3,10 @@ records), opened read-only, built or cached.
 
 A build is cached in `<cache>/<key>/` with the layout of `policykg build`'s OUT (store/,
 records.json, exports) plus failures.json, under a key made of the input files' contents and the
-extractor and graph code: a restart with unchanged inputs only opens it. A fresh build takes
+extractor and graph code: a restart with unchanged inputs only opens it, once it has checked the
+build against its manifest (graph/manifest.py). A cached build that does not match it (a file
+truncated, emptied, overwritten or missing, a build that never finished) is named on stderr, set
+aside and built again from the input: never served in part. A fresh build takes
 unchanged documents from the per-document record cache (api/record_cache.py), so adding one city's
 files extracts only those.
 """
@@ -11,6 +14,7 @@ files extracts only those.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -28,11 +32,12 @@ from api.record_cache import RecordCache, code_fingerprint
 from extract.records import ExtractionRecord
 from extract.runner import DEFAULT_BASE_S
 from graph.build_files import ANSWERS, FAILURES, RECORDS, STORE, load_records
+from graph.manifest import DamagedBuild, check_build, read_manifest, warn
 from graph.source import GraphSource, LocalSource
 
 FileDone = Callable[[Path, ExtractionRecord | FileFailure], None]
 
-CACHE_FORMAT = "2"  # 2: a build directory with an on-disk store, instead of records.json + graph.nt
+CACHE_FORMAT = "3"  # 2: a build directory with an on-disk store, instead of records.json + graph.nt; 3: a manifest
 
 
 @dataclass
@@ -47,6 +52,9 @@ class ServedGraph:
     # `serve --store URL`: the analyst's questions and the browsing pages go to this SPARQL 1.1 store
     # instead
     store_url: str | None = None
+    build_id: str | None = None  # the manifest's: on every HTTP answer (X-Policykg-Build) and /health
+    # the answers read (and checked against the manifest) when the build was opened
+    checked_answers: dict[str, bytes] | None = field(default=None, repr=False)
 
     @property
     def store_path(self) -> Path:
@@ -71,7 +79,11 @@ class ServedGraph:
 
         folder = self.directory / ANSWERS
         # a remote store may hold another graph than the build: its answers are computed from it
-        return read_answers(folder) if folder.is_dir() and self.store_url is None else None
+        if self.store_url is not None:
+            return None
+        if self.checked_answers is not None:
+            return self.checked_answers
+        return read_answers(folder) if folder.is_dir() else None
 
     @cached_property
     def documents(self) -> list[str]:
@@ -91,7 +103,12 @@ def served_records(records: list[ExtractionRecord], directory: Path, texts: dict
     from graph.export import write_exports
 
     written = write_exports(records, directory, texts or {})
-    return ServedGraph(written["store"].parent)
+    return fresh_build(written["store"].parent)
+
+
+def fresh_build(directory: Path, failures: list[FileFailure] | None = None) -> ServedGraph:
+    """A build this process has just written (and renamed into place) to serve."""
+    return ServedGraph(directory, failures or [], False, build_id=read_manifest(directory)["build"])
 
 
 def default_cache_dir() -> Path:
@@ -109,13 +126,28 @@ def cache_key(paths: list[Path]) -> str:
     return digest.hexdigest()[:24]
 
 
+def open_build(directory: Path, *, need: tuple[str, ...] = ()) -> ServedGraph:
+    """A build written before (OUT or a cached build), checked against its manifest: DamagedBuild
+    naming the file and the problem if it does not match. Its answers are those read to check it."""
+    checked = check_build(directory, need=need)
+    try:
+        failures = [FileFailure(**f) for f in checked.failures or []]
+    except TypeError as error:
+        raise DamagedBuild(directory, FAILURES, f"not a list of failures ({error})") from None
+    return ServedGraph(directory, failures, True, build_id=checked.build_id, checked_answers=checked.answers)
+
+
 def _load_build(directory: Path) -> ServedGraph:
-    failures = [FileFailure(**f) for f in json.loads((directory / FAILURES).read_text(encoding="utf-8"))]
-    return ServedGraph(directory, failures, True)
+    return open_build(directory, need=(STORE, RECORDS, FAILURES))
 
 
-def _is_build(directory: Path) -> bool:
-    return (directory / STORE).is_dir() and (directory / RECORDS).is_file() and (directory / FAILURES).is_file()
+def _set_aside(directory: Path) -> None:
+    """Move a damaged build out of the cache's way, then delete it (a process that opened it
+    keeps the files it holds)."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".damaged", dir=directory.parent))
+    with contextlib.suppress(OSError):  # another start set it aside first
+        directory.rename(aside / directory.name)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _scratch_dir(cache_root: Path) -> Path:
@@ -150,8 +182,12 @@ def load_served_graph(
         raise FileNotFoundError(f"{data_dir}: no *.txt policy documents")
     cache_root = cache_dir or default_cache_dir()
     cached = cache_root / cache_key(paths)
-    if _is_build(cached):
-        return _load_build(cached)
+    if cached.exists():
+        try:
+            return _load_build(cached)
+        except DamagedBuild as damage:
+            warn(f"the cached build is damaged: {damage}; building it again from {data_dir}")
+            _set_aside(cached)
 
     from graph.export import write_exports  # the build's dependencies only on the cold path
 
@@ -170,11 +206,13 @@ def load_served_graph(
     try:
         # replace=False: a build of the same input that another start renamed into place first is
         # kept instead of ours (the same records, the same store); only a broken leftover is replaced
-        written = write_exports(corpus.records, target, texts, finish=add_failures, replace=target.exists())
+        written = write_exports(
+            corpus.records, target, texts, finish=add_failures, replace=target.exists(), key=cached.name
+        )
     except OSError:
         if target != cached:
             raise
         # a read-only cache only costs the next start its speed
         target = _scratch_dir(cache_root) / "build"
         written = write_exports(corpus.records, target, texts, finish=add_failures)
-    return ServedGraph(written["store"].parent, corpus.failures, False)
+    return fresh_build(written["store"].parent, corpus.failures)

@@ -16,6 +16,7 @@ RECORDS = "records.json"
 ANSWERS = "answers"  # the analyst answers every unfiltered request gets, serialised (graph/answers.py)
 GRAPHML = "graph.graphml"
 FAILURES = "failures.json"  # the serve cache's list of the files that failed
+MANIFEST = "manifest.json"  # written last: what the build holds (graph/manifest.py)
 
 
 def load_records(path: Path) -> list[ExtractionRecord]:

@@ -9,15 +9,21 @@ A build directory holds
     graph.graphml   the networkx graph (graph/network.py), for Gephi
     *.csv           measures, instruments, targets (UTF-8 with BOM, for Excel)
     records.json    the extraction records, one per line
+    manifest.json   written last: the build id, counts, each file's size (graph/manifest.py)
 
 It is written into a fresh directory beside OUT and renamed into place, so a reader of OUT (a
-running server) never sees a half-written build. Every file but the store's own is a function of
-the records and texts alone: two builds of the same input are byte-identical.
+running server) never sees a half-written build, and one that holds OUT's store open keeps reading
+the files it opened. Every file but the store's own and the manifest is a function of the records
+and texts alone: two builds of the same input are byte-identical (which is why the build id is in
+the manifest and on every HTTP answer, not in the RDF exports).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
+import glob
 import json
 import os
 import shutil
@@ -32,9 +38,10 @@ from pyoxigraph import DefaultGraph, RdfFormat, Store
 
 from extract.records import ExtractionRecord, Instrument, Measure, Target
 from graph.answers import precompute_answers, write_answers
-from graph.build_files import ANSWERS, FAILURES, GRAPHML, RECORDS, STORE
+from graph.build_files import ANSWERS, FAILURES, GRAPHML, MANIFEST, RECORDS, STORE
 from graph.graphml import write_graphml
 from graph.iris import PREFIXES, fact_iri, measure_iri
+from graph.manifest import warn, write_manifest
 from graph.network import build_networkx, field_values
 from graph.source import LocalSource
 from graph.store import load_ntriples, memory_store, open_store, release_memory
@@ -57,7 +64,7 @@ TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
 
 # What a build directory may hold: the above, the pre-serialised answers, and the serve cache's
 # list of failed files. Anything else is someone's file, and OUT is not replaced over it.
-BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, ANSWERS, FAILURES})
+BUILD_NAMES = frozenset({STORE, RECORDS, *RDF_EXPORTS, GRAPHML, *TABLES, ANSWERS, FAILURES, MANIFEST})
 
 
 class NotABuild(Exception):
@@ -71,6 +78,7 @@ def write_exports(
     *,
     finish: Callable[[Path], None] | None = None,
     replace: bool = True,
+    key: str | None = None,
 ) -> dict[str, Path]:
     """Build the store and every export of `records` into `out_dir`; returns name → path.
 
@@ -78,19 +86,65 @@ def write_exports(
     files to the new build before it is swapped in. An existing `out_dir` must be empty or an
     earlier build; it is replaced as a whole, unless `replace` is False, in which case the build
     already there is kept (another process built the same input first) and this one dropped.
+    The manifest (with `key`, the serve cache's) is written last, after `finish`.
     """
     out_dir = Path(os.path.abspath(out_dir))
     check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
-    try:
+    remove_interrupted_builds(out_dir)
+    with _building_dir(out_dir) as building:
         names = write_build(records, texts or {}, building)
         if finish is not None:
             finish(building)
+        write_manifest(building, {"records": len(records)}, key)
         _swap_into_place(building, out_dir, replace)
+    return {name: out_dir / name for name in names}  # the exports; the manifest describes them
+
+
+@contextlib.contextmanager
+def _building_dir(out_dir: Path) -> Iterator[Path]:
+    """A fresh `.OUT.*.building` directory beside `out_dir`, removed on the way out, whose lock
+    file (`….building.lock`, locked while this process builds) tells another build that it is
+    in use. The lock file is made first, so a building directory without a held lock is a leftover."""
+    handle, lock_name = tempfile.mkstemp(prefix=f".{out_dir.name}.", suffix=".building.lock", dir=out_dir.parent)
+    lock = Path(lock_name)
+    building = lock.with_name(lock.name.removesuffix(".lock"))
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        building.mkdir()
+        yield building
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return {name: out_dir / name for name in names}
+        lock.unlink(missing_ok=True)
+        os.close(handle)  # the lock goes with the last descriptor
+
+
+def remove_interrupted_builds(out_dir: Path) -> list[Path]:
+    """Remove the directories that builds of `out_dir` left beside it when they were killed (no
+    process holds their lock), each with a warning; a build in progress is left alone."""
+    removed = []
+    for leftover in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*.building")):
+        lock = leftover.with_name(leftover.name + ".lock")
+        try:
+            handle = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            handle = None  # left by a build older than lock files, or its lock is already gone
+        try:
+            if handle is not None:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a build running now
+            if not leftover.exists():
+                continue  # its build finished while we waited for the lock
+            warn(f"{leftover}: an interrupted build's directory (it has no manifest); removed")
+            shutil.rmtree(leftover, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+            removed.append(leftover)
+        finally:
+            if handle is not None:
+                os.close(handle)
+    return removed
 
 
 def write_build(records: list[ExtractionRecord], texts: Mapping[str, str], directory: Path) -> list[str]:

@@ -300,15 +300,20 @@ def test_compare_resolves_terms_to_the_same_answer(saved_records: Path, term: st
     assert data["does_not_fund"] == ["丙市"]
 
 
-def test_compare_from_a_build_asks_its_store(three_city_records, tmp_path: Path) -> None:
-    """`--from OUT` of a whole build opens OUT/store: the same answer as from its records, and no
-    records.json needed."""
+def test_compare_from_a_build_asks_its_store(three_city_records, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--from OUT` of a whole build opens OUT/store: the same answer as from its records, which it
+    never reads (it checks the build against its manifest: a missing records.json is a damaged build)."""
+    import api.cli
     from graph.export import write_exports
 
     out = tmp_path / "build"
     write_exports(list(three_city_records), out)
     from_records = json.loads(run("compare", "创新券", "--from", out / "records.json", "--json").stdout)
-    (out / "records.json").unlink()  # the store alone answers
+
+    def no_records(*_args: object) -> None:
+        raise AssertionError("records.json read")
+
+    monkeypatch.setattr(api.cli, "load_records_json", no_records)  # the store alone answers
     result = run("compare", "创新券", "--from", out, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == from_records

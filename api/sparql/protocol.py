@@ -71,6 +71,9 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
     prefix = path.encode("ascii") + b"?"
 
     from api.http_protocol import utf8_targets
+    from graph.manifest import build_header
+
+    build = build_header(service.pool.store.parent)  # X-Policykg-Build, as the app's middleware adds it
 
     class SparqlProtocol(utf8_targets(HttpToolsProtocol)):  # type: ignore[misc]
         answering: _Answering | None = None  # the request this connection waits for a worker's answer to
@@ -152,7 +155,7 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
             lines = [STATUS_LINE[status]]
             for name, value in self.server_state.default_headers:
                 lines += (name, b": ", value, b"\r\n")
-            lines.append(head)
+            lines.append(head + build)
             if not cycle.keep_alive:
                 lines.append(b"connection: close\r\n")
             lines.append(b"content-length: %d\r\n\r\n" % len(body))
