@@ -24,6 +24,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 from graph.iris import PREFIXES
 from graph.linked_data import DataModel, data_model, describe, labels, links, mirrored_iri
 
+from . import contract as c
 from .linked_pages import PAGE_POLICY, data_model_page, resource_page
 from .serving import ServedGraph
 from .sparql.errors import NotAcceptable, QueryRejected
@@ -33,6 +34,12 @@ RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriple
                "rdfxml": RdfFormat.RDF_XML}
 HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
 FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml; overrides the Accept header"
+FORMAT_NAMES = sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names)})
+RDF_TYPES = (c.HTML, *c.RDF)
+NEGOTIATION_ERRORS = {
+    400: c.answer("A format that does not give triples (text/plain, naming the ones that do)", c.TEXT),
+    406: c.answer("No RDF format the Accept header takes (text/plain)", c.TEXT),
+}
 
 
 def _wants_html(request: Request, format: str | None) -> bool:
@@ -64,9 +71,11 @@ def create_id_router(served: ServedGraph) -> APIRouter:
             return model[0]
 
     @router.get("/id/{path:path}", summary="A resource of the graph (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
-                response_class=Response)
+                response_class=Response,
+                responses={200: c.answer("The resource's page or its triples", *RDF_TYPES), **NEGOTIATION_ERRORS,
+                           404: c.answer("An IRI the graph does not know (a page for a browser)", c.TEXT, c.HTML)})
     def resource(request: Request, path: str,
-                 format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+                 format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         html = _wants_html(request, format)
         try:
             chosen = None if html else _rdf_format(request, format)
@@ -86,8 +95,10 @@ def create_id_router(served: ServedGraph) -> APIRouter:
         body = serialize(triples, format=RDF_FORMATS[chosen.name], prefixes=_prefixes(triples))
         return Response(body, media_type=chosen.media_type, headers=HEADERS)
 
-    @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response)
-    def ontology(request: Request, format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+    @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response,
+                responses={200: c.answer("The data-model page or the ontology", *RDF_TYPES), **NEGOTIATION_ERRORS})
+    def ontology(request: Request,
+                 format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         if _wants_html(request, format):
             return HTMLResponse(data_model_page(the_data_model()),
                                 headers={**HEADERS, "Content-Security-Policy": PAGE_POLICY})
