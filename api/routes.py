@@ -326,7 +326,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
                            400: c.answer("A span outside the text: {detail: {error}}", c.JSON, schema=c.BAD_PARAMETER),
                            404: c.not_found("A document the corpus does not hold, with the nearest names"),
                            422: c.validation()})
-    async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
+    async def source_text(doc: str, start: Annotated[int, Query(ge=0)] = 0, end: Annotated[int, Query(ge=0)] = 0,
+                          format: Format = None) -> Any:
         text = await lane.run(document_text, source, doc)
         if text is None:
             raise not_found(NotFound("document", doc, served.documents))

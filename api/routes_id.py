@@ -73,7 +73,9 @@ def create_id_router(served: ServedGraph) -> APIRouter:
     @router.get("/id/{path:path}", summary="A resource of the graph (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
                 response_class=Response,
                 responses={200: c.answer("The resource's page or its triples", *RDF_TYPES), **NEGOTIATION_ERRORS,
-                           404: c.answer("An IRI the graph does not know (a page for a browser)", c.TEXT, c.HTML)})
+                           404: {**c.answer("An IRI the graph does not know (a page for a browser)", c.TEXT, c.HTML),
+                                 # a path no route takes (one with a line break): the app's own 404
+                                 **{"content": {**c.content(c.TEXT, c.HTML), **c.content(c.JSON, schema=c.VALIDATION)}}}})
     def resource(request: Request, path: str,
                  format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         html = _wants_html(request, format)

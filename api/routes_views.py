@@ -37,14 +37,15 @@ DOCUMENTED: dict[str, Any] = {
     "openapi_extra": {"parameters": [
         {"name": "instrument", "in": "query", "required": True, "example": "科技创新券",
          "description": "instrument type: id, Chinese or English label, or cue word (科技创新券)",
-         "schema": {"type": "string"}},
+         "schema": {"type": "string", "pattern": r"\S"}},  # blank is a 400
         {"name": "format", "in": "query", "required": False, "example": "csv",
          "description": "json (default), csv or html; else by the Accept header",
          "schema": {"type": "string", "enum": list(FORMATS)}},
     ]},
     "responses": {
         200: c.answer("The answer (JSON), its rows (CSV) or the page (HTML)", c.JSON, c.CSV, c.HTML),
-        303: c.answer("A browser without instrument: to the type with the most instruments",
+        303: c.answer("A browser (Accept: text/html, no format=) without instrument: to the type with the most "
+                      "instruments",
                       headers={"Location": {"schema": {"type": "string"}}}),
         400: c.answer("An unknown parameter, a format not offered, or no instrument: {error, allowed?, example?}",
                       c.JSON, schema=c.VIEW_BAD_REQUEST),
@@ -97,7 +98,8 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             return _bad_request(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         term = request.query_params.get("instrument", "").strip()
         if not term:
-            if fmt == "html":  # a browser opening the bare path: the type with the most instruments
+            if fmt == "html" and "format" not in request.query_params:
+                # a browser opening the bare path: the type with the most instruments
                 counts = await lane.run(instrument_type_counts, source)
                 top = max(counts, key=lambda t: t.count)
                 return Response(status_code=303, headers={"Location": f"{path}?instrument={top.id}&format=html"})

@@ -16,6 +16,8 @@ QUERY_TYPES = ("application/sparql-results+json", "application/sparql-results+xm
                "text/tab-separated-values", "text/turtle", "application/ld+json", "application/n-triples",
                "application/rdf+xml")
 FORMAT_NAMES = sorted({name for f in FORMATS for name in f.names})
+# what `format=` may be: a name, or a media type (formats.negotiate takes both)
+KNOWN_FORMATS = frozenset(FORMAT_NAMES) | {media for f in FORMATS for media in f.accepts}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 QUERY_SCHEMA = {"type": "string", "format": "sparql-query", "minLength": 1}
 QUERY_PARAMETER = {
@@ -37,8 +39,8 @@ DATASET_PARAMETERS = [
 ]
 
 
-def post_body(service: Endpoint) -> dict[str, Any]:
-    query = {**QUERY_SCHEMA, "maxLength": service.max_query_chars}
+def post_body() -> dict[str, Any]:
+    query = QUERY_SCHEMA  # a longer query than the endpoint takes is a 413 (not a malformed request)
     return {
         "required": True,
         "content": {
@@ -70,6 +72,6 @@ def sparql_responses(service: Endpoint, method: str) -> dict[int | str, dict[str
     if method == "GET":
         answers[414] = {"description": f"A query longer than {service.max_query_chars} characters", "content": TEXT}
     else:
-        answers[413] = {"description": "A body longer than the endpoint accepts", "content": TEXT}
+        answers[413] = {"description": f"A query longer than {service.max_query_chars} characters", "content": TEXT}
         answers[415] = {"description": "A body that is neither application/sparql-query nor a form", "content": TEXT}
     return dict(sorted(answers.items(), key=lambda item: str(item[0])))

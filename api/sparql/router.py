@@ -26,7 +26,15 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from .contract import DATASET_PARAMETERS, FORMAT_PARAMETER, QUERY_PARAMETER, post_body, sparql_responses
+from .contract import (
+    DATASET_PARAMETERS,
+    FORMAT_NAMES,
+    FORMAT_PARAMETER,
+    KNOWN_FORMATS,
+    QUERY_PARAMETER,
+    post_body,
+    sparql_responses,
+)
 from .errors import QueryRejected, QueryTooLarge, SparqlError
 from .examples import load_examples
 from .formats import FORMATS, parse_accept, quality
@@ -100,7 +108,7 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
     @router.post(path, summary="SPARQL query (POST: application/sparql-query or form-encoded query=)",
                  response_class=Response,
                  openapi_extra={"parameters": [FORMAT_PARAMETER, *DATASET_PARAMETERS],
-                                "requestBody": post_body(service)},
+                                "requestBody": post_body()},
                  responses=sparql_responses(service, "POST"))
     async def sparql_post(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -264,6 +272,8 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
 async def _without_query(service: SparqlService, request: Request, params: tuple[tuple[str, str], ...]) -> Response:
     """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
     format = next((value for name, value in reversed(params) if name == "format"), None)
+    if format is not None and format.strip().lower() not in KNOWN_FORMATS:
+        return _error(QueryRejected(f"format={format!r} is none of {', '.join(FORMAT_NAMES)}"))
     accept = parse_accept(request.headers.get("accept"))
     html = quality(accept, "text/html")
     rdf = max(quality(accept, f.accepts[0], f.accepts[1:]) for f in FORMATS if "triples" in f.kinds)
