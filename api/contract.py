@@ -57,6 +57,8 @@ VIEW_BAD_REQUEST = {
 }
 # FastAPI's own answer to a parameter of the wrong form (pattern, integer)
 VALIDATION = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "array"}}}
+# the app's own 404 for a path no route takes: {"detail": "Not Found"}
+NO_ROUTE = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 ANY: dict[str, Any] = {}
 NOSNIFF = {"X-Content-Type-Options": {"description": "nosniff, on every answer", "schema": {"type": "string"}}}
 

@@ -34,7 +34,8 @@ RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriple
                "rdfxml": RdfFormat.RDF_XML}
 HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
 FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml; overrides the Accept header"
-FORMAT_NAMES = sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names)})
+# empty: as if not given (the Accept header decides)
+FORMAT_NAMES = ["", *sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names)})]
 RDF_TYPES = (c.HTML, *c.RDF)
 NEGOTIATION_ERRORS = {
     400: c.answer("A format that does not give triples (text/plain, naming the ones that do)", c.TEXT),
@@ -75,7 +76,7 @@ def create_id_router(served: ServedGraph) -> APIRouter:
                 responses={200: c.answer("The resource's page or its triples", *RDF_TYPES), **NEGOTIATION_ERRORS,
                            404: {**c.answer("An IRI the graph does not know (a page for a browser)", c.TEXT, c.HTML),
                                  # a path no route takes (one with a line break): the app's own 404
-                                 **{"content": {**c.content(c.TEXT, c.HTML), **c.content(c.JSON, schema=c.VALIDATION)}}}})
+                                 **{"content": {**c.content(c.TEXT, c.HTML), **c.content(c.JSON, schema=c.NO_ROUTE)}}}})
     def resource(request: Request, path: str,
                  format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         html = _wants_html(request, format)

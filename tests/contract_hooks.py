@@ -81,11 +81,12 @@ def run_schemathesis(base: str, examples: int, seed: int = 0) -> dict[str, Any]:
         figures = _figures(json.loads(report.read_text())) if report.exists() else {}
     output = done.stdout + done.stderr
     summary = re.search(r"(\d+) generated, .*", output)
-    failures = re.search(r"(\d+) failures? in", output)
+    failures = re.search(r"(\d+) failures?\b", output)
     return {
         "operations": figures.get("operations"),
         "examples": figures.get("examples") or (int(summary.group(1)) if summary else None),
-        "failures": int(failures.group(1)) if failures else 0,
+        "failures": figures.get("failures", int(failures.group(1)) if failures else None),
+        "errors": figures.get("errors"),
         "seconds": round(seconds, 1),
         "max_examples": examples,
         "exit_code": done.returncode,
@@ -95,5 +96,6 @@ def run_schemathesis(base: str, examples: int, seed: int = 0) -> dict[str, Any]:
 
 def _figures(report: dict[str, Any]) -> dict[str, Any]:
     """What the JSON run report counts."""
-    return {"operations": report.get("operations", {}).get("tested"),
-            "examples": report.get("test_cases", {}).get("generated")}
+    cases = report.get("test_cases", {})
+    return {"operations": report.get("operations", {}).get("tested"), "examples": cases.get("generated"),
+            "failures": cases.get("unique_failures"), "errors": len(report.get("errors", []))}

@@ -16,8 +16,17 @@ QUERY_TYPES = ("application/sparql-results+json", "application/sparql-results+xm
                "text/tab-separated-values", "text/turtle", "application/ld+json", "application/n-triples",
                "application/rdf+xml")
 FORMAT_NAMES = sorted({name for f in FORMATS for name in f.names})
-# what `format=` may be: a name, or a media type (formats.negotiate takes both)
-KNOWN_FORMATS = frozenset(FORMAT_NAMES) | {media for f in FORMATS for media in f.accepts}
+# what `format=` may be: a name, or media types (formats.negotiate takes both, the latter as SPARQLWrapper
+# sends them: a list read like an Accept header)
+KNOWN_FORMATS = frozenset(FORMAT_NAMES) | {media for f in FORMATS for media in f.accepts} | {"*/*"}
+
+
+def known_format(format: str) -> bool:
+    """Whether `format=` names a format this endpoint has (blank: none asked, the Accept header decides)."""
+    value = format.strip().lower()
+    if "/" in value:
+        return any(part.split(";")[0].strip() in KNOWN_FORMATS for part in value.split(","))
+    return not value or value in KNOWN_FORMATS
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 QUERY_SCHEMA = {"type": "string", "format": "sparql-query", "minLength": 1}
 QUERY_PARAMETER = {
@@ -27,9 +36,10 @@ QUERY_PARAMETER = {
     "example": "SELECT ?name WHERE { ?city a <https://schema.org/City> ; <https://schema.org/name> ?name }",
 }
 FORMAT_PARAMETER = {
-    "name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": FORMAT_NAMES},
-    "description": "json, xml, csv, tsv (SELECT, ASK); turtle, jsonld, ntriples, rdfxml (CONSTRUCT, DESCRIBE). "
-                   "Overrides the Accept header; one that does not apply to the query's results is a 400.",
+    "name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["", *FORMAT_NAMES]},
+    "description": "json, xml, csv, tsv (SELECT, ASK); turtle, jsonld, ntriples, rdfxml (CONSTRUCT, DESCRIBE); "
+                   "also media types, read as an Accept header. Overrides the Accept header (empty: does not); one "
+                   "that does not apply to the query's results is a 400.",
 }
 DATASET_PARAMETERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "array", "items": {"type": "string"}},
@@ -48,7 +58,7 @@ def post_body() -> dict[str, Any]:
             "application/x-www-form-urlencoded": {"schema": {
                 "type": "object",
                 "required": ["query"],
-                "properties": {"query": query, "format": {"type": "string", "enum": FORMAT_NAMES}},
+                "properties": {"query": query, "format": {"type": "string", "enum": ["", *FORMAT_NAMES]}},
             }},
         },
     }

@@ -30,8 +30,8 @@ from .contract import (
     DATASET_PARAMETERS,
     FORMAT_NAMES,
     FORMAT_PARAMETER,
-    KNOWN_FORMATS,
     QUERY_PARAMETER,
+    known_format,
     post_body,
     sparql_responses,
 )
@@ -272,7 +272,7 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
 async def _without_query(service: SparqlService, request: Request, params: tuple[tuple[str, str], ...]) -> Response:
     """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
     format = next((value for name, value in reversed(params) if name == "format"), None)
-    if format is not None and format.strip().lower() not in KNOWN_FORMATS:
+    if format is not None and not known_format(format):
         return _error(QueryRejected(f"format={format!r} is none of {', '.join(FORMAT_NAMES)}"))
     accept = parse_accept(request.headers.get("accept"))
     html = quality(accept, "text/html")
