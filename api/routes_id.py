@@ -33,9 +33,9 @@ from .sparql.formats import FORMATS, ResultFormat, negotiate, parse_accept, qual
 RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriples": RdfFormat.N_TRIPLES,
                "rdfxml": RdfFormat.RDF_XML}
 HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
-FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml; overrides the Accept header"
+FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml (or a media type); overrides the Accept header"
 # empty: as if not given (the Accept header decides)
-FORMAT_NAMES = ["", *sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names)})]
+FORMAT_NAMES = ["", *sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names + f.accepts)})]
 RDF_TYPES = (c.HTML, *c.RDF)
 NEGOTIATION_ERRORS = {
     400: c.answer("A format that does not give triples (text/plain, naming the ones that do)", c.TEXT),

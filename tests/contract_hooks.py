@@ -46,7 +46,7 @@ def format_fits(query: Any, format: Any) -> bool:
     if not isinstance(query, str) or not isinstance(format, str) or not (form := FORM.match(query)):
         return True
     kind = QUERY_FORM_KINDS[form.group(1)]
-    chosen = [f for f in FORMATS if format.strip().lower() in f.names]
+    chosen = [f for f in FORMATS if format.strip().lower() in f.names + f.accepts]
     return not chosen or any(kind in f.kinds for f in chosen)
 
 

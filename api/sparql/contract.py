@@ -16,6 +16,7 @@ QUERY_TYPES = ("application/sparql-results+json", "application/sparql-results+xm
                "text/tab-separated-values", "text/turtle", "application/ld+json", "application/n-triples",
                "application/rdf+xml")
 FORMAT_NAMES = sorted({name for f in FORMATS for name in f.names})
+FORMAT_VALUES = ["", *FORMAT_NAMES, *sorted({media for f in FORMATS for media in f.accepts})]  # empty: by Accept
 # what `format=` may be: a name, or media types (formats.negotiate takes both, the latter as SPARQLWrapper
 # sends them: a list read like an Accept header)
 KNOWN_FORMATS = frozenset(FORMAT_NAMES) | {media for f in FORMATS for media in f.accepts} | {"*/*"}
@@ -36,7 +37,7 @@ QUERY_PARAMETER = {
     "example": "SELECT ?name WHERE { ?city a <https://schema.org/City> ; <https://schema.org/name> ?name }",
 }
 FORMAT_PARAMETER = {
-    "name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["", *FORMAT_NAMES]},
+    "name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": FORMAT_VALUES},
     "description": "json, xml, csv, tsv (SELECT, ASK); turtle, jsonld, ntriples, rdfxml (CONSTRUCT, DESCRIBE); "
                    "also media types, read as an Accept header. Overrides the Accept header (empty: does not); one "
                    "that does not apply to the query's results is a 400.",
@@ -58,7 +59,7 @@ def post_body() -> dict[str, Any]:
             "application/x-www-form-urlencoded": {"schema": {
                 "type": "object",
                 "required": ["query"],
-                "properties": {"query": query, "format": {"type": "string", "enum": ["", *FORMAT_NAMES]}},
+                "properties": {"query": query, "format": {"type": "string", "enum": FORMAT_VALUES}},
             }},
         },
     }
