@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from viz.assets import STATIC_PREFIX, VIS_NETWORK_DIR
 
+from .headers import CommonHeaders
 from .home import create_home_router, mount_docs
 from .lane import AnalystLane
 from .routes import create_analyst_router
@@ -43,6 +44,7 @@ def create_app(served: ServedGraph, sparql: Any | None = None) -> FastAPI:
     app = FastAPI(
         title="policykg", description=DESCRIPTION, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
+    app.add_middleware(CommonHeaders)  # nosniff on every answer; CORS on the analyst API's GETs (api/headers.py)
     mount_docs(app)
     app.include_router(create_home_router(served, lane))
     app.include_router(create_analyst_router(served, lane))

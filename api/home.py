@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from viz.home import render_home, summarise_types, totals
 
+from . import contract as c
 from .lane import AnalystLane
 from .serving import ServedGraph
 
@@ -49,7 +50,10 @@ def create_home_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
     def answer(name: str) -> list[dict[str, Any]]:
         return json.loads(lane.answers[name])
 
-    @router.get("/", tags=["meta"], summary="Start page: what the graph holds and the main questions")
+    @router.get("/", tags=["meta"], summary="Start page: what the graph holds and the main questions",
+                response_class=Response,
+                responses={200: c.answer("The start page (HTML), or its totals (format=json)", c.HTML, c.JSON),
+                           422: c.validation()})
     def home(
         request: Request,
         format: Annotated[str | None, Query(pattern="^(html|json)$", description="html (default) or json")] = None,

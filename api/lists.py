@@ -6,6 +6,7 @@ the OpenAPI description of each list's parameters. The filtering itself is graph
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from functools import cache, cached_property
 from typing import Any
@@ -17,6 +18,8 @@ from graph.compare import COMPARE_CSV_COLUMNS, CompareResult, csv_row
 from graph.facts import policy_id
 from graph.listing import DEFAULT_LIMIT, MAX_LIMIT, PAGING, Asked, Listing, Page, listings
 from viz.table import FormField, TablePage, render_table
+
+from . import contract
 
 LISTS = listings()
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -203,19 +206,21 @@ def documented(path: str) -> dict[str, Any]:
     }
     parameters = [
         {"name": n, "in": "query", "required": True, "description": needs[n][0], "example": needs[n][1],
-         "schema": {"type": "string"}}
+         "schema": {"type": "string", "minLength": 1, **({"maxLength": 200} if n == "q" else {})}}
         for n in listing.needs
     ]
     for f in listing.filters:
         schema: dict[str, Any] = {"type": _TYPES[f.kind]}
         if f.choices:
             schema["enum"] = list(f.choices)
+        elif f.kind == "text":
+            schema["minLength"] = 1  # an empty filter is a 400 (graph/listing.py)
         parameters.append({"name": f.name, "in": "query", "required": False, "description": f.description,
                            "example": f.example, "schema": schema})
     sorts = ", ".join(listing.sorts[:8]) + ("…" if len(listing.sorts) > 8 else "")
     paging = {
         "sort": (f"a column, descending with a leading -; several joined by commas: {sorts}", f"-{listing.sorts[0]}",
-                 {"type": "string"}),
+                 {"type": "string", "pattern": _sort_pattern(listing.sorts)}),
         "limit": (f"rows per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})", "50",
                   {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
         "offset": ("rows to skip (the `next` link gives the following page)", "100", {"type": "integer", "minimum": 0}),
@@ -229,15 +234,19 @@ def documented(path: str) -> dict[str, Any]:
     content: dict[str, Any] = {"application/json": {}, "text/csv": {}, "text/html": {}}
     if "xlsx" in listing.formats:
         content[XLSX_TYPE] = {}
-    error = {"application/json": {"schema": {"type": "object"}}}
     return {
         "openapi_extra": {"parameters": parameters},
         "responses": {
             200: {"description": "Without filter, sort or page: the whole answer as before. With any of them: "
                   "{total, offset, limit, next, rows} (CSV and HTML: the rows).", "content": content},
-            400: {"description": "An unknown parameter or a malformed value: {error, parameter, allowed}",
-                  "content": error},
-            404: {"description": "An unknown city, agency or term: {error, kind, not_found, did_you_mean}",
-                  "content": error},
+            400: contract.bad_parameter(),
+            404: contract.not_found("An unknown city, agency or term: {detail: {error, kind, not_found, "
+                                    "did_you_mean}}"),
         },
     }
+
+
+def _sort_pattern(columns: Sequence[str]) -> str:
+    """`sort`'s form: known columns, each with an optional leading -, joined by commas."""
+    column = "-?(" + "|".join(re.escape(c) for c in columns) + ")"
+    return f"^{column}(,{column})*$"

@@ -24,6 +24,7 @@ from graph.listing import Asked, BadParameter, Page, check_names, page, parse
 from graph.rows import csv_bytes, json_bytes
 from graph.terms import NotFound, resolve_term
 
+from . import contract as c
 from .bodies import Bodies
 from .lane import AnalystLane
 from .lists import (
@@ -178,7 +179,9 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             summary="Every city of the corpus with its policies, measures, instruments, targets and instrument types.",
         )
 
-    @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets")
+    @router.get("/cities/{city}", tags=["analyst"], summary="One city: policies, instrument types funded, targets",
+                responses={200: c.answer("The city's answer", c.JSON),
+                           404: c.not_found("A city the corpus does not hold, with the nearest names")})
     async def get_city(request: Request, city: str) -> Response:
         return await computed(request, "json", lambda: answers.city_detail(source, city), "city", key=(city,))
 
@@ -195,6 +198,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         "/policies/{policy}",
         tags=["analyst"],
         summary="One policy: measures, agencies, instruments, targets, citations",
+        responses={200: c.answer("The policy's answer", c.JSON),
+                   404: c.not_found("A policy the corpus does not hold, with the nearest ids")},
     )
     async def get_policy(request: Request, policy: str) -> Response:
         return await computed(request, "json", lambda: answers.policy_detail(source, policy), "policy", key=(policy,))
@@ -213,7 +218,9 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             "(牵头) and those they are only responsible for.",
         )
 
-    @router.get("/instruments", tags=["analyst"], summary="The instrument taxonomy (SKOS scheme) with counts per city")
+    @router.get("/instruments", tags=["analyst"], summary="The instrument taxonomy (SKOS scheme) with counts per city",
+                responses={200: c.answer("The instrument types (JSON, or CSV by format=csv or Accept)", c.JSON, c.CSV),
+                           422: c.validation()})
     async def list_instruments(request: Request, format: Format = None) -> Response:
         return stored(request, format, "instruments")
 
@@ -313,8 +320,15 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             title=f"Search 搜索 · {q}", summary=f"Read as: {found['understood']['intent']}", key=(q,),
         )
 
-    @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted")
-    async def source_text(doc: str, start: int = 0, end: int = 0, format: Format = None) -> Any:
+    @router.get("/source/{doc}", tags=["provenance"], summary="The original text with the span highlighted",
+                response_class=Response,
+                responses={200: c.answer("The text, the span highlighted (HTML), or {doc, start, end, text…} (JSON)",
+                                         c.HTML, c.JSON),
+                           400: c.answer("A span outside the text: {detail: {error}}", c.JSON, schema=c.BAD_PARAMETER),
+                           404: c.not_found("A document the corpus does not hold, with the nearest names"),
+                           422: c.validation()})
+    async def source_text(doc: str, start: Annotated[int, Query(ge=0)] = 0, end: Annotated[int, Query(ge=0)] = 0,
+                          format: Format = None) -> Any:
         text = await lane.run(document_text, source, doc)
         if text is None:
             raise not_found(NotFound("document", doc, served.documents))
@@ -325,7 +339,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         except SpanOutOfRange as err:
             raise HTTPException(status_code=400, detail={"error": str(err)}) from None
 
-    @router.get("/health", tags=["meta"], summary="Documents served and files that failed")
+    @router.get("/health", tags=["meta"], summary="Documents served and files that failed",
+                responses={200: c.answer("{documents, failures, from_cache}", c.JSON)})
     def health() -> dict[str, Any]:
         # file names only: where the server keeps its data is nobody's business over HTTP
         return {

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from graph.source import GraphSource
 from graph.terms import NotFound
 
+from . import contract as c
 from .serving import ServedGraph
 
 if TYPE_CHECKING:
@@ -52,7 +53,10 @@ def create_browse_router(
     """`source` is the graph the analyst API answers from (`served.source`: the build's store or the
     remote one): every page draws from it, through the query layer; `answers` are the analyst lane's
     precomputed answers of that graph, which the comparison page reads instead of querying again."""
-    router = APIRouter(tags=["browse"])
+    router = APIRouter(tags=["browse"], responses={
+        200: c.answer("The page", c.HTML),
+        404: c.not_found("An unknown city, policy, instrument type or node kind: a page naming the nearest", c.HTML),
+    })
     built: list[Pages] = []
     lock = threading.Lock()
 

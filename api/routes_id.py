@@ -22,6 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
+from . import contract as c
 from .serving import ServedGraph
 from .sparql.errors import NotAcceptable, QueryRejected
 from .sparql.formats import FORMATS, ResultFormat, negotiate, parse_accept, quality
@@ -34,7 +35,14 @@ if TYPE_CHECKING:
 RDF_FORMATS = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD, "ntriples": RdfFormat.N_TRIPLES,
                "rdfxml": RdfFormat.RDF_XML}
 HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
-FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml; overrides the Accept header"
+FORMAT_HELP = "html, turtle, jsonld, ntriples or rdfxml (or a media type); overrides the Accept header"
+# empty: as if not given (the Accept header decides)
+FORMAT_NAMES = ["", *sorted({"html", *(n for f in FORMATS if f.name in RDF_FORMATS for n in f.names + f.accepts)})]
+RDF_TYPES = (c.HTML, *c.RDF)
+NEGOTIATION_ERRORS = {
+    400: c.answer("A format that does not give triples (text/plain, naming the ones that do)", c.TEXT),
+    406: c.answer("No RDF format the Accept header takes (text/plain)", c.TEXT),
+}
 
 
 def _wants_html(request: Request, format: str | None) -> bool:
@@ -69,9 +77,13 @@ def create_id_router(served: ServedGraph, answers: Mapping[str, bytes] | None = 
             return model[0]
 
     @router.get("/id/{path:path}", summary="A resource of the graph (HTML, Turtle, JSON-LD, N-Triples, RDF/XML)",
-                response_class=Response)
+                response_class=Response,
+                responses={200: c.answer("The resource's page or its triples", *RDF_TYPES), **NEGOTIATION_ERRORS,
+                           404: {**c.answer("An IRI the graph does not know (a page for a browser)", c.TEXT, c.HTML),
+                                 # a path no route takes (one with a line break): the app's own 404
+                                 **{"content": {**c.content(c.TEXT, c.HTML), **c.content(c.JSON, schema=c.NO_ROUTE)}}}})
     def resource(request: Request, path: str,
-                 format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+                 format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         from graph.linked_data import describe, labels, links, mirrored_iri
 
         from .linked_pages import PAGE_POLICY, resource_page
@@ -95,8 +107,10 @@ def create_id_router(served: ServedGraph, answers: Mapping[str, bytes] | None = 
         body = serialize(triples, format=RDF_FORMATS[chosen.name], prefixes=_prefixes(triples))
         return Response(body, media_type=chosen.media_type, headers=HEADERS)
 
-    @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response)
-    def ontology(request: Request, format: Annotated[str | None, Query(description=FORMAT_HELP)] = None) -> Response:
+    @router.get("/ontology", summary="The data model (HTML) or the ontology (Turtle, JSON-LD…)", response_class=Response,
+                responses={200: c.answer("The data-model page or the ontology", *RDF_TYPES), **NEGOTIATION_ERRORS})
+    def ontology(request: Request,
+                 format: Annotated[str | None, Query(description=FORMAT_HELP, json_schema_extra={"enum": FORMAT_NAMES})] = None) -> Response:
         from .linked_pages import PAGE_POLICY, data_model_page
 
         if _wants_html(request, format):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from graph.compare import CompareResult, compare
@@ -23,15 +23,35 @@ from graph.source import GraphSource
 from graph.terms import NotFound, resolve_term
 from graph.timeline import TIMELINE_CSV_COLUMNS, timeline, timeline_csv_rows
 
+from . import contract as c
 from .bodies import Bodies
 from .lane import AnalystLane
 from .serving import ServedGraph
 
 PARAMETERS = {"instrument", "format"}
-# declared for the API's docs; `respond` reads and checks them (an unknown format is a 400 naming it)
-Instrument = Annotated[str | None, Query(description="instrument type: id, Chinese or English label, or cue word (科技创新券)")]
-Format = Annotated[str | None, Query(description="json (default), csv or html; else by the Accept header")]
 FORMATS = ("json", "csv", "html")
+# declared for the API's docs; `respond` reads and checks them (an unknown format is a 400 naming it).
+# `instrument` is required, but a browser (Accept: text/html) without it is sent to the type with
+# the most instruments (303)
+DOCUMENTED: dict[str, Any] = {
+    "openapi_extra": {"parameters": [
+        {"name": "instrument", "in": "query", "required": True, "example": "科技创新券",
+         "description": "instrument type: id, Chinese or English label, or cue word (科技创新券)",
+         "schema": {"type": "string", "pattern": r"\S"}},  # blank is a 400
+        {"name": "format", "in": "query", "required": False, "example": "csv",
+         "description": "json (default), csv or html; else by the Accept header",
+         "schema": {"type": "string", "enum": list(FORMATS)}},
+    ]},
+    "responses": {
+        200: c.answer("The answer (JSON), its rows (CSV) or the page (HTML)", c.JSON, c.CSV, c.HTML),
+        303: c.answer("A browser (Accept: text/html, no format=) without instrument: to the type with the most "
+                      "instruments",
+                      headers={"Location": {"schema": {"type": "string"}}}),
+        400: c.answer("An unknown parameter, a format not offered, or no instrument: {error, allowed?, example?}",
+                      c.JSON, schema=c.VIEW_BAD_REQUEST),
+        404: c.not_found("An unknown instrument type, with the nearest (a page for a browser)", c.JSON, c.HTML),
+    },
+}
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
 
 
@@ -88,7 +108,8 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
             return _bad_request(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         term = request.query_params.get("instrument", "").strip()
         if not term:
-            if fmt == "html":  # a browser opening the bare path: the type with the most instruments
+            if fmt == "html" and "format" not in request.query_params:
+                # a browser opening the bare path: the type with the most instruments
                 counts = await lane.run(instrument_type_counts, source)
                 top = max(counts, key=lambda t: t.count)
                 return Response(status_code=303, headers={"Location": f"{path}?instrument={top.id}&format=html"})
@@ -127,14 +148,16 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
 
         return render_timeline
 
-    @router.get("/map", summary="Map: one mark per city, sized by the largest amount of an instrument type (JSON, CSV, HTML)")
-    async def map_view(request: Request, instrument: Instrument = None, format: Format = None) -> Response:
+    @router.get("/map", summary="Map: one mark per city, sized by the largest amount of an instrument type (JSON, CSV, HTML)",
+                **DOCUMENTED)
+    async def map_view(request: Request) -> Response:
         return await respond(
             request, "/map", map_of, lambda a: csv_bytes(a["cities"], MAP_CSV_COLUMNS), map_renderer
         )
 
-    @router.get("/timeline", summary="Timeline: the year each city first promised an instrument type, and the later policies (JSON, CSV, HTML)")
-    async def timeline_view(request: Request, instrument: Instrument = None, format: Format = None) -> Response:
+    @router.get("/timeline", summary="Timeline: the year each city first promised an instrument type, and the later policies (JSON, CSV, HTML)",
+                **DOCUMENTED)
+    async def timeline_view(request: Request) -> Response:
         return await respond(
             request, "/timeline", timeline_of,
             lambda a: csv_bytes(timeline_csv_rows(a), TIMELINE_CSV_COLUMNS), timeline_renderer,

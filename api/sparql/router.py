@@ -19,14 +19,22 @@ import json
 from collections.abc import Awaitable, Callable
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Annotated
 from urllib.parse import parse_qs, parse_qsl
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .contract import (
+    DATASET_PARAMETERS,
+    FORMAT_NAMES,
+    FORMAT_PARAMETER,
+    QUERY_PARAMETER,
+    known_format,
+    post_body,
+    sparql_responses,
+)
 from .errors import QueryRejected, QueryTooLarge, SparqlError
 from .examples import load_examples
 from .formats import FORMATS, parse_accept, quality
@@ -40,6 +48,18 @@ COMMON_HEADERS = {
     "Vary": "Accept",
     "Access-Control-Allow-Origin": "*",  # a public endpoint: any web page may query it
     "Access-Control-Expose-Headers": "X-Result-Truncated",
+    "X-Content-Type-Options": "nosniff",  # an error echoes the query: never read as HTML
+}
+METHODS = "GET, HEAD, POST, OPTIONS"
+# The answer to a CORS preflight: a page on another origin may POST a query (its Content-Type is
+# not one a "simple" request may send) and ask for a format by Accept.
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Max-Age": "86400",
+    "Allow": METHODS,
+    "X-Content-Type-Options": "nosniff",
 }
 # The page runs no code from elsewhere and talks to nothing but this server: YASGUI is served
 # from the package (static/yasgui/), its prefix list too.
@@ -78,29 +98,33 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
             return Response(gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
         return Response(body, media_type=media_type, headers=headers)
 
-    @router.get(path, summary="SPARQL query (GET), query page, or service description", response_class=Response)
-    async def sparql_get(
-        request: Request,
-        query: Annotated[str | None, Query(description="A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).")] = None,
-        format: Annotated[str | None, Query(description="json, xml, csv, tsv; turtle, jsonld, ntriples, rdfxml. "
-                                                        "Overrides the Accept header.")] = None,
-    ) -> Response:
+    @router.get(path, summary="SPARQL query (GET), query page, or service description", response_class=Response,
+                openapi_extra={"parameters": [QUERY_PARAMETER, FORMAT_PARAMETER, *DATASET_PARAMETERS]},
+                responses=sparql_responses(service, "GET"))
+    async def sparql_get(request: Request) -> Response:
         outcome = await _get(service, request.scope, request.receive)
         return _result(outcome) if isinstance(outcome, SparqlResult) else outcome
 
     @router.post(path, summary="SPARQL query (POST: application/sparql-query or form-encoded query=)",
-                 response_class=Response)
+                 response_class=Response,
+                 openapi_extra={"parameters": [FORMAT_PARAMETER, *DATASET_PARAMETERS],
+                                "requestBody": post_body()},
+                 responses=sparql_responses(service, "POST"))
     async def sparql_post(request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         params = request.query_params
         try:
             if content_type == UPDATE_CONTENT_TYPE:
                 raise QueryRejected(READ_ONLY, 403)
+            raw = await _read_body(request, max_body)
+            if not raw:  # the query is missing, whatever the (absent) body claims to be
+                raise QueryRejected(f"no query: send it as the body ({QUERY_CONTENT_TYPE}), or as {FORM_CONTENT_TYPE} "
+                                    "query=, or use GET ?query=")
             if content_type not in (QUERY_CONTENT_TYPE, FORM_CONTENT_TYPE):
                 raise QueryRejected(
                     f"send the query as {QUERY_CONTENT_TYPE} or as {FORM_CONTENT_TYPE} query=, "
                     f"not {content_type or 'a body without Content-Type'}", 415)
-            body = _text(await _read_body(request, max_body))
+            body = _text(raw)
         except SparqlError as error:
             return _error(error)
         if content_type == QUERY_CONTENT_TYPE:
@@ -109,6 +133,8 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
         if "update" in form:
             return _error(QueryRejected(READ_ONLY, 403))
         queries = form.get("query", [])
+        if not queries:
+            return _error(QueryRejected("no query: the form has no query= field"))
         if len(queries) != 1:
             return _error(QueryRejected("give exactly one query= field"))
 
@@ -118,7 +144,26 @@ def create_sparql_router(service: SparqlService, path: str = "/sparql") -> APIRo
         format = (values("format") or [None])[0]
         return await _answer(service, queries[0], request, format, _dataset(values))
 
+    @router.options(path, summary="CORS preflight: any origin may GET and POST queries", status_code=204,
+                    response_class=Response,
+                    responses={204: {"description": "Access-Control-Allow-* headers, no body",
+                                     "headers": {name: {"schema": {"type": "string"}} for name in PREFLIGHT_HEADERS}}})
+    def sparql_options() -> Response:
+        return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+
+    # Last: any other method of `path` (without it the GET route above, matched first, would answer
+    # 405 naming only GET and HEAD)
+    router.routes.append(Route(path, _NotAllowed(), methods=None, include_in_schema=False))
     return router
+
+
+class _NotAllowed:
+    """405 naming every method of the endpoint (an instance: Starlette takes any method for it)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse(f"{scope['method']} is not allowed here; use {METHODS}\n", status_code=405,
+                                     headers={**COMMON_HEADERS, "Allow": METHODS})
+        await response(scope, receive, send)
 
 
 class _LeanGet:
@@ -227,6 +272,8 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
 async def _without_query(service: SparqlService, request: Request, params: tuple[tuple[str, str], ...]) -> Response:
     """A browser gets the query page; a SPARQL client or no Accept at all, the service description."""
     format = next((value for name, value in reversed(params) if name == "format"), None)
+    if format is not None and not known_format(format):
+        return _error(QueryRejected(f"format={format!r} is none of {', '.join(FORMAT_NAMES)}"))
     accept = parse_accept(request.headers.get("accept"))
     html = quality(accept, "text/html")
     rdf = max(quality(accept, f.accepts[0], f.accepts[1:]) for f in FORMATS if "triples" in f.kinds)
