@@ -78,7 +78,10 @@ def run_server(
             f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
             file=sys.stderr,
         )
-        uvicorn.run(app, host=host, port=port, log_level="warning", http=http)
+        # uvicorn reads X-Forwarded-For (and -Proto) from the same proxies as the /sparql bounds
+        # (its default trusts any loopback peer, which would let a local caller pose as anyone)
+        trusted = list((lanes or SparqlLanes()).trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=http, forwarded_allow_ips=trusted)
 
 
 @dataclass(frozen=True)
