@@ -14,7 +14,9 @@ URLs with a Lua script), so that the client costs little CPU on a 2-core machine
 from a Python thread. Reported: per class, requests, errors (non-2xx or socket errors: must be 0),
 p50 / p99 (wrk's latency distribution), quiet against abused (target: abused p99 ≤ 2× quiet);
 the runaways' statuses (504: stopped at the time limit; 429: the client's share of the slow lane
-is full; 503: the slow lane is full or its wait ran out); the server's process tree: processes,
+is full; 503: the slow lane is full or its wait ran out); the machine's CPU split between normal
+priority, niced processes (the SPARQL workers run at nice +5, the slow lane +15) and idle, per run
+(other processes on a shared machine count too); the server's process tree: processes,
 PSS (summed /proc/PID/smaps_rollup), each process's niceness, at the start (after a warm-up) and
 at the end (once the last runaway has been stopped: the time limit plus a second).
 
@@ -226,9 +228,18 @@ class Runaways:
             each.join(150)
 
 
+def cpu_jiffies() -> tuple[int, int, int]:
+    """The machine's CPU time so far (/proc/stat, all cores): busy at normal priority, busy at a
+    lowered one (`nice`: our workers, and any niced neighbour), idle."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    return user + system + irq + softirq + steal, nice, idle + iowait
+
+
 def load(base: str, analyst: list[str], cheap: list[str], seconds: float, folder: Path,
          runaways: bool) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = cpu_jiffies()
     abuse = Runaways(base, 5.0) if runaways else None
     runs = {"analyst": run_wrk(base, analyst, seconds, folder, "analyst"),
             "sparql": run_wrk(base, cheap, seconds, folder, "sparql")}
@@ -241,6 +252,10 @@ def load(base: str, analyst: list[str], cheap: list[str], seconds: float, folder
                                "longest_s": round(max(abuse.seconds, default=0), 2)}
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures["client_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+    busy, niced, idle = (b - a for a, b in zip(cpu_before, cpu_jiffies(), strict=True))
+    total = max(1, busy + niced + idle)
+    figures["machine_cpu"] = {"busy": round(busy / total, 3), "niced": round(niced / total, 3),
+                              "idle": round(idle / total, 3)}
     return figures
 
 
@@ -298,6 +313,10 @@ def report(figures: dict[str, Any]) -> None:
     print(f"runaways: {abused['runaways']['sent']} sent, statuses {abused['runaways']['statuses']}, "
           f"longest {abused['runaways']['longest_s']} s")
     print(f"client CPU (wrk, runaway senders): quiet {quiet['client_cpu_s']} s, abused {abused['client_cpu_s']} s")
+    for run, data in (("quiet", quiet), ("abused", abused)):
+        cpu = data["machine_cpu"]
+        print(f"machine CPU {run:<7} (all processes, both cores): normal priority {cpu['busy']:.0%}, "
+              f"niced {cpu['niced']:.0%}, idle {cpu['idle']:.0%}")
     tree = figures["tree"]
     for moment in ("start", "right_after", "end"):
         state = tree[moment]

@@ -132,10 +132,14 @@ def main() -> None:
     """Process entry point (see pool.py): argv[1] is our end of a socket pair to the server,
     argv[2] the most memory (MB) this process may use, 0 for no limit; argv[3] the store's
     directory; argv[4] `memory` to answer from a copy of the store in memory, `disk` not to;
-    argv[5] (optional) how much lower than the server's our CPU priority is (os.nice)."""
+    argv[5] (optional) the niceness to run at (the server's plus NICENESS or SLOW_NICENESS); the
+    server may have set it already."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(int(sys.argv[5]) if len(sys.argv) > 5 else NICENESS)
+        current = os.nice(0)
+        wanted = int(sys.argv[5]) if len(sys.argv) > 5 else current + NICENESS
+        if wanted > current:
+            os.nice(wanted - current)
     die_with_parent()
     server = socket.socket(fileno=int(sys.argv[1]))
     isolation = isolate()  # before the store is opened and any query text is seen: no network from here on
