@@ -62,10 +62,18 @@ class SideLane:
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix=self.what.replace(" ", "-"))
             pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(call, *args))
-        finally:
-            with self._lock:
-                self.held -= 1
+            running = pool.submit(call, *args)
+        except BaseException:
+            self._release()
+            raise
+        # released when the thread is done with it, not when the request is: a client that leaves
+        # does not stop the work it started, so it keeps counting until that work ends
+        running.add_done_callback(lambda _: self._release())
+        return await asyncio.wrap_future(running)
+
+    def _release(self) -> None:
+        with self._lock:
+            self.held -= 1
 
     def close(self) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ at the end (once the last runaway has been stopped: the time limit plus a second
     python bench/bench_abuse.py                          # 30 cities, 60 s each run (~3 minutes)
     python bench/bench_abuse.py --build /tmp/abuse-30    # keep the corpus and the build for next time
     python bench/bench_abuse.py --seconds 20 --json out.json
+    python bench/bench_abuse.py --one-lane               # the same against one lane (--sparql-demote-ms 0)
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ def tree_state(pid: int) -> dict[str, Any]:
 
 
 @contextmanager
-def serving(corpus: Path, cache: Path, timeout_s: float) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serving(corpus: Path, cache: Path, timeout_s: float, extra: list[str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     command = [sys.executable, "-m", "api.cli", "serve", "--data", str(corpus), "--port", str(port),
-               "--cache-dir", str(cache), "--sparql-timeout", str(timeout_s)]
+               "--cache-dir", str(cache), "--sparql-timeout", str(timeout_s), *extra]
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -273,6 +274,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="each run's length")
     parser.add_argument("--sparql-timeout", type=float, default=10.0)
     parser.add_argument("--json", type=Path, help="write the figures there")
+    parser.add_argument("--one-lane", action="store_true",
+                        help="serve with --sparql-demote-ms 0 (no slow lane: the scheduling before issue 11)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian package wrk)", file=sys.stderr)
@@ -282,7 +285,8 @@ def main() -> int:
         corpus, cache = folder / "corpus", folder / "cache"
         if not corpus.is_dir():
             make_corpus(args.cities, corpus, ROOT / "seeds")
-        with serving(corpus, cache, args.sparql_timeout) as (process, base):
+        extra = ["--sparql-demote-ms", "0"] if args.one_lane else []
+        with serving(corpus, cache, args.sparql_timeout, extra) as (process, base):
             analyst, cheap = analyst_paths(base), sparql_paths()
             server_counts(base)
             run_wrk(base, analyst + cheap, 3, Path(scratch), "warmup").communicate()
@@ -293,6 +297,7 @@ def main() -> int:
             time.sleep(args.sparql_timeout + 1.0)  # the last runaway stopped, its worker replaced
             end = tree_state(process.pid)
     figures = {"cities": args.cities, "seconds": args.seconds, "sparql_timeout_s": args.sparql_timeout,
+               "lanes": 1 if args.one_lane else 2,
                "quiet": quiet, "abused": abused, "tree": {"start": start, "right_after": right_after, "end": end}}
     report(figures)
     if args.json:
@@ -302,7 +307,8 @@ def main() -> int:
 
 def report(figures: dict[str, Any]) -> None:
     quiet, abused = figures["quiet"], figures["abused"]
-    print(f"\n{figures['cities']} cities, {figures['seconds']:g} s per run, 8 analyst + 8 cheap-SPARQL clients (wrk)")
+    print(f"\n{figures['cities']} cities, {figures['seconds']:g} s per run, 8 analyst + 8 cheap-SPARQL clients (wrk), "
+          f"{'one SPARQL lane' if figures['lanes'] == 1 else 'fast and slow SPARQL lanes'}")
     print(f"{'class':<10}{'run':<8}{'req/s':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name in ("analyst", "sparql"):
         for run, data in (("quiet", quiet[name]), ("abused", abused[name])):

@@ -6,6 +6,10 @@ event loop itself (`loop.add_reader`: no thread, no blocking call); when the tim
 (`loop.call_later`) it kills that worker and reports a timeout, and the pool's keeper thread starts a
 replacement, which joins the pool once it has opened the store. The other workers keep answering
 meanwhile. A request that finds every worker busy waits in line, for `queue_timeout_s` at most.
+A request may also carry a demotion threshold (`submit(..., demote_s=)`): still running after
+that long, its worker is killed and replaced the same way, and it fails with `errors.Demoted`, for
+the service to run it again on its slow lane (another pool, whose workers run at a lower CPU
+priority: `niceness`).
 
 Pipelining: a worker answers its requests in order, so while it runs a *quick* query (one that,
 last time, took under `QUICK_S`: the graph is read-only, so a query's cost does not drift) the
