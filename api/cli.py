@@ -498,7 +498,7 @@ def serve(
                                                          "(more: 429).")] = 2,
     trusted_proxy: Annotated[list[str] | None, typer.Option(help="A reverse proxy's address or network (repeatable): "
                                                             "from it, X-Forwarded-For names the client.",
-                                                            show_default=False)] = None,
+                                                            show_default=False, metavar="ADDR")] = None,
     jobs: JobsOption = None,
     time_limit: TimeLimitOption = DEFAULT_BASE_S,
     store: Annotated[str | None, typer.Option("--store", help="Answer /sparql from this SPARQL 1.1 store (loaded "
