@@ -184,7 +184,8 @@ def wrk_figures(process: subprocess.Popen[str]) -> dict[str, Any]:
     raw = json.loads(line[4:])
     errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"] + raw["status"]
     return {"requests": raw["requests"], "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
-            "errors": errors, "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+            "errors": errors, "error_kinds": {k: raw[k] for k in ("connect", "read", "write", "timeout", "status")},
+            "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
             "max_ms": raw["max_us"] / 1000}
 
 
@@ -314,6 +315,9 @@ def report(figures: dict[str, Any]) -> None:
         for run, data in (("quiet", quiet[name]), ("abused", abused[name])):
             print(f"{name:<10}{run:<8}{data['rps']:>9.1f}{data['errors']:>8}{data['p50_ms']:>9.2f}"
                   f"{data['p99_ms']:>9.2f}{data['max_ms']:>9.1f}")
+        for run, data in (("quiet", quiet[name]), ("abused", abused[name])):
+            if data["errors"]:
+                print(f"{'':<10}{run} errors: {data['error_kinds']} (status: a non-2xx answer)")
         ratio = abused[name]["p99_ms"] / quiet[name]["p99_ms"] if quiet[name]["p99_ms"] else float("inf")
         print(f"{'':<10}p99 abused / quiet: {ratio:.2f}× (target ≤ 2×)")
     print(f"runaways: {abused['runaways']['sent']} sent, statuses {abused['runaways']['statuses']}, "
