@@ -495,7 +495,17 @@ def serve(
     cache_dir: Annotated[Path | None, typer.Option(help="Where builds and extraction records are cached (default ~/.cache/policykg).")] = None,
     sparql_timeout: Annotated[float, typer.Option(help="Seconds a SPARQL query may run.")] = 10.0,
     max_rows: Annotated[int, typer.Option(help="Most result rows a SPARQL query returns.")] = 10_000,
-    workers: Annotated[int, typer.Option(help="SPARQL worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(help="SPARQL worker processes (the fast lane).")] = 2,
+    sparql_demote_ms: Annotated[float, typer.Option(help="A SPARQL query still running after this many ms is stopped "
+                                                    "and run again on the slow lane (0: one lane).")] = 100.0,
+    sparql_slow_workers: Annotated[int, typer.Option(help="SPARQL worker processes of the slow lane.")] = 1,
+    sparql_slow_queue: Annotated[int, typer.Option(help="Most SPARQL queries waiting or running on the slow lane "
+                                                   "(more: 503).")] = 8,
+    sparql_heavy_per_client: Annotated[int, typer.Option(help="Most slow-lane SPARQL queries per client "
+                                                         "(more: 429).")] = 2,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(help="A reverse proxy's address or network (repeatable): "
+                                                            "from it, X-Forwarded-For names the client.",
+                                                            show_default=False, metavar="ADDR")] = None,
     jobs: JobsOption = None,
     time_limit: TimeLimitOption = DEFAULT_BASE_S,
     store: Annotated[str | None, typer.Option("--store", help="Answer /sparql from this SPARQL 1.1 store (loaded "
@@ -507,15 +517,23 @@ def serve(
     Refuses to start (exit code 2) when none of DATA's documents can be read, like `build`, or
     when the --store does not answer.
     """
-    from .server import NothingToServe, StoreUnavailable, run_server
+    from .server import NothingToServe, SparqlLanes, StoreUnavailable, run_server
+    from .sparql.service import trusted_networks
 
     errors = stderr_console()
+    try:
+        trusted_networks(trusted_proxy or [])
+    except ValueError as err:
+        errors.print(escape(f"error: --trusted-proxy: {err}"), style="red")
+        raise typer.Exit(2) from None
+    lanes = SparqlLanes(sparql_demote_ms, sparql_slow_workers, sparql_slow_queue, sparql_heavy_per_client,
+                        tuple(trusted_proxy or ()))
     if not data.is_dir():
         errors.print(f"error: {escape(str(data))}: no such directory", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)
     try:
         run_server(data, host, port, cache_dir, sparql_timeout, max_rows, workers, jobs=jobs, time_limit=time_limit,
-                   store_url=store)
+                   store_url=store, lanes=lanes)
     except FileNotFoundError as err:
         errors.print(f"error: {escape(str(err))}", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE) from None

@@ -16,7 +16,7 @@ from fastapi import Request
 
 from graph.compare import COMPARE_CSV_COLUMNS, CompareResult, csv_row
 from graph.facts import policy_id
-from graph.listing import DEFAULT_LIMIT, MAX_LIMIT, PAGING, Asked, Listing, Page, listings
+from graph.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PAGING, Asked, Listing, Page, listings
 from viz.table import FormField, TablePage, render_table
 
 from . import contract
@@ -223,7 +223,8 @@ def documented(path: str) -> dict[str, Any]:
                  {"type": "string", "pattern": _sort_pattern(listing.sorts)}),
         "limit": (f"rows per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})", "50",
                   {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
-        "offset": ("rows to skip (the `next` link gives the following page)", "100", {"type": "integer", "minimum": 0}),
+        "offset": (f"rows to skip (the `next` link gives the following page; at most {MAX_OFFSET})", "100",
+                   {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         "format": ("json (default), csv (UTF-8 with BOM, for Excel), html" + (", xlsx" if "xlsx" in listing.formats
                    else "") + "; also by Accept", "csv", {"type": "string", "enum": list(listing.formats)}),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,7 +26,7 @@ from graph.terms import NotFound, resolve_term
 
 from . import contract as c
 from .bodies import Bodies
-from .lane import AnalystLane
+from .lane import AnalystLane, LaneFull, SideLane
 from .lists import (
     AGENCY_COLUMNS,
     CITY_COLUMNS,
@@ -62,6 +62,17 @@ CSV_TYPE, JSON_TYPE = "text/csv; charset=utf-8", "application/json"
 
 def csv_headers(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{name}.csv"'}
+
+
+T = TypeVar("T")
+
+
+async def bounded(side: SideLane, call: Callable[..., T], *args: Any) -> T:
+    """`call` on one of the lane's bounded side lanes; a full one answers 503 with Retry-After."""
+    try:
+        return await side.run(call, *args)
+    except LaneFull as full:
+        raise HTTPException(503, detail=str(full), headers={"Retry-After": str(full.retry_after)}) from None
 
 
 def not_found(err: NotFound) -> HTTPException:
@@ -163,6 +174,19 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         instruments = [r for r in tables.all_instruments() if r["city"] in kept]
         return matrix_workbook(tables.matrix_columns(), rows, instruments, str(request.base_url))
 
+    async def built_xlsx(request: Request, asked: Asked) -> None:
+        """Build the matrix workbook `listed` sends (unless kept from before) on the lane's export
+        threads: at most `lane.EXPORTS` at a time, else 503; never on the event loop."""
+        checked(asked)
+        path = "/compare/matrix"
+        body_key = (path, asked.key(), "xlsx", str(request.base_url))
+        rows = lambda: page(LISTS[path], tables.rows("matrix"), asked, {"agency": tables.agency_expansions}).rows  # noqa: E731
+
+        async def body() -> bytes:
+            return await bounded(lane.exports, lambda: xlsx_body(request, rows()))
+
+        await bodies.respond_async(request, body_key, body, XLSX_TYPE)
+
     def fast(request: Request, asked: Asked, name: str) -> Response | None:
         """The precomputed answer, for a request with no filter, sort or page (JSON or CSV)."""
         form = output_format(request, asked.format)
@@ -258,6 +282,8 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
                 **documented("/compare/matrix"))
     async def matrix(request: Request) -> Response:
         asked = asked_of(request, "/compare/matrix")
+        if output_format(request, asked.format) == "xlsx":
+            await built_xlsx(request, asked)  # on the exports' own threads, bounded; listed() then finds it
         return fast(request, asked, "matrix") or listed(
             request, "/compare/matrix", asked, lambda: tables.rows("matrix"), tables.matrix_columns(),
             title="City × instrument type 城市 × 工具类型",
@@ -310,10 +336,10 @@ def create_analyst_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         if not asked.listed and form == "json":
 
             async def body() -> bytes:
-                return await lane.run(answer_json, lane.reader, q)
+                return await bounded(lane.searches, answer_json, lane.reader, q)
 
             return await bodies.respond_async(request, ("search", q), body, JSON_TYPE)
-        found = await lane.run(answer, lane.reader, q)
+        found = await bounded(lane.searches, answer, lane.reader, q)
         return listed(
             request, "/search", asked, lambda: search_rows(found), SEARCH_COLUMNS,
             context=lambda: {"question": q, "understood": found["understood"]},

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from extract.runner import DEFAULT_BASE_S
@@ -45,6 +46,7 @@ def run_server(
     jobs: int | None = None,
     time_limit: float = DEFAULT_BASE_S,
     store_url: str | None = None,
+    lanes: SparqlLanes | None = None,
 ) -> None:
     """Build or load the graph of `data` and serve it; raises NothingToServe before listening if it is empty.
 
@@ -62,7 +64,7 @@ def run_server(
             print_failure(Path(failure.path), failure)
     if not served.documents:
         raise NothingToServe(data, len(served.failures), served.failures)
-    with sparql_service(served, store_url, sparql_timeout, max_rows, workers) as (service, http):
+    with sparql_service(served, store_url, sparql_timeout, max_rows, workers, lanes or SparqlLanes()) as (service, http):
         # imported once the SPARQL workers are launched: FastAPI's import (about 0.4 s) and the
         # workers' start-up then overlap
         import uvicorn
@@ -76,7 +78,21 @@ def run_server(
             f"serving on http://{host}:{port} (API docs /docs, SPARQL /sparql)",
             file=sys.stderr,
         )
-        uvicorn.run(app, host=host, port=port, log_level="warning", http=http)
+        # uvicorn reads X-Forwarded-For (and -Proto) from the same proxies as the /sparql bounds
+        # (its default trusts any loopback peer, which would let a local caller pose as anyone)
+        trusted = list((lanes or SparqlLanes()).trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=http, forwarded_allow_ips=trusted)
+
+
+@dataclass(frozen=True)
+class SparqlLanes:
+    """`serve`'s options for fair /sparql scheduling (api/sparql/service.py)."""
+
+    demote_ms: float = 100.0  # a query running longer moves to the slow lane; 0: one lane
+    slow_workers: int = 1
+    slow_queue: int = 8  # queries waiting or running on the slow lane
+    heavy_per_client: int = 2  # of those, per client
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
 
 
 class StoreUnavailable(Exception):
@@ -95,7 +111,8 @@ def check_store(store_url: str, timeout_s: float) -> None:
 
 @contextmanager
 def sparql_service(
-    served: ServedGraph, store_url: str | None, timeout_s: float, max_rows: int, workers: int
+    served: ServedGraph, store_url: str | None, timeout_s: float, max_rows: int, workers: int,
+    lanes: SparqlLanes | None = None,
 ) -> Iterator[tuple[Endpoint, type[asyncio.Protocol] | str]]:
     """The /sparql service, and the HTTP protocol for uvicorn: over the remote store at `store_url`
     (`workers` connections to it, at least 4), else over the served graph's store, whose plain
@@ -107,7 +124,12 @@ def sparql_service(
         service = RemoteSparqlService(store_url, timeout_s=timeout_s, max_rows=max_rows, connections=max(4, workers))
         yield service, http_protocol()
         return
-    service = SparqlService(served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers)
+    lanes = lanes or SparqlLanes()
+    service = SparqlService(
+        served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers, demote_ms=lanes.demote_ms,
+        slow_workers=lanes.slow_workers, slow_queue=lanes.slow_queue, heavy_per_client=lanes.heavy_per_client,
+        trusted_proxies=lanes.trusted_proxies,
+    )
     service.launch()  # the app's lifespan waits for them (service.start)
     try:
         from .sparql.protocol import sparql_protocol  # imports FastAPI: after the launch

@@ -23,6 +23,9 @@ from extract.taxonomy import load_taxonomy
 from .terms import NotFound
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+# deep paging is refused (400 naming offset): no list here is that long, and a page that deep would
+# have a client walk the whole table one request at a time (the CSV is the whole table at once)
+MAX_OFFSET = 100_000
 # every list takes these besides its filters
 PAGING = ("sort", "limit", "offset", "format")
 ISSUER_LEVELS = ("city", "district", "zone", "county", "town")
@@ -179,7 +182,7 @@ def parse(listing: Listing, params: Iterable[tuple[str, str]]) -> Asked:
         if name == "sort":
             asked.sort = _sort(listing, raw)
         elif name in ("limit", "offset"):
-            value = _count(name, raw, 1 if name == "limit" else 0, MAX_LIMIT if name == "limit" else None)
+            value = _count(name, raw, 1 if name == "limit" else 0, MAX_LIMIT if name == "limit" else MAX_OFFSET)
             setattr(asked, name, value)
         else:
             found = listing.filter(name)

@@ -126,7 +126,8 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(endpoint: str, ser
 def test_requests_wait_for_a_worker_then_give_up(service: SparqlService) -> None:
     """With one worker busy on a runaway query, a second request waits in line and gets a 503
     once its wait is over; the worker is then replaced and answers again."""
-    single = SparqlService(service.pool.store, timeout_s=TIME_LIMIT_S, workers=1, queue_timeout_s=0.3)
+    # one lane (demote_ms=0): a runaway query holds the one worker (the two lanes: test_sparql_fair.py)
+    single = SparqlService(service.pool.store, timeout_s=TIME_LIMIT_S, workers=1, queue_timeout_s=0.3, demote_ms=0)
     app = FastAPI()
     app.include_router(create_sparql_router(single))
     with single, LiveServer(app) as server, httpx.Client(timeout=30, trust_env=False) as client:

@@ -46,7 +46,9 @@ COMPARED_HEADERS = ("content-type", "vary", "access-control-allow-origin", "acce
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlService]:
     store = store_from_ntriples(GRAPH, tmp_path_factory.mktemp("sparql") / "store")
-    with SparqlService(store, workers=1, max_rows=20, max_query_chars=500, timeout_s=1.0) as running:
+    # one lane (demote_ms=0): these tests are about the line in front of a busy worker; the two
+    # lanes are tested in test_sparql_fair.py
+    with SparqlService(store, workers=1, max_rows=20, max_query_chars=500, timeout_s=1.0, demote_ms=0) as running:
         yield running
 
 

@@ -6,6 +6,10 @@ event loop itself (`loop.add_reader`: no thread, no blocking call); when the tim
 (`loop.call_later`) it kills that worker and reports a timeout, and the pool's keeper thread starts a
 replacement, which joins the pool once it has opened the store. The other workers keep answering
 meanwhile. A request that finds every worker busy waits in line, for `queue_timeout_s` at most.
+A request may also carry a demotion threshold (`submit(..., demote_s=)`): still running after
+that long, its worker is killed and replaced the same way, and it fails with `errors.Demoted`, for
+the service to run it again on its slow lane (another pool, whose workers run at a lower CPU
+priority: `niceness`).
 
 Pipelining: a worker answers its requests in order, so while it runs a *quick* query (one that,
 last time, took under `QUICK_S`: the graph is read-only, so a query's cost does not drift) the
@@ -49,7 +53,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import worker
-from .errors import QueryFailed, QueryTimeout, ServiceBusy
+from .errors import Demoted, QueryFailed, QueryTimeout, ServiceBusy
 from .sandbox import Isolation
 
 STARTUP_TIMEOUT_S = 60.0  # a new interpreter opening the store: well under a second
@@ -61,18 +65,25 @@ PIPELINE_DEPTH = 2  # requests written to a worker at once: the one it runs and 
 
 
 class Worker:
-    def __init__(self, store: Path, in_memory: bool = False, memory_mb: int = 0) -> None:
+    def __init__(self, store: Path, in_memory: bool = False, memory_mb: int = 0,
+                 niceness: int = worker.NICENESS) -> None:
         ours, theirs = socket.socketpair()
         mode = "memory" if in_memory else "disk"
         with theirs:
             self.process = subprocess.Popen(
                 # -P: no script directory or cwd on sys.path; the child gets exactly our sys.path.
-                [sys.executable, "-P", "-c", WORKER_COMMAND, str(theirs.fileno()), str(memory_mb), str(store), mode],
+                [sys.executable, "-P", "-c", WORKER_COMMAND, str(theirs.fileno()), str(memory_mb), str(store), mode,
+                 str(_niceness_below_us(niceness))],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
                 # RUST_BACKTRACE=0: a query that runs out of memory says so in one line, not fifty.
                 env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "RUST_BACKTRACE": "0"},
             )
+        # Lowered at once from here too (the worker also lowers itself, worker.main): the new
+        # interpreter's start-up (~0.1 s of CPU, once per killed worker) then runs at the lower
+        # priority as well, not at the server's.
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, _niceness_below_us(niceness))
         self.socket = ours
         self.in_memory = in_memory
         self.ready = False  # set once the worker has opened the store
@@ -153,11 +164,13 @@ class _Job:
     """One request: in line, then on a worker (queued behind its running query, then running), then
     answered. It completes, freeing its place, whether or not its client still waits."""
 
-    __slots__ = ("request", "quick", "loop", "future", "timer", "began", "worker")
+    __slots__ = ("request", "quick", "demote_s", "loop", "future", "timer", "began", "worker")
 
-    def __init__(self, request: bytes, quick: bool, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, request: bytes, quick: bool, loop: asyncio.AbstractEventLoop,
+                 demote_s: float | None = None) -> None:
         self.request = request
         self.quick = quick
+        self.demote_s = demote_s  # run longer than this: stopped, to be run again on the slow lane
         self.loop = loop
         self.worker: Worker | None = None
         self.future: asyncio.Future[tuple[bytes, float]] = loop.create_future()
@@ -182,9 +195,14 @@ class WorkerPool:
         queue_timeout_s: float,
         memory_mb: int = 0,
         in_memory: bool = False,
+        niceness: int = worker.NICENESS,
+        name: str = "SPARQL",
     ) -> None:
         self.store = store
         self.in_memory = in_memory
+        self.niceness = niceness  # the workers' CPU priority below the server's (os.nice)
+        self.name = name  # in messages: which lane's workers
+        self.demoted = 0  # queries stopped at their demotion threshold
         self.size = size
         self.memory_mb = memory_mb
         self.timeout_s = timeout_s
@@ -234,7 +252,7 @@ class WorkerPool:
         self._keeper.start()
 
     def _new_worker(self) -> Worker:
-        return Worker(self.store, self.in_memory, self.memory_mb)
+        return Worker(self.store, self.in_memory, self.memory_mb, self.niceness)
 
     def close(self) -> None:
         """Stop every worker, busy or not; requests still waiting get a QueryFailed."""
@@ -282,11 +300,14 @@ class WorkerPool:
         # Cancelled (the client went away), the job still runs, or leaves the line, and frees its place.
         return await self.submit(request, quick)
 
-    def submit(self, request: bytes, quick: bool = False) -> asyncio.Future[tuple[bytes, float]]:
+    def submit(self, request: bytes, quick: bool = False,
+               demote_s: float | None = None) -> asyncio.Future[tuple[bytes, float]]:
         """`ask` for a caller that takes the answer from a future (on the running loop) rather
-        than from a coroutine: no task is made for it."""
+        than from a coroutine: no task is made for it. `demote_s`: a query still running after
+        that long is stopped (its worker killed and replaced) and its future fails with
+        `Demoted`, for the caller to run it elsewhere."""
         loop = asyncio.get_running_loop()
-        job = _Job(request, quick, loop)
+        job = _Job(request, quick, loop, demote_s)
         with self._lock:
             if not self._started:
                 raise QueryFailed("the SPARQL service is not started")
@@ -303,10 +324,24 @@ class WorkerPool:
             self._send(chosen, job)
         return job.future
 
+    def withdraw(self, future: asyncio.Future[tuple[bytes, float]]) -> bool:
+        """Take the request whose answer is `future` out of the line, if it still waits there
+        (its future is then cancelled); False if a worker has it already (it runs to its end)."""
+        with self._lock:
+            job = next((j for j in self._line if j.future is future), None)
+            if job is None:
+                return False
+            self._line.remove(job)
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        future.cancel()
+        return True
+
     def _give_up(self, job: _Job) -> None:
         """Still in line when the wait is over."""
         job.timer = None
-        job.fail(ServiceBusy(f"all {self.size} SPARQL workers stayed busy for {self.queue_timeout_s:g} s; retry later"))
+        job.fail(ServiceBusy(f"all {self.size} {self.name} workers stayed busy for {self.queue_timeout_s:g} s; retry later"))
 
     def _send(self, chosen: Worker, job: _Job) -> None:
         """Write `job` to `chosen` (on the job's loop, which is or becomes the worker's)."""
@@ -341,7 +376,10 @@ class WorkerPool:
     def _begin(self, job: _Job) -> None:
         """`job` is now the one its worker runs: its time limit starts."""
         job.began = time.monotonic()
-        job.timer = job.loop.call_later(self.timeout_s, self._on_timeout, job)
+        if job.demote_s is not None and job.demote_s < self.timeout_s:
+            job.timer = job.loop.call_later(job.demote_s, self._on_demote, job)
+        else:
+            job.timer = job.loop.call_later(self.timeout_s, self._on_timeout, job)
 
     def _on_writable(self, chosen: Worker) -> None:
         try:
@@ -482,6 +520,17 @@ class WorkerPool:
         chosen.process.kill()
         self._retire(chosen, job, QueryTimeout(f"the query ran for more than {self.timeout_s:g} s and was stopped"))
 
+    def _on_demote(self, job: _Job) -> None:
+        """`job` ran past its demotion threshold: stop it the way a timeout does (pyoxigraph
+        cannot cancel a query, and a worker left to finish it would be one fewer for cheap
+        queries for as long as it runs); the caller runs it again on the slow lane."""
+        job.timer = None
+        chosen = job.worker
+        assert chosen is not None
+        chosen.process.kill()
+        self.demoted += 1
+        self._retire(chosen, job, Demoted(time.monotonic() - job.began))
+
     def _lost(self, chosen: Worker) -> None:
         """`chosen` died (EOF or a refused write): its running request fails with its exit code."""
         memory = f"; it may have needed more than {self.memory_mb} MB of memory" if self.memory_mb else ""
@@ -590,6 +639,14 @@ class WorkerPool:
                 self._idle.append(replacement)
             self._kick()
             return
+
+
+def _niceness_below_us(niceness: int) -> int:
+    """The absolute niceness `niceness` steps below this process's (at most 19)."""
+    try:
+        return min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness)
+    except (AttributeError, OSError):
+        return niceness
 
 
 def _strength(isolation: Isolation) -> int:

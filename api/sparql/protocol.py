@@ -115,9 +115,15 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
             return cycle
 
         def _answer(self, cycle: _Answering, query: str, format: str | None, dataset: list[str]) -> None:
-            accept = next((value.decode("latin-1") for name, value in self.headers if name == b"accept"), None)
+            accept = forwarded = None
+            for name, value in self.headers:
+                if name == b"accept":
+                    accept = value.decode("latin-1")
+                elif name == b"x-forwarded-for":  # several: one list (RFC 9110 §5.3)
+                    forwarded = value.decode("latin-1") if forwarded is None else f"{forwarded},{value.decode('latin-1')}"
+            peer = self.client[0] if self.client else None
             try:
-                prepared, answer = service.submit(query, accept, format, dataset)
+                prepared, answer = service.submit(query, accept, format, dataset, service.client(peer, forwarded))
             except SparqlError as error:
                 self._error(cycle, error)
                 return
@@ -145,7 +151,8 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
             self._write(cycle, 200, head, result.body)
 
         def _error(self, cycle: _Answering, error: SparqlError) -> None:
-            head = _ERROR_TYPE + _HEADERS + (b"retry-after: 2\r\n" if error.status == 503 else b"")
+            retry = error.retry_after
+            head = _ERROR_TYPE + _HEADERS + (b"retry-after: %d\r\n" % retry if retry is not None else b"")
             self._write(cycle, error.status, head, error.message.encode() + b"\n")
 
         def _write(self, cycle: _Answering, status: int, head: bytes, body: bytes) -> None:

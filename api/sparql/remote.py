@@ -98,7 +98,8 @@ class RemoteSparqlService(Endpoint):
                 'any query whose text contains "service" is refused.')
 
     async def run(
-        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
+        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None,
+        client: str | None = None,
     ) -> SparqlResult:
         info = self._check(query)
         if info.form is None:

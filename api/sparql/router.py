@@ -193,7 +193,9 @@ async def _get(service: SparqlService, scope: Scope, receive: Receive) -> Sparql
             return await _without_query(service, Request(scope, receive), _query_parameters(scope["query_string"]))
         query, format, dataset = asked
         accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
-        return await _unless_client_leaves(service.run(query, accept, format=format, dataset=dataset), receive)
+        client = _client(service, scope)
+        return await _unless_client_leaves(service.run(query, accept, format=format, dataset=dataset, client=client),
+                                           receive)
     except SparqlError as error:
         return _error(error)
 
@@ -212,6 +214,13 @@ async def _unless_client_leaves(answer: Awaitable[SparqlResult], receive: Receiv
         answering.cancel()
         return Response(status_code=499)  # nginx's "client closed request": sent to no one
     return answering.result()
+
+
+def _client(service: SparqlService, scope: Scope) -> str:
+    """Who asks, for the per-client bounds (service.client_of: X-Forwarded-For only from a trusted proxy)."""
+    peer = scope.get("client")
+    forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+    return service.client(peer[0] if peer else None, ",".join(forwarded) or None)
 
 
 async def _disconnect(receive: Receive) -> None:
@@ -262,7 +271,9 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
                   dataset: list[str]) -> Response:
     try:
         result = await _unless_client_leaves(
-            service.run(query, request.headers.get("accept"), format=format, dataset=dataset), request.receive
+            service.run(query, request.headers.get("accept"), format=format, dataset=dataset,
+                        client=_client(service, request.scope)),
+            request.receive,
         )
     except SparqlError as error:
         return _error(error)
@@ -316,8 +327,8 @@ def _result(result: SparqlResult) -> Response:
 
 def _error(error: SparqlError) -> Response:
     headers = dict(COMMON_HEADERS)
-    if error.status == 503:
-        headers["Retry-After"] = "2"
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return PlainTextResponse(error.message + "\n", status_code=error.status, headers=headers)
 
 

@@ -1,12 +1,35 @@
-"""SparqlService: check a query, pick its result format, run it on the worker pool."""
+"""SparqlService: check a query, pick its result format, run it on the worker pools.
+
+Two lanes, so that one client's heavy queries never hold up everyone's cheap ones:
+
+- the fast lane (`workers` processes, nice 5): every query starts there. One that is still running
+  after `demote_ms` (100 ms) is stopped (its worker killed and replaced, as on a timeout) and run
+  again on
+- the slow lane (`slow_workers` processes, nice 15, so that they barely compete for the CPU with
+  the server and the fast lane), whose line is bounded (`slow_queue` queries waiting or running;
+  more: 503) and bounded per client (`heavy_per_client`; more: 429). A query known to be slow (it
+  was demoted, and has not been answered within the threshold since) goes straight there.
+
+Killing and re-running wastes at most `demote_ms` of one worker's time per heavy query (and the
+re-run is skipped the next time the same text comes); letting the fast worker finish instead would
+take it from the fast lane for as long as the query runs (up to the time limit), so that a few
+heavy queries would again leave cheap ones waiting, unless extra fast workers were started,
+which would make the process count and memory grow with the abuse. A cheap query thus waits
+behind a heavy one for at most `demote_ms`. The time limit (504) holds on both lanes; on the slow
+lane it starts again from zero.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
+import math
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -14,7 +37,7 @@ from typing import Self
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
 from . import worker
-from .errors import NotAcceptable, QueryFailed, QueryRejected, SparqlError
+from .errors import Demoted, NotAcceptable, QueryFailed, QueryRejected, ServiceBusy, SparqlError, TooManyQueries
 from .formats import FORMATS, QUERY_FORM_KINDS, ResultFormat, negotiate
 from .guard import QueryInfo, check_dataset_parameters, check_query
 from .pool import QUICK_S, WorkerPool
@@ -45,6 +68,48 @@ class Prepared:
     request: bytes
     format: ResultFormat
     seconds: float | None = None
+    slow: bool = False  # demoted from the fast lane (it may never have finished: seconds unknown)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(proxies: Iterable[str]) -> tuple[Network, ...]:
+    """`--trusted-proxy` values (an address or a network such as 10.0.0.0/8); ValueError if one is neither."""
+    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip().strip('"')
+    if text.startswith("[") and "]" in text:  # [v6]:port
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # v4:port
+        text = text.split(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def client_of(peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str:
+    """Who sent a request, for the per-client bounds: the peer's address; behind a trusted proxy,
+    the last hop of X-Forwarded-For that is not itself a trusted proxy (the hops before it were
+    written by the client and prove nothing). An untrusted peer's X-Forwarded-For is ignored."""
+    if peer is None:
+        return "-"
+
+    def is_trusted(address: str) -> bool:
+        parsed = _address(address)
+        return parsed is not None and any(parsed in network for network in trusted)
+
+    if not forwarded_for or not trusted or not is_trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not is_trusted(hop):
+            parsed = _address(hop)
+            return str(parsed) if parsed is not None else hop[:64]
+    return peer  # every hop is a trusted proxy: the request started at one of them
 
 
 class Endpoint:
@@ -65,6 +130,11 @@ class Endpoint:
         # Any query whose text spells "service" is refused while this is set: until the workers
         # say they have no network, and always in front of a remote store.
         self.refuse_service_text = True
+        self.trusted_proxies: tuple[Network, ...] = ()  # peers whose X-Forwarded-For is believed
+
+    def client(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client a request counts against (see `client_of`)."""
+        return client_of(peer, forwarded_for, self.trusted_proxies)
 
     def start(self) -> None:
         raise NotImplementedError
@@ -73,9 +143,11 @@ class Endpoint:
         raise NotImplementedError
 
     async def run(
-        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
+        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None,
+        client: str | None = None,
     ) -> SparqlResult:
-        """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values."""
+        """Answer `query`. `dataset` holds the protocol's default-graph-uri / named-graph-uri values;
+        `client` (`self.client(...)`) is who asks, for the per-client bounds."""
         raise NotImplementedError
 
     def evaluation(self) -> str:
@@ -161,22 +233,43 @@ class SparqlService(Endpoint):
         queue_timeout_s: float | None = None,
         memory_mb: int = 2048,
         in_memory: bool = False,
+        demote_ms: float = 100.0,
+        slow_workers: int = 1,
+        slow_queue: int = 8,
+        heavy_per_client: int = 2,
+        trusted_proxies: Iterable[str] = (),
     ) -> None:
         """`memory_mb` caps each worker process (0: no cap); `queue_timeout_s` is how long a request
         may wait for a free worker (default: the time limit plus 1 s). `in_memory`: each worker
         answers from its own copy of the store in memory, several times faster on a large graph's
-        heavier queries but with a start-up and a memory that grow with the graph."""
+        heavier queries but with a start-up and a memory that grow with the graph.
+
+        The slow lane (module docstring): queries running past `demote_ms` go to `slow_workers`
+        processes, at most `slow_queue` waiting or running there and `heavy_per_client` of them
+        per client (`trusted_proxies`: see `client_of`). `demote_ms` 0 or `slow_workers` 0: one
+        lane, as before."""
         super().__init__(timeout_s=timeout_s, max_rows=max_rows, max_query_chars=max_query_chars)
+        # By default a request waits for a worker as long as a query may run: long enough
+        # for a runaway query to be stopped and its worker freed.
+        waits_s = timeout_s + 1.0 if queue_timeout_s is None else queue_timeout_s
         self.pool = WorkerPool(
-            Path(store),
-            in_memory=in_memory,
-            size=max(1, workers),
-            timeout_s=timeout_s,
-            # By default a request waits for a worker as long as a query may run: long enough
-            # for a runaway query to be stopped and its worker freed.
-            queue_timeout_s=timeout_s + 1.0 if queue_timeout_s is None else queue_timeout_s,
+            Path(store), in_memory=in_memory, size=max(1, workers), timeout_s=timeout_s, queue_timeout_s=waits_s,
             memory_mb=memory_mb,
         )
+        self.demote_s = demote_ms / 1000 if demote_ms > 0 and slow_workers > 0 else None
+        self.slow: WorkerPool | None = None
+        if self.demote_s is not None:
+            self.slow = WorkerPool(
+                Path(store), in_memory=in_memory, size=slow_workers, timeout_s=timeout_s, queue_timeout_s=waits_s,
+                memory_mb=memory_mb, niceness=worker.SLOW_NICENESS, name="slow-lane SPARQL",
+            )
+        self.slow_queue = max(1, slow_queue)
+        self.heavy_per_client = max(1, heavy_per_client)
+        self.trusted_proxies = trusted_networks(trusted_proxies)
+        self.refused = {429: 0, 503: 0}  # slow-lane admissions refused, by status
+        self._heavy: dict[str, int] = {}  # client → its queries waiting or running on the slow lane
+        self._heavy_total = 0
+        self._heavy_lock = threading.Lock()  # (the service may be used from several event loops)
         # Dashboards and scripts send the same queries again and again: what depends only on the
         # query, the Accept header and ?format= is worked out once (errors are not kept).
         self._prepared = lru_cache(maxsize=256)(self._prepare)
@@ -184,10 +277,15 @@ class SparqlService(Endpoint):
     def launch(self) -> None:
         """Start the workers' interpreters; `start` waits for them."""
         self.pool.launch()
+        if self.slow is not None:
+            self.slow.launch()
 
     def start(self) -> None:
         if not self.pool.started:
             self.pool.start()
+            if self.slow is not None:
+                self.slow.start()
+                self.pool.isolation = min(self.pool.isolation, self.slow.isolation, key=lambda i: i.namespace + i.seccomp)
             self.apply_isolation(self.pool.isolation)
 
     def apply_isolation(self, isolation: Isolation) -> None:
@@ -207,28 +305,118 @@ class SparqlService(Endpoint):
 
     def close(self) -> None:
         self.pool.close()
+        if self.slow is not None:
+            self.slow.close()
 
     def evaluation(self) -> str:
         return f"Queries are evaluated without network access ({self.pool.isolation.describe()})."
 
     async def run(
-        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None
+        self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None,
+        client: str | None = None,
     ) -> SparqlResult:
-        prepared, answer = self.submit(query, accept, format, dataset)
+        prepared, answer = self.submit(query, accept, format, dataset, client)
         return self.result(prepared, await answer)
 
     def submit(
-        self, query: str, accept: str | None = None, format: str | None = None, dataset: list[str] | None = None
+        self, query: str, accept: str | None = None, format: str | None = None, dataset: list[str] | None = None,
+        client: str | None = None,
     ) -> tuple[Prepared, asyncio.Future[tuple[bytes, float]]]:
         """`run` in two steps, for a caller on the event loop that takes the answer from a future
         (protocol.py, without a task): check the query (raises an `errors.SparqlError` if refused)
-        and hand it to a worker; then `result(prepared, future.result())`."""
+        and hand it to a worker; then `result(prepared, future.result())`. Cancelling the future
+        gives the query up (a client that left)."""
         if dataset:  # the query's own faults are told first
             self._check(query)
             check_dataset_parameters(dataset, LOCAL_GRAPHS)
         prepared = self.prepare(query, accept, format)
-        quick = prepared.seconds is not None and prepared.seconds < QUICK_S
-        return prepared, self.pool.submit(prepared.request, quick)
+        seconds, demote_s = prepared.seconds, self.demote_s
+        quick = seconds is not None and seconds < QUICK_S
+        if demote_s is None or quick:  # (the graph does not change: a quick query stays quick)
+            return prepared, self.pool.submit(prepared.request, quick)
+        # Known to be slow: demoted once, and not answered within the threshold since. Not "took
+        # longer than the threshold last time": that time is seen from the event loop, and under
+        # load it includes the loop's own lag (a 5 ms query measured at 120 ms would be sent to
+        # the slow lane, and there count against its client's share). Demotion is the arbiter:
+        # the loop reads a worker's answer before it runs the timers that are due.
+        if prepared.slow and (seconds is None or seconds >= demote_s):
+            slow_answer: asyncio.Future[tuple[bytes, float]] = asyncio.get_running_loop().create_future()
+            self._submit_slow(prepared, client or "-", slow_answer)
+            return prepared, slow_answer
+        fast = self.pool.submit(prepared.request, False, demote_s)
+        answer: asyncio.Future[tuple[bytes, float]] = fast.get_loop().create_future()
+        fast.add_done_callback(partial(self._after_fast, prepared, client or "-", answer))
+        answer.add_done_callback(partial(_cancel_if_cancelled, fast))
+        return prepared, answer
+
+    def _after_fast(self, prepared: Prepared, client: str, answer: asyncio.Future[tuple[bytes, float]],
+                    fast: asyncio.Future[tuple[bytes, float]]) -> None:
+        """The fast lane is done with a query: its answer, or, demoted, its run on the slow lane."""
+        if answer.done():  # the client left
+            return
+        if fast.cancelled():
+            answer.cancel()
+            return
+        error = fast.exception()
+        if error is None:
+            answer.set_result(fast.result())
+            return
+        if not isinstance(error, Demoted):
+            answer.set_exception(error)
+            return
+        prepared.slow, prepared.seconds = True, None
+        try:
+            self._submit_slow(prepared, client, answer)
+        except SparqlError as refused:
+            answer.set_exception(refused)
+
+    def _submit_slow(self, prepared: Prepared, client: str, answer: asyncio.Future[tuple[bytes, float]]) -> None:
+        """`prepared` on the slow lane, if its line and the client's share of it have room (else
+        raises TooManyQueries or ServiceBusy): its answer goes to `answer`."""
+        assert self.slow is not None
+        retry_s = max(1, math.ceil(self.timeout_s))
+        with self._heavy_lock:
+            held = self._heavy.get(client, 0)
+            if held >= self.heavy_per_client:
+                self.refused[429] += 1
+                raise TooManyQueries(
+                    f"this client already has {held} slow queries waiting or running (at most "
+                    f"{self.heavy_per_client}); retry once they are answered", retry_s)
+            if self._heavy_total >= self.slow_queue:
+                self.refused[503] += 1
+                raise ServiceBusy(f"the slow lane already holds {self._heavy_total} queries (at most "
+                                  f"{self.slow_queue}); retry later", retry_after=retry_s)
+            self._heavy[client] = held + 1
+            self._heavy_total += 1
+        try:
+            slow = self.slow.submit(prepared.request)
+        except BaseException:
+            self._release(client)
+            raise
+        slow.add_done_callback(lambda _: self._release(client))
+        slow.add_done_callback(partial(_pass_on, answer))
+        answer.add_done_callback(partial(self._withdraw_if_cancelled, slow))
+
+    def _release(self, client: str) -> None:
+        with self._heavy_lock:
+            self._heavy_total -= 1
+            left = self._heavy.get(client, 1) - 1
+            if left > 0:
+                self._heavy[client] = left
+            else:
+                self._heavy.pop(client, None)
+
+    def _withdraw_if_cancelled(self, slow: asyncio.Future[tuple[bytes, float]],
+                               answer: asyncio.Future[tuple[bytes, float]]) -> None:
+        """A client that leaves gives up its slow query if it is still waiting in line; one
+        already running keeps counting against the client until its worker is done with it."""
+        if answer.cancelled() and self.slow is not None:
+            self.slow.withdraw(slow)
+
+    def heavy(self) -> dict[str, int]:
+        """Queries waiting or running on the slow lane, by client (for tests and the benchmark)."""
+        with self._heavy_lock:
+            return dict(self._heavy)
 
     @staticmethod
     def result(prepared: Prepared, answer: tuple[bytes, float]) -> SparqlResult:
@@ -251,6 +439,22 @@ class SparqlService(Endpoint):
         info = self._check(query)
         chosen = negotiate(QUERY_FORM_KINDS.get(info.form or "", "solutions"), accept, format)
         return Prepared(worker.Request(query, chosen.name, self.max_rows, info.prefixes).encode(), chosen)
+
+
+def _cancel_if_cancelled(inner: asyncio.Future[tuple[bytes, float]], outer: asyncio.Future[tuple[bytes, float]]) -> None:
+    if outer.cancelled():
+        inner.cancel()
+
+
+def _pass_on(outer: asyncio.Future[tuple[bytes, float]], inner: asyncio.Future[tuple[bytes, float]]) -> None:
+    if outer.done():
+        return
+    if inner.cancelled():
+        outer.cancel()
+    elif (error := inner.exception()) is not None:
+        outer.set_exception(error)
+    else:
+        outer.set_result(inner.result())
 
 
 XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")

@@ -40,9 +40,11 @@ from .formats import BY_NAME, FORMATS, ResultFormat, ResultKind, default_format
 from .results import RESULTS_FORMATS, write_lines, write_solutions
 from .sandbox import Isolation, isolate
 
-# Workers run a little below the server's priority: the event loop that hands them queries (and
-# serves the rest of the API) keeps its CPU when a runaway query, or a burst, keeps them busy.
+# Workers run below the server's priority: the event loop that hands them queries (and serves the
+# rest of the API, the analyst lane's threads too) keeps its CPU when a runaway query, or a burst,
+# keeps them busy. The slow lane's workers (queries demoted from the fast lane) run lower still.
 NICENESS = 5
+SLOW_NICENESS = 15
 
 GRAPH_FORMATS = {
     "turtle": RdfFormat.TURTLE,
@@ -129,10 +131,15 @@ def decode_reply(payload: bytes) -> Reply | Failure:
 def main() -> None:
     """Process entry point (see pool.py): argv[1] is our end of a socket pair to the server,
     argv[2] the most memory (MB) this process may use, 0 for no limit; argv[3] the store's
-    directory; argv[4] `memory` to answer from a copy of the store in memory, `disk` not to."""
+    directory; argv[4] `memory` to answer from a copy of the store in memory, `disk` not to;
+    argv[5] (optional) the niceness to run at (the server's plus NICENESS or SLOW_NICENESS); the
+    server may have set it already."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it closes us
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(NICENESS)
+        current = os.nice(0)
+        wanted = int(sys.argv[5]) if len(sys.argv) > 5 else current + NICENESS
+        if wanted > current:
+            os.nice(wanted - current)
     die_with_parent()
     server = socket.socket(fileno=int(sys.argv[1]))
     isolation = isolate()  # before the store is opened and any query text is seen: no network from here on
