@@ -17,6 +17,7 @@ from api.corpus import extract_files, policy_files
 from api.record_cache import RecordCache
 from api.serving import load_served_graph
 from extract.records import ExtractionRecord, Instrument, PolicyMeta, Target
+from graph.build_files import MANIFEST
 from graph.documents import document_text
 from graph.export import NotABuild, write_exports
 from graph.iris import BASE, amount_iri, city_iri, context_iri, fact_iri, instrument_type_iri, policy_iri, span_iri
@@ -190,7 +191,7 @@ def test_a_new_build_replaces_an_old_one_as_a_whole(tmp_path: Path) -> None:
     write_exports([tiny_record()], out)
     (out / "graph.graphml").unlink()  # an old build, however incomplete
     written = write_exports([tiny_record()], out, {"tiny.txt": TEXT})
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written.values())
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name for p in written.values()), MANIFEST])
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no building or retired directory left behind
     assert facts(open_store(written["store"])) == expected_facts()  # the new store, with the text
 
