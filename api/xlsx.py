@@ -16,29 +16,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-INSTRUMENT_COLUMNS = [
-    "type",
-    "city",
-    "amount_yuan",
-    "max",
-    "terms",
-    "per",
-    "ratio",
-    "cumulative_cap_yuan",
-    "level",
-    "recipient",
-    "lead_agencies",
-    "responsible_agencies",
-    "policy",
-    "policy_title",
-    "date",
-    "date_kind",
-    "doc",
-    "start",
-    "end",
-    "quote",
-    "source",
-]
+from graph.compare import COMPARE_CSV_COLUMNS
+
+# /compare's columns, less what a sheet of instruments only does not need (every row funds; the
+# amount in 万元 and the year are the amount and the date again)
+INSTRUMENT_COLUMNS = [c for c in COMPARE_CSV_COLUMNS if c not in ("funds", "note", "amount_wan", "measure", "year")]
 _WIDE = {"quote": 60, "terms": 28, "policy_title": 36, "recipient": 24, "lead_agencies": 24,
          "responsible_agencies": 30, "source": 40, "note": 40}
 
