@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from graph.compare import CompareResult, compare
+from graph.compare import comparison
 from graph.places import MAP_CSV_COLUMNS, documents_by_city, map_answer
 from graph.rows import csv_bytes, json_bytes
 from graph.source import GraphSource
@@ -26,6 +26,7 @@ from graph.timeline import TIMELINE_CSV_COLUMNS, timeline, timeline_csv_rows
 from . import contract as c
 from .bodies import Bodies
 from .lane import AnalystLane
+from .lists import output_format
 from .serving import ServedGraph
 
 PARAMETERS = {"instrument", "format"}
@@ -55,19 +56,6 @@ DOCUMENTED: dict[str, Any] = {
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
 
 
-def asked_format(request: Request) -> str:
-    """`format=` if given, else by Accept: a browser's text/html, a text/csv, else JSON."""
-    given = request.query_params.get("format")
-    if given is not None:
-        return given
-    accept = request.headers.get("accept", "")
-    if "text/html" in accept:
-        return "html"
-    if "text/csv" in accept and "application/json" not in accept:
-        return "csv"
-    return "json"
-
-
 def _bad_request(message: str, **more: Any) -> JSONResponse:
     return JSONResponse({"error": message, **more}, status_code=400)
 
@@ -81,9 +69,7 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
 
     def map_of(term: str) -> dict[str, Any]:
         """/compare's answer (the precomputed one when the build has it) joined to coordinates."""
-        stored = precomputed.get(f"compare/{resolve_term(term).id}.json")
-        result = CompareResult.from_dict(json.loads(stored), term) if stored else compare(source, term)
-        return map_answer(result, documents_by_city(source))
+        return map_answer(comparison(source, term, precomputed), documents_by_city(source))
 
     def timeline_of(term: str) -> dict[str, Any]:
         """The timeline the build precomputed for the type, else computed (remote store, old build)."""
@@ -103,7 +89,7 @@ def create_views_router(served: ServedGraph, lane: AnalystLane) -> APIRouter:
         unknown = sorted(set(request.query_params) - PARAMETERS)
         if unknown:
             return _bad_request(f"unknown parameter {', '.join(unknown)}", allowed=sorted(PARAMETERS))
-        fmt = asked_format(request)
+        fmt = output_format(request, request.query_params.get("format"))
         if fmt not in FORMATS:
             return _bad_request(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         term = request.query_params.get("instrument", "").strip()

@@ -11,17 +11,15 @@ policies than a page can draw readably (`MAX_DRAWN_POLICIES`: the whole graph of
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property, lru_cache
 
 from pyoxigraph import NamedNode
 
-from graph.compare import CompareResult, compare
+from graph.compare import CompareResult, comparison
 from graph.rows import select
 from graph.source import GraphSource
 from graph.subgraph import PolicyEntry, TypeEntry, instrument_type_counts, policy_list, policy_subgraph
-from graph.terms import resolve_term
 
 from .details import Describer
 from .layout import radial_layout
@@ -120,8 +118,7 @@ class Pages:
 
     def comparison(self, term: str) -> CompareResult:
         """/compare's answer for the type `term` names: the precomputed one when the build has it."""
-        stored = self.answers.get(f"compare/{resolve_term(term).id}.json")
-        return CompareResult.from_dict(json.loads(stored), term) if stored else compare(self.source, term)
+        return comparison(self.source, term, self.answers)
 
     def _render_compare(self, term: str) -> str:
         result = self.comparison(term)
