@@ -506,6 +506,9 @@ def serve(
     trusted_proxy: Annotated[list[str] | None, typer.Option(help="A reverse proxy's address or network (repeatable): "
                                                             "from it, X-Forwarded-For names the client.",
                                                             show_default=False, metavar="ADDR")] = None,
+    sparql_kept_answer_kb: Annotated[int, typer.Option(help="A SPARQL answer up to this size (KB) is kept, and the "
+                                                       "same query is answered from it without a worker (the "
+                                                       "graph does not change while served; 0: never).")] = 64,
     jobs: JobsOption = None,
     time_limit: TimeLimitOption = DEFAULT_BASE_S,
     store: Annotated[str | None, typer.Option("--store", help="Answer /sparql from this SPARQL 1.1 store (loaded "
@@ -527,7 +530,7 @@ def serve(
         errors.print(escape(f"error: --trusted-proxy: {err}"), style="red")
         raise typer.Exit(2) from None
     lanes = SparqlLanes(sparql_demote_ms, sparql_slow_workers, sparql_slow_queue, sparql_heavy_per_client,
-                        tuple(trusted_proxy or ()))
+                        tuple(trusted_proxy or ()), max(0, sparql_kept_answer_kb))
     if not data.is_dir():
         errors.print(f"error: {escape(str(data))}: no such directory", style="red")
         raise typer.Exit(EXIT_NOTHING_USABLE)

@@ -93,6 +93,7 @@ class SparqlLanes:
     slow_queue: int = 8  # queries waiting or running on the slow lane
     heavy_per_client: int = 2  # of those, per client
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client
+    kept_answer_kb: int = 64  # answers up to this size are kept and repeated without a worker; 0: none
 
 
 class StoreUnavailable(Exception):
@@ -128,7 +129,7 @@ def sparql_service(
     service = SparqlService(
         served.store_path, timeout_s=timeout_s, max_rows=max_rows, workers=workers, demote_ms=lanes.demote_ms,
         slow_workers=lanes.slow_workers, slow_queue=lanes.slow_queue, heavy_per_client=lanes.heavy_per_client,
-        trusted_proxies=lanes.trusted_proxies,
+        trusted_proxies=lanes.trusted_proxies, kept_answer_bytes=lanes.kept_answer_kb * 1024,
     )
     service.launch()  # the app's lifespan waits for them (service.start)
     try:

@@ -286,7 +286,9 @@ def main() -> int:
         corpus, cache = folder / "corpus", folder / "cache"
         if not corpus.is_dir():
             make_corpus(args.cities, corpus, ROOT / "seeds")
-        extra = ["--sparql-demote-ms", "0"] if args.one_lane else []
+        # Cheap queries are sent again and again: kept answers (service.py) would answer them without
+        # a worker, and the lanes they share with the runaways would go unmeasured.
+        extra = ["--sparql-kept-answer-kb", "0"] + (["--sparql-demote-ms", "0"] if args.one_lane else [])
         with serving(corpus, cache, args.sparql_timeout, extra) as (process, base):
             analyst, cheap = analyst_paths(base), sparql_paths()
             server_counts(base)

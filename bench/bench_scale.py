@@ -15,13 +15,15 @@ For each size it reports:
   as PSS summed over the process tree (`/proc/PID/smaps_rollup`, sampled every 50 ms);
 - `policykg serve` ready (until /health answers) from an empty cache (fresh) and from the cached
   build, with the PSS of the whole process tree once ready; the first /search after ready;
-- p50 / p99 of /compare, /compare/matrix, /search and the docs/queries examples (through /sparql)
-  at 1 and 16 clients (wrk). The analyst routes are asked with `Accept-Encoding: gzip`, as
+- p50 / p99 of /compare, /compare/matrix, /search and the docs/queries examples (through /sparql,
+  with `Cache-Control: no-cache`, so that each is run, not repeated from a kept answer) at 1 and
+  16 clients (wrk). The analyst routes are asked with `Accept-Encoding: gzip`, as
   browsers, httpx and requests ask; /compare also without it. A URL whose answer takes long is
   timed for longer (four answers at least), so that every cell has a figure;
 - /sparql against `oxigraph serve` on the same graph in the same run, two ways: on disk
   (`--location`, a copy of the built store) and in memory (the graph loaded through /store): the
-  examples and `ASK {}` (the per-request floor) at 1 client.
+  examples (no-cache) and `ASK {}` (the per-request floor: the same text again, answered from the
+  kept answer; beside it, each run on a worker and each a text not seen before) at 1 client.
 
 The targets of issue 9 are checked at the end; exit status 1 if one is missed. Needs wrk
 (`apt-get install wrk`), the `oxigraph` package (its server binary), and `.venv/bin/policykg`.
@@ -50,13 +52,17 @@ from urllib.parse import quote, urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sparql import accept_for, free_port, oxigraph_binary, wrk  # noqa: E402
+from bench_sparql import FRESH, accept_for, free_port, oxigraph_binary, wrk  # noqa: E402
 from make_corpus import make_corpus as make_seed_copies  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPARE_TERMS = ("科技创新券", "孵化器", "talent_subsidy", "专利", "研发费用")
 SEARCH_QUESTIONS = ("哪些城市资助孵化器", "innovation voucher", "高新技术企业 目标", "科技局")
 ASK = "ASK {}"
+# The floor three ways (bench_sparql.py): the same text again (our server repeats its kept answer;
+# the issue's measurement and target), each run on a worker (Cache-Control: no-cache), each a text
+# not seen before. The last two are told beside the target.
+ASK_WORKER, ASK_UNSEEN = "ASK {} on a worker", "ASK {} not seen before"
 SEEDS_CITY_COUNT = 4
 
 
@@ -256,8 +262,8 @@ def measure_serving(corpus: Path, cache: Path, seconds: float) -> ServeFigures:
                 figures.latency[f"{name} c{clients}"] = p50_p99(urls, clients, seconds, GZIP)
             figures.latency[f"/compare (no gzip) c{clients}"] = p50_p99(groups["/compare"], clients, seconds)
             for name, query in example_queries().items():
-                figures.latency[f"docs/queries/{name} c{clients}"] = p50_p99(
-                    [sparql_url(f"{base}/sparql", query)], clients, seconds, {"Accept": accept_for(query)})
+                figures.latency[f"docs/queries/{name} c{clients}"] = p50_p99(  # run each time: no kept answer
+                    [sparql_url(f"{base}/sparql", query)], clients, seconds, {"Accept": accept_for(query), **FRESH})
         figures.pss_after_load_mb = tree_pss_mb(process.pid)
     return figures
 
@@ -293,7 +299,7 @@ def oxigraph(location: Path | None, graph_nt: Path) -> Iterator[str]:
 
 def sparql_side_by_side(corpus: Path, cache: Path, built: Path, seconds: float) -> dict[str, dict[str, float]]:
     """p50 at 1 client of ASK {} and every example: our /sparql, Oxigraph on disk, Oxigraph in memory."""
-    queries = {"ASK {}": ASK, **example_queries()}
+    queries = {"ASK {}": ASK, ASK_WORKER: ASK, ASK_UNSEEN: ASK, **example_queries()}
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         on_disk = Path(scratch) / "store"
@@ -307,9 +313,10 @@ def sparql_side_by_side(corpus: Path, cache: Path, built: Path, seconds: float) 
                 for _ in range(3):
                     for server, endpoint in (("policykg", f"{base}/sparql"), ("oxigraph_disk", disk),
                                              ("oxigraph_memory", memory)):
-                        url, accept = sparql_url(endpoint, query), {"Accept": accept_for(query)}
+                        url = sparql_url(endpoint, query)
+                        accept = {"Accept": accept_for(query), **({} if name == "ASK {}" else FRESH)}
                         result = wrk(url, concurrency=1, seconds=slice_seconds(url, 1, seconds / 3, accept),
-                                     headers=accept)
+                                     headers=accept, unseen=name == ASK_UNSEEN)
                         samples[server].append(result.p50 * 1000)
                 for server, values in samples.items():
                     row[f"{server}_p50_ms"] = statistics.median(values)
@@ -342,6 +349,8 @@ def check_targets(results: dict[int, dict]) -> list[str]:
         if serve["first_search_ms"] > 100:
             missed.append(f"first /search {serve['first_search_ms']:.0f} ms > 100 ms")
         for name, row in at.get("sparql", {}).items():
+            if name in (ASK_WORKER, ASK_UNSEEN):  # told, not a target
+                continue
             limit = 3.0 if name == "ASK {}" else 1.3
             ratio = row["policykg_p50_ms"] / row["oxigraph_disk_p50_ms"]
             if ratio > limit:

@@ -6,6 +6,7 @@ runaway query would take."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -128,9 +129,10 @@ def test_a_cheap_query_is_answered_while_a_runaway_runs(servers: dict[str, str],
 def test_a_demoted_query_is_answered_on_the_slow_lane(store: Path) -> None:
     """A query running past the threshold (here 10 ms; 30^4 rows take ~0.2 s) is stopped on the
     fast lane and run again on the slow one, which answers it (or, on a machine too busy for a
-    nice-15 process, stops it at the time limit); the same text then goes straight there."""
+    nice-15 process, stops it at the time limit); the same text then goes straight there (its
+    answer not kept here, so that it is run again)."""
     medium = cartesian(4)
-    with SparqlService(store, workers=1, slow_workers=1, timeout_s=20, demote_ms=10) as service:
+    with SparqlService(store, workers=1, slow_workers=1, timeout_s=20, demote_ms=10, kept_answer_bytes=0) as service:
         app = FastAPI()
         app.include_router(create_sparql_router(service))
         with LiveServer(app, http=sparql_protocol(service)) as server:
@@ -144,6 +146,50 @@ def test_a_demoted_query_is_answered_on_the_slow_lane(store: Path) -> None:
                 fast_sent = service.pool.sent
                 assert ask(server.sparql_url, medium, post=True).status_code == 200
                 assert service.pool.sent == fast_sent and service.slow.sent == 2
+
+
+@pytest.mark.parametrize("post", [False, True], ids=["GET", "POST"])
+def test_a_kept_answer_is_repeated_without_a_worker(store: Path, post: bool) -> None:
+    """The store does not change while served: a small successful answer is kept, and the same
+    query in the same format is answered from it, with the same body and headers, on both paths
+    (the protocol's GET, the app's POST); `Cache-Control: no-cache`, another format, a failure, an
+    answer over the size and a service that keeps nothing go to a worker every time."""
+    with SparqlService(store, workers=1, slow_workers=1, timeout_s=TIME_LIMIT_S, kept_answer_bytes=200) as service:
+        app = FastAPI()
+        app.include_router(create_sparql_router(service))
+        with LiveServer(app, http=sparql_protocol(service)) as server:
+            first = ask(server.sparql_url, CHEAP, post=post)
+            sent = service.pool.sent
+            again = ask(server.sparql_url, CHEAP, post=post)
+            assert service.pool.sent == sent
+            assert (again.status_code, again.content, again.headers["content-type"]) == (
+                first.status_code, first.content, first.headers["content-type"])
+            assert again.json() == {"head": {}, "boolean": True}
+            with httpx.Client(trust_env=False, timeout=30) as client:  # Cache-Control: no-cache: from the store
+                headers = {"Cache-Control": "max-age=0, No-Cache"}
+                fresh = (client.post(server.sparql_url, content=CHEAP,
+                                     headers={**headers, "Content-Type": "application/sparql-query"})
+                         if post else client.get(server.sparql_url, params={"query": CHEAP}, headers=headers))
+            assert fresh.content == first.content and service.pool.sent == sent + 1
+            sent += 1
+            with httpx.Client(trust_env=False, timeout=30) as client:  # another format: its own answer
+                as_xml = client.get(server.sparql_url, params={"query": CHEAP},
+                                    headers={"Accept": "application/sparql-results+xml"})
+            assert as_xml.status_code == 200 and "<boolean>true</boolean>" in as_xml.text
+            assert service.pool.sent == sent + 1
+            broken = "SELECT * WHERE { ?s ?p }"  # the engine's parser refuses it: never kept
+            large = "SELECT ?s ?o WHERE { ?s ?p ?o }"  # 30 rows: over 200 bytes
+            for query, status in ((broken, 400), (large, 200)):
+                for _ in range(2):
+                    before = service.pool.sent
+                    assert ask(server.sparql_url, query, post=post).status_code == status
+                    assert service.pool.sent == before + 1, query
+    with SparqlService(store, workers=1, slow_workers=0, timeout_s=TIME_LIMIT_S, kept_answer_bytes=0) as keeps_none:
+        for _ in range(2):
+            before = keeps_none.pool.sent
+            assert keeps_none.prepare(CHEAP, None).answer is None
+            assert asyncio.run(keeps_none.run(CHEAP)).body == b'{"head":{},"boolean":true}'
+            assert keeps_none.pool.sent == before + 1
 
 
 def test_heavy_queries_are_bounded_per_client_and_in_all(servers: dict[str, str], service: SparqlService) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from .errors import QueryFailed, SparqlError
 from .router import RAW_COMMON_HEADERS, get_parameters
-from .service import Prepared, SparqlService
+from .service import Prepared, SparqlService, wants_fresh
 
 log = logging.getLogger("policykg.sparql")
 _HEADERS = b"".join(name + b": " + value + b"\r\n" for name, value in RAW_COMMON_HEADERS)
@@ -116,16 +116,22 @@ def sparql_protocol(service: SparqlService, path: str = "/sparql") -> type[async
 
         def _answer(self, cycle: _Answering, query: str, format: str | None, dataset: list[str]) -> None:
             accept = forwarded = None
+            fresh = False
             for name, value in self.headers:
                 if name == b"accept":
                     accept = value.decode("latin-1")
+                elif name == b"cache-control":
+                    fresh = fresh or wants_fresh(value)
                 elif name == b"x-forwarded-for":  # several: one list (RFC 9110 §5.3)
                     forwarded = value.decode("latin-1") if forwarded is None else f"{forwarded},{value.decode('latin-1')}"
             peer = self.client[0] if self.client else None
             try:
-                prepared, answer = service.submit(query, accept, format, dataset, service.client(peer, forwarded))
+                prepared, answer = service.submit(query, accept, format, dataset, service.client(peer, forwarded), fresh)
             except SparqlError as error:
                 self._error(cycle, error)
+                return
+            if answer.done():  # a kept answer (service.KEPT_ANSWER_BYTES): written now, not on the next turn
+                self._answered(cycle, prepared, answer)
                 return
             cycle.answer = answer
             self.answering = cycle

@@ -99,7 +99,7 @@ class RemoteSparqlService(Endpoint):
 
     async def run(
         self, query: str, accept: str | None = None, *, format: str | None = None, dataset: list[str] | None = None,
-        client: str | None = None,
+        client: str | None = None, fresh: bool = False,
     ) -> SparqlResult:
         info = self._check(query)
         if info.form is None:

@@ -38,7 +38,7 @@ from .contract import (
 from .errors import QueryRejected, QueryTooLarge, SparqlError
 from .examples import load_examples
 from .formats import FORMATS, parse_accept, quality
-from .service import SparqlResult, SparqlService
+from .service import SparqlResult, SparqlService, wants_fresh
 
 QUERY_CONTENT_TYPE = "application/sparql-query"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -193,9 +193,10 @@ async def _get(service: SparqlService, scope: Scope, receive: Receive) -> Sparql
             return await _without_query(service, Request(scope, receive), _query_parameters(scope["query_string"]))
         query, format, dataset = asked
         accept = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None)
+        fresh = any(wants_fresh(value) for name, value in scope["headers"] if name == b"cache-control")
         client = _client(service, scope)
-        return await _unless_client_leaves(service.run(query, accept, format=format, dataset=dataset, client=client),
-                                           receive)
+        return await _unless_client_leaves(
+            service.run(query, accept, format=format, dataset=dataset, client=client, fresh=fresh), receive)
     except SparqlError as error:
         return _error(error)
 
@@ -272,7 +273,7 @@ async def _answer(service: SparqlService, query: str, request: Request, format: 
     try:
         result = await _unless_client_leaves(
             service.run(query, request.headers.get("accept"), format=format, dataset=dataset,
-                        client=_client(service, request.scope)),
+                        client=_client(service, request.scope), fresh=wants_fresh(request.headers.get("cache-control"))),
             request.receive,
         )
     except SparqlError as error:
