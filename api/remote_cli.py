@@ -64,6 +64,13 @@ class NothingToLoad(Exception):
 def graph_file(directory: Path, saved: Path | None, cache_dir: Path | None) -> Iterator[tuple[Path, int]]:
     """An N-Triples file of the graph to load, and its number of triples."""
     if saved is not None:
+        if saved.is_dir() and any((saved / name).exists() for name in ("store", "graph.nt", "manifest.json")):
+            from graph.manifest import DamagedBuild, check_build
+
+            try:
+                check_build(saved)  # never load a build that does not match its manifest
+            except DamagedBuild as damaged:
+                raise NothingToLoad(f"{damaged} (run `policykg build --out {saved}` again)") from None
         exported = saved / "graph.nt"
         if exported.is_file():
             yield exported, _lines(exported)

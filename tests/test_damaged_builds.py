@@ -172,14 +172,19 @@ def test_compare_from_an_intact_build_answers(pristine_out: Path) -> None:
     assert json.loads(result.stdout)["type"]["id"] == "innovation_voucher"
 
 
+@pytest.mark.parametrize("command", ["compare", "load"])
 @pytest.mark.parametrize("case", list(FROM_OUT_DAMAGES))
-def test_compare_from_a_damaged_build_is_a_clear_error(case: str, pristine_out: Path, tmp_path: Path) -> None:
+def test_compare_or_load_from_a_damaged_build_is_a_clear_error(case: str, command: str, pristine_out: Path,
+                                                              tmp_path: Path) -> None:
+    """`load` refuses before it sends anything (the store URL here answers nothing)."""
     out = Path(shutil.copytree(pristine_out, tmp_path / "out"))
     damage, named = FROM_OUT_DAMAGES[case]
     damage(out)
     with pytest.raises(DamagedBuild):
         check_build(out)
-    result = runner.invoke(app, ["compare", "innovation_voucher", "--from", str(out), "--json"])
+    arguments = (["compare", "innovation_voucher", "--from", str(out), "--json"] if command == "compare" else
+                 ["load", "--store", "http://127.0.0.1:9", "--from", str(out)])
+    result = runner.invoke(app, arguments)
     assert result.exit_code == 2, result.output
     err = " ".join(result.stderr.split())  # rich wraps long lines
     assert f"out/{named}" in err and "error" in err and "Traceback" not in result.output, err
