@@ -121,7 +121,8 @@ def _building_dir(out_dir: Path) -> Iterator[Path]:
 
 def remove_interrupted_builds(out_dir: Path) -> list[Path]:
     """Remove the directories that builds of `out_dir` left beside it when they were killed (no
-    process holds their lock), each with a warning; a build in progress is left alone."""
+    process holds their lock; or a replaced build not yet deleted), each with a warning; a build
+    in progress is left alone."""
     removed = []
     for leftover in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*.building")):
         lock = leftover.with_name(leftover.name + ".lock")
@@ -144,6 +145,13 @@ def remove_interrupted_builds(out_dir: Path) -> list[Path]:
         finally:
             if handle is not None:
                 os.close(handle)
+    # A previous build moved aside by a swap (`_swap_into_place`) that was killed before deleting
+    # it. Only while OUT exists: without OUT, a swap may be between its two renames right now.
+    if out_dir.is_dir():
+        for retired in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*.old")):
+            warn(f"{retired}: a replaced build an interrupted build did not delete; removed")
+            shutil.rmtree(retired, ignore_errors=True)
+            removed.append(retired)
     return removed
 
 

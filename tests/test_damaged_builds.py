@@ -156,6 +156,19 @@ def test_a_build_in_progress_is_left_alone(tmp_path: Path) -> None:
     assert running.is_dir() and not dead.exists()
 
 
+def test_a_replaced_build_left_by_a_killed_swap_is_removed_once_out_exists(tmp_path: Path) -> None:
+    """A build killed between moving the old OUT aside and deleting it leaves `.OUT.*.old`: the
+    next build removes it, but not while OUT is missing (a swap may be between its renames)."""
+    from graph.export import remove_interrupted_builds
+
+    out = tmp_path / "out"
+    retired = tmp_path / ".out.xyz.old"
+    (retired / "out").mkdir(parents=True)
+    assert remove_interrupted_builds(out) == [] and retired.is_dir()
+    out.mkdir()
+    assert remove_interrupted_builds(out) == [retired] and not retired.exists() and out.is_dir()
+
+
 @pytest.fixture(scope="module")
 def pristine_out(pristine_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A `policykg build --out OUT` directory (the cached build without the serve cache's failures.json)."""
