@@ -64,7 +64,9 @@ class NothingToLoad(Exception):
 def graph_file(directory: Path, saved: Path | None, cache_dir: Path | None) -> Iterator[tuple[Path, int]]:
     """An N-Triples file of the graph to load, and its number of triples."""
     if saved is not None:
-        if saved.is_dir() and any((saved / name).exists() for name in ("store", "graph.nt", "manifest.json")):
+        # a build of ours (it has a store or a manifest) is checked whole; a folder holding only an
+        # N-Triples graph.nt, written by hand or by another tool, is sent as it is
+        if saved.is_dir() and any((saved / name).exists() for name in ("store", "manifest.json")):
             from graph.manifest import DamagedBuild, check_build
 
             try:
