@@ -148,6 +148,29 @@ def test_a_demoted_query_is_answered_on_the_slow_lane(store: Path) -> None:
                 assert service.pool.sent == fast_sent and service.slow.sent == 2
 
 
+def test_a_demoted_query_returns_to_the_fast_lane_only_when_well_under_the_threshold(store: Path) -> None:
+    """A demoted query last answered in 80% of the threshold stays on the slow lane (were it tried
+    on the fast lane, it would be stopped there about every other time and run twice); answered in
+    under half of it, it goes back to the fast lane."""
+    from api.sparql.service import BACK_TO_FAST_LANE
+
+    async def lane_of(service: SparqlService, query: str, seconds: float) -> str:
+        prepared = service.prepare(query, "*/*")
+        prepared.slow, prepared.seconds = True, seconds
+        assert service.slow is not None
+        fast_sent, slow_sent = service.pool.sent, service.slow.sent
+        _, answer = service.submit(query, "*/*", client="192.0.2.1")
+        service.result(prepared, await answer)
+        assert (service.pool.sent - fast_sent) + (service.slow.sent - slow_sent) == 1
+        return "fast" if service.pool.sent > fast_sent else "slow"
+
+    with SparqlService(store, workers=1, slow_workers=1, timeout_s=TIME_LIMIT_S, demote_ms=100,
+                       kept_answer_bytes=0) as service:
+        near = "ASK { ?s ?p ?o }"
+        assert asyncio.run(lane_of(service, near, 0.08)) == "slow"
+        assert asyncio.run(lane_of(service, near, 0.1 * BACK_TO_FAST_LANE * 0.9)) == "fast"
+
+
 @pytest.mark.parametrize("post", [False, True], ids=["GET", "POST"])
 def test_a_kept_answer_is_repeated_without_a_worker(store: Path, post: bool) -> None:
     """The store does not change while served: a small successful answer is kept, and the same
