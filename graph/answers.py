@@ -11,7 +11,7 @@ an answer about one city or policy filters them or starts its query from that po
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
@@ -283,7 +283,7 @@ def asked_as(precomputed: bytes, key: str, written: str, asked: str) -> bytes:
     return head + json_bytes(asked) + precomputed[len(prefix) :]
 
 
-def precompute_answers(source: GraphSource, threads: int | None = None) -> dict[str, bytes]:
+def precompute_answers(source: GraphSource) -> dict[str, bytes]:
     """The answers every request without a filter gets, serialised once: file name → bytes.
 
     matrix.{json,csv} (a row per city, a count and largest amount per type), compare/<type id>.{json,csv}
@@ -293,18 +293,21 @@ def precompute_answers(source: GraphSource, threads: int | None = None) -> dict[
     carry the byte-order mark Excel needs.
 
     Oxigraph evaluates a query without holding the interpreter lock, so the answers are worked out
-    on `threads` threads (default: one a core, at most 4): 1.8× faster on 2 cores at 300 cities.
+    on a thread a core (at most 4): 1.8× faster on 2 cores at 300 cities.
     """
     corpus_cities = city_names(source)
     whole(source, "policies")  # read once, before the threads that need it
     taxonomy = load_taxonomy()
+    lists: dict[str, Callable[[], list[dict[str, Any]]]] = {
+        "agencies": partial(agencies, source),
+        "cities": partial(cities, source),
+        "matrix": lambda: matrix_rows(compare_matrix(source), corpus_cities, [t.id for t in taxonomy]),
+        "policies": partial(policies, source),
+        "instruments": partial(instrument_types, source),
+    }
 
     def one_list(name: str) -> dict[str, bytes]:
-        if name == "matrix":
-            table = matrix_rows(compare_matrix(source), corpus_cities, [t.id for t in taxonomy])
-        else:
-            table = {"cities": cities, "policies": policies, "agencies": agencies,
-                     "instruments": instrument_types}[name](source)
+        table = lists[name]()
         return {f"{name}.json": json_bytes(table), f"{name}.csv": csv_bytes(table)}
 
     def data_model() -> dict[str, bytes]:
@@ -334,10 +337,10 @@ def precompute_answers(source: GraphSource, threads: int | None = None) -> dict[
     # the longest first (agencies, cities and the data model take 10-15 s each at 300 cities), so
     # that the short ones fill in around them
     tasks = [partial(one_list, "agencies"), partial(one_list, "cities"), data_model,
-             *(partial(one_list, name) for name in ("matrix", "policies", "instruments")),
+             *(partial(one_list, name) for name in lists if name not in ("agencies", "cities")),
              *(partial(one_type, t.id) for t in taxonomy), *(partial(one_indicator, i.id) for i in load_indicators())]
     answers: dict[str, bytes] = {}
-    with ThreadPoolExecutor(threads or min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
         for part in pool.map(lambda task: task(), tasks):  # in the tasks' order: the same files every time
             answers.update(part)
     return answers
